@@ -1,0 +1,176 @@
+"""In-memory fakes of the ports: the unit tests' store and the correlate CLI's.
+
+A unit of work copies the state on enter and publishes it on commit, so an uncommitted
+change is lost exactly as a rolled-back transaction's would be.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self
+
+from truce.application.ports import Actors, Agreements, Bodies, Members, ReportCursor, Reports
+from truce.domain.agreements import Agreement
+from truce.domain.errors import IdempotencyKeyTakenError
+from truce.domain.parties import Actor, Body, Member
+from truce.domain.reports import Report
+
+
+@dataclass
+class MemoryState:
+    bodies: dict[str, Body] = field(default_factory=dict)
+    actors: dict[str, Actor] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+    agreements: dict[tuple[str, int], Agreement] = field(default_factory=dict)
+    reports: dict[str, Report] = field(default_factory=dict)
+    idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+class MemoryBodies:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, body: Body) -> None:
+        self._s.bodies[body.id] = body
+
+    def get(self, body_id: str) -> Body | None:
+        return self._s.bodies.get(body_id)
+
+    def list_all(self) -> list[Body]:
+        return sorted(self._s.bodies.values(), key=lambda body: body.id)
+
+
+class MemoryActors:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, actor: Actor) -> None:
+        self._s.actors[actor.id] = actor
+
+    def get(self, actor_id: str) -> Actor | None:
+        return self._s.actors.get(actor_id)
+
+    def list_all(self) -> list[Actor]:
+        return sorted(self._s.actors.values(), key=lambda actor: actor.id)
+
+    def find_by_name(self, text: str) -> list[Actor]:
+        folded = text.strip().casefold()
+        return [
+            actor
+            for actor in self.list_all()
+            if actor.name.casefold() == folded
+            or any(alias.text.casefold() == folded for alias in actor.aliases)
+        ]
+
+
+class MemoryMembers:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, member: Member) -> None:
+        self._s.members[member.id] = member
+
+    def get(self, member_id: str) -> Member | None:
+        return self._s.members.get(member_id)
+
+    def get_by_username(self, username: str) -> Member | None:
+        return next((m for m in self._s.members.values() if m.username == username), None)
+
+    def list_all(self) -> list[Member]:
+        return sorted(self._s.members.values(), key=lambda member: member.username)
+
+
+class MemoryAgreements:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, agreement: Agreement) -> None:
+        self._s.agreements[(agreement.id, agreement.version)] = agreement
+
+    def get(self, agreement_id: str, version: int | None = None) -> Agreement | None:
+        versions = [a for (i, _), a in self._s.agreements.items() if i == agreement_id]
+        if version is not None:
+            return next((a for a in versions if a.version == version), None)
+        return max(versions, key=lambda a: a.version, default=None)
+
+    def list_all(self) -> list[Agreement]:
+        ids = sorted({agreement_id for agreement_id, _ in self._s.agreements})
+        return [a for a in (self.get(i) for i in ids) if a is not None]
+
+
+class MemoryReports:
+    def __init__(self, state: MemoryState) -> None:
+        self._s = state
+
+    def add(self, report: Report, idempotency_scope: str) -> None:
+        key = report.content.idempotency_key
+        if key is not None:
+            if (idempotency_scope, key) in self._s.idempotency:
+                raise IdempotencyKeyTakenError
+            self._s.idempotency[(idempotency_scope, key)] = report.id
+        self._s.reports[report.id] = report
+
+    def get(self, report_id: str) -> Report | None:
+        return self._s.reports.get(report_id)
+
+    def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None:
+        report_id = self._s.idempotency.get((idempotency_scope, key))
+        return None if report_id is None else self._s.reports[report_id]
+
+    def page(self, limit: int, after: ReportCursor | None = None) -> list[Report]:
+        ordered = sorted(self._s.reports.values(), key=lambda r: (r.filed_at, r.id), reverse=True)
+        if after is not None:
+            mark = (after.filed_at, after.report_id)
+            ordered = [r for r in ordered if (r.filed_at, r.id) < mark]
+        return ordered[:limit]
+
+    def count(self) -> int:
+        return len(self._s.reports)
+
+
+class MemoryUnitOfWork:
+    def __init__(self, shared: MemoryState) -> None:
+        self._shared = shared
+        self._active = False
+
+    def __enter__(self) -> Self:
+        self._active = True
+        self._start_from_shared()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._active = False
+
+    def commit(self) -> None:
+        if not self._active:
+            raise RuntimeError("commit outside a unit of work")
+        for name, value in vars(self._working).items():
+            setattr(self._shared, name, value)
+        self._start_from_shared()
+
+    def rollback(self) -> None:
+        self._start_from_shared()
+
+    def _start_from_shared(self) -> None:
+        # Shallow copies of each dict suffice: the stored domain objects are frozen.
+        self._working = MemoryState(**{k: copy.copy(v) for k, v in vars(self._shared).items()})
+        self.bodies: Bodies = MemoryBodies(self._working)
+        self.actors: Actors = MemoryActors(self._working)
+        self.members: Members = MemoryMembers(self._working)
+        self.agreements: Agreements = MemoryAgreements(self._working)
+        self.reports: Reports = MemoryReports(self._working)
+
+
+class MemoryUnitOfWorkFactory:
+    def __init__(self, state: MemoryState | None = None) -> None:
+        self.state = state or MemoryState()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self.state)

@@ -1,0 +1,161 @@
+"""SQLAlchemy Core tables. Migrations describe the same schema by hand; `alembic check` in CI
+fails when the two drift apart."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Named constraints make migrations deterministic on both engines and batch mode on SQLite
+# able to find what it must drop.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID = 64  # ids are UUIDs or short slugs; 64 leaves room for both
+NAME = 300
+
+bodies = Table(
+    "bodies",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(NAME), nullable=False),
+)
+
+body_names = Table(
+    "body_names",
+    metadata,
+    Column("body_id", String(ID), ForeignKey("bodies.id"), primary_key=True),
+    Column("lang", String(35), primary_key=True),
+    Column("name", String(NAME), nullable=False),
+)
+
+actors = Table(
+    "actors",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(NAME), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("party_id", String(ID), ForeignKey("bodies.id"), nullable=True),
+    Column("excluded", Boolean, nullable=False),
+)
+
+actor_aliases = Table(
+    "actor_aliases",
+    metadata,
+    Column("actor_id", String(ID), ForeignKey("actors.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("text", String(NAME), nullable=False),
+    Column("lang", String(35), nullable=False),
+    # Case-folded copy, so a lookup by name needs no function index on either engine.
+    Column("folded", String(NAME), nullable=False, index=True),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("username", String(150), nullable=False, unique=True),
+    Column("title", String(NAME), nullable=False),
+    Column("body_id", String(ID), ForeignKey("bodies.id"), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+member_roles = Table(
+    "member_roles",
+    metadata,
+    Column("member_id", String(ID), ForeignKey("members.id"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("title", String(NAME), nullable=False),
+    Column("entry_into_force", DateTime(timezone=True), nullable=False),
+    Column("summary", Text, nullable=False),
+)
+
+agreement_participants = Table(
+    "agreement_participants",
+    metadata,
+    Column("agreement_id", String(ID), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("body_id", String(ID), ForeignKey("bodies.id"), primary_key=True),
+    Column("standing", String(16), nullable=False),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["agreement_id", "version"],
+        ["agreements.id", "agreements.version"],
+        name="fk_agreement_participants_agreement_agreements",
+    ),
+)
+
+agreement_exclusions = Table(
+    "agreement_exclusions",
+    metadata,
+    Column("agreement_id", String(ID), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("actor_id", String(ID), ForeignKey("actors.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["agreement_id", "version"],
+        ["agreements.id", "agreements.version"],
+        name="fk_agreement_exclusions_agreement_agreements",
+    ),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("agreement_id", String(ID), nullable=False, index=True),
+    Column("filed_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", String(ID), ForeignKey("members.id"), nullable=True),
+    Column("submitter_body_id", String(ID), ForeignKey("bodies.id"), nullable=True),
+    Column("idempotency_scope", String(ID), nullable=False),
+    Column("idempotency_key", String(200), nullable=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("source_kind", String(32), nullable=False),
+    Column("source_name", String(NAME), nullable=False),
+    Column("reliability", String(1), nullable=False),
+    Column("credibility", SmallInteger, nullable=False),
+    Column("occurred_from", DateTime(timezone=True), nullable=False),
+    Column("occurred_to", DateTime(timezone=True), nullable=True),
+    Column("place_text", String(NAME), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("event_type", String(64), nullable=False),
+    Column("perpetrator", String(NAME), nullable=True),
+    Column("target", String(NAME), nullable=True),
+    Column("killed", Integer, nullable=True),
+    Column("injured", Integer, nullable=True),
+    Column("narrative", Text, nullable=False),
+    Column("narrative_lang", String(35), nullable=False),
+    Column("confidentiality", String(16), nullable=False),
+    UniqueConstraint("idempotency_scope", "idempotency_key"),
+    Index("ix_reports_filed_at_id", "filed_at", "id"),
+)

@@ -1,0 +1,78 @@
+"""The SQL unit of work: one connection, one transaction, repositories bound to it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
+
+from truce.adapters.sql.repositories import (
+    SqlActors,
+    SqlAgreements,
+    SqlBodies,
+    SqlMembers,
+    SqlReports,
+)
+from truce.application.ports import Actors, Agreements, Bodies, Members, Reports
+
+
+class SqlUnitOfWork:
+    """Opens a transaction on enter; anything not committed is rolled back on exit.
+
+    Given an Engine it owns a fresh connection. Given a Connection (tests hold one open in an
+    outer transaction that they roll back) it works inside a SAVEPOINT instead, so the same
+    code runs in both cases.
+    """
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self._bind = bind
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | NestedTransaction | None = None
+
+    def __enter__(self) -> Self:
+        if isinstance(self._bind, Engine):
+            self._connection = self._bind.connect()
+            self._transaction = self._connection.begin()
+        else:
+            self._connection = self._bind
+            self._transaction = self._bind.begin_nested()
+        connection = self._connection
+        self.bodies: Bodies = SqlBodies(connection)
+        self.actors: Actors = SqlActors(connection)
+        self.members: Members = SqlMembers(connection)
+        self.agreements: Agreements = SqlAgreements(connection)
+        self.reports: Reports = SqlReports(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            if isinstance(self._bind, Engine) and self._connection is not None:
+                self._connection.close()
+            self._transaction = None
+            self._connection = None
+
+    def commit(self) -> None:
+        if self._transaction is None:
+            raise RuntimeError("commit outside a unit of work")
+        self._transaction.commit()
+
+    def rollback(self) -> None:
+        if self._transaction is not None and self._transaction.is_active:
+            self._transaction.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    def __init__(self, bind: Engine | Connection) -> None:
+        self.bind = bind
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.bind)

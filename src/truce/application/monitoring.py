@@ -1,0 +1,116 @@
+"""Use cases of the monitoring track: filing and reading reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from truce.application.ports import Clock, IdFactory, ReportCursor, UnitOfWork, UnitOfWorkFactory
+from truce.domain.agreements import Agreement
+from truce.domain.commands import FileReport
+from truce.domain.errors import (
+    FieldError,
+    IdempotencyConflictError,
+    IdempotencyKeyTakenError,
+    InvalidInputError,
+    NotFoundError,
+)
+from truce.domain.parties import Member
+from truce.domain.reports import Report, fingerprint, new_report
+
+MAX_PAGE = 500
+# Reports filed without an account (the demo's open form, before sign-in exists) share a scope.
+ANONYMOUS_SCOPE = "anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """The outcome of filing: the stored report, and whether this call created it."""
+
+    report: Report
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPage:
+    reports: list[Report]
+    next_cursor: ReportCursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class MonitoringService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdFactory
+
+    def file_report(self, command: FileReport, submitter: Member | None = None) -> Filed:
+        """File a report once: a retry with the same idempotency key returns the first result."""
+        scope = submitter.id if submitter else ANONYMOUS_SCOPE
+        existing = self._replay(command, scope)
+        if existing is not None:
+            return Filed(existing, created=False)
+        try:
+            return Filed(self._insert(command, scope, submitter), created=True)
+        except IdempotencyKeyTakenError:
+            # A concurrent retry won the race; answer with what it stored.
+            existing = self._replay(command, scope)
+            if existing is None:
+                raise
+            return Filed(existing, created=False)
+
+    def get_report(self, report_id: str) -> Report:
+        with self.uow() as uow:
+            report = uow.reports.get(report_id)
+        if report is None:
+            raise NotFoundError("report")
+        return report
+
+    def list_reports(self, limit: int = 50, after: ReportCursor | None = None) -> ReportPage:
+        limit = max(1, min(limit, MAX_PAGE))
+        with self.uow() as uow:
+            # One extra row tells whether another page follows.
+            rows = uow.reports.page(limit + 1, after)
+        page, more = rows[:limit], len(rows) > limit
+        cursor = ReportCursor(page[-1].filed_at, page[-1].id) if more else None
+        return ReportPage(page, cursor)
+
+    def count_reports(self) -> int:
+        with self.uow() as uow:
+            return uow.reports.count()
+
+    def _replay(self, command: FileReport, scope: str) -> Report | None:
+        if command.idempotency_key is None:
+            return None
+        with self.uow() as uow:
+            existing = uow.reports.by_idempotency_key(scope, command.idempotency_key)
+        if existing is not None and existing.fingerprint != fingerprint(command):
+            raise IdempotencyConflictError
+        return existing
+
+    def _insert(self, command: FileReport, scope: str, submitter: Member | None) -> Report:
+        with self.uow() as uow:
+            agreement = _agreement_for(uow, command.agreement_id)
+            report = new_report(
+                command,
+                report_id=self.ids.new_id(),
+                agreement_id=agreement.id,
+                filed_at=self.clock.now(),
+                submitted_by=submitter.id if submitter else None,
+                submitter_body_id=submitter.body_id if submitter else None,
+            )
+            uow.reports.add(report, scope)
+            uow.commit()
+        return report
+
+
+def _agreement_for(uow: UnitOfWork, agreement_id: str | None) -> Agreement:
+    """The agreement named, or the only one in force when none is named."""
+    if agreement_id is not None:
+        agreement = uow.agreements.get(agreement_id)
+        if agreement is None:
+            raise InvalidInputError([FieldError("agreement_id", "names no known agreement")])
+        return agreement
+    agreements = uow.agreements.list_all()
+    if len(agreements) != 1:
+        message = "no agreement is set up yet" if not agreements else "name the agreement"
+        raise InvalidInputError([FieldError("agreement_id", message)])
+    return agreements[0]

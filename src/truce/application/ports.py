@@ -1,0 +1,98 @@
+"""Ports: what the application needs from the outside world, as Protocols.
+
+Adapters implement them (adapters/sql for the real store, adapters/memory for fakes); the
+application never learns which one it talks to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from truce.domain.agreements import Agreement
+from truce.domain.parties import Actor, Body, Member
+from truce.domain.reports import Report
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class IdFactory(Protocol):
+    def new_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCursor:
+    """Where a page of reports ended: lists run newest first by (filed_at, id)."""
+
+    filed_at: datetime
+    report_id: str
+
+
+class Bodies(Protocol):
+    def add(self, body: Body) -> None: ...
+    def get(self, body_id: str) -> Body | None: ...
+    def list_all(self) -> list[Body]: ...
+
+
+class Actors(Protocol):
+    def add(self, actor: Actor) -> None: ...
+    def get(self, actor_id: str) -> Actor | None: ...
+    def list_all(self) -> list[Actor]: ...
+    def find_by_name(self, text: str) -> list[Actor]: ...
+
+
+class Members(Protocol):
+    def add(self, member: Member) -> None: ...
+    def get(self, member_id: str) -> Member | None: ...
+    def get_by_username(self, username: str) -> Member | None: ...
+    def list_all(self) -> list[Member]: ...
+
+
+class Agreements(Protocol):
+    def add(self, agreement: Agreement) -> None: ...
+    def get(self, agreement_id: str, version: int | None = None) -> Agreement | None:
+        """The given version, or the latest one when `version` is None."""
+        ...
+
+    def list_all(self) -> list[Agreement]:
+        """The latest version of each agreement."""
+        ...
+
+
+class Reports(Protocol):
+    def add(self, report: Report, idempotency_scope: str) -> None:
+        """Store a report; raise IdempotencyKeyTakenError if its key is already used in scope."""
+        ...
+
+    def get(self, report_id: str) -> Report | None: ...
+    def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None: ...
+    def page(self, limit: int, after: ReportCursor | None = None) -> list[Report]: ...
+    def count(self) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything done inside commits together or not at all."""
+
+    bodies: Bodies
+    actors: Actors
+    members: Members
+    agreements: Agreements
+    reports: Reports
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...

@@ -1,0 +1,78 @@
+"""Use cases that set up who takes part: bodies, actors, members and agreements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from truce.application.ports import UnitOfWorkFactory
+from truce.domain.agreements import Agreement, check_agreement
+from truce.domain.errors import ConflictError, FieldError, InvalidInputError
+from truce.domain.parties import Actor, Body, Member, check_member
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """Everything the registry holds, read in one transaction."""
+
+    bodies: list[Body]
+    actors: list[Actor]
+    members: list[Member]
+    agreements: list[Agreement]
+
+    def body(self, body_id: str) -> Body | None:
+        return next((body for body in self.bodies if body.id == body_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryService:
+    uow: UnitOfWorkFactory
+
+    def add_body(self, body: Body) -> None:
+        with self.uow() as uow:
+            if uow.bodies.get(body.id) is not None:
+                raise ConflictError(f"body {body.id!r} exists already")
+            uow.bodies.add(body)
+            uow.commit()
+
+    def add_actor(self, actor: Actor) -> None:
+        with self.uow() as uow:
+            if actor.party_id is not None and uow.bodies.get(actor.party_id) is None:
+                raise InvalidInputError([FieldError("party_id", "names no known body")])
+            uow.actors.add(actor)
+            uow.commit()
+
+    def add_member(self, member: Member) -> None:
+        with self.uow() as uow:
+            body = uow.bodies.get(member.body_id)
+            if body is None:
+                raise InvalidInputError([FieldError("body_id", "names no known body")])
+            check_member(member, body)
+            if uow.members.get_by_username(member.username) is not None:
+                raise ConflictError(f"username {member.username!r} is taken")
+            uow.members.add(member)
+            uow.commit()
+
+    def conclude_agreement(self, agreement: Agreement) -> None:
+        """Store a new version of an agreement; earlier versions stay as they were."""
+        with self.uow() as uow:
+            bodies = {body.id: body for body in uow.bodies.list_all()}
+            check_agreement(agreement, bodies)
+            latest = uow.agreements.get(agreement.id)
+            expected = 1 if latest is None else latest.version + 1
+            if agreement.version != expected:
+                raise ConflictError(f"the next version of {agreement.id!r} is {expected}")
+            uow.agreements.add(agreement)
+            uow.commit()
+
+    def find_actors(self, name: str) -> list[Actor]:
+        with self.uow() as uow:
+            return uow.actors.find_by_name(name)
+
+    def directory(self) -> Directory:
+        with self.uow() as uow:
+            return Directory(
+                bodies=uow.bodies.list_all(),
+                actors=uow.actors.list_all(),
+                members=uow.members.list_all(),
+                agreements=uow.agreements.list_all(),
+            )

@@ -1,0 +1,57 @@
+"""The composition root: wires adapters to the application's ports, once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.sql.engine import make_engine
+from truce.adapters.sql.migrate import upgrade
+from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.application.monitoring import MonitoringService
+from truce.application.ports import Clock, IdFactory, UnitOfWorkFactory
+from truce.application.registry import RegistryService
+from truce.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything an entrypoint may call."""
+
+    settings: Settings
+    clock: Clock
+    monitoring: MonitoringService
+    registry: RegistryService
+    engine: Engine | None
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    uow: UnitOfWorkFactory | None = None,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    migrate: bool = True,
+) -> Services:
+    """Build the services over the SQL store named in settings, or over the given fakes."""
+    engine = None
+    if uow is None:
+        engine = make_engine(settings.database_url)
+        if migrate:
+            upgrade(engine)
+        uow = SqlUnitOfWorkFactory(engine)
+    clock = clock or SystemClock()
+    ids = ids or UuidFactory()
+    return Services(
+        settings=settings,
+        clock=clock,
+        monitoring=MonitoringService(uow, clock, ids),
+        registry=RegistryService(uow),
+        engine=engine,
+    )

@@ -1,0 +1,63 @@
+"""The exception tree of the domain.
+
+    TruceError
+    ├── InvalidInputError      input that breaks a rule; carries every FieldError found
+    ├── NotFoundError          the thing does not exist, or the caller may not know it does
+    ├── ConflictError          the request contradicts the stored state
+    │   ├── IdempotencyConflictError   an idempotency key reused with another payload
+    │   └── IdempotencyKeyTakenError   a store found the key taken (a concurrent retry)
+    └── ProcedureError         a step the agreement's procedure does not allow now
+
+Entrypoints translate these into responses (422, 404, 409); nothing below them knows HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TruceError(Exception):
+    """Base of every error the domain and application raise on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One rule broken by one field: `field` is the input's name, `message` says why."""
+
+    field: str
+    message: str
+
+
+class InvalidInputError(TruceError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = tuple(errors)
+        summary = "; ".join(f"{error.field}: {error.message}" for error in errors)
+        super().__init__(summary or "invalid input")
+
+
+class NotFoundError(TruceError):
+    """Raised alike for 'missing' and 'not yours to see', so neither can be told apart."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"{kind} not found")
+
+
+class ConflictError(TruceError):
+    pass
+
+
+class IdempotencyConflictError(ConflictError):
+    def __init__(self) -> None:
+        super().__init__("this idempotency key was already used with a different payload")
+
+
+class ProcedureError(TruceError):
+    pass
+
+
+class IdempotencyKeyTakenError(ConflictError):
+    """Raised by a store when a concurrent request already used the key; the caller re-reads."""
+
+    def __init__(self) -> None:
+        super().__init__("idempotency key already used in this scope")

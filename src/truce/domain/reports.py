@@ -1,0 +1,298 @@
+"""Reports: one source's account of one event. Immutable once filed.
+
+`parse_file_report` turns untrusted input (JSON values or form strings) into a `FileReport`
+command, collecting every broken rule at once so the person filing sees them all together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import NoReturn, TypeVar
+
+from truce.domain.commands import FileReport
+from truce.domain.confidentiality import Confidentiality
+from truce.domain.errors import FieldError, InvalidInputError
+
+MAX_NARRATIVE = 20_000
+MAX_SHORT_TEXT = 300
+MAX_IDEMPOTENCY_KEY = 200
+# Reports about the future are typos; a little slack absorbs clock skew on field devices.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+class SourceKind(StrEnum):
+    PARTY_LIAISON = "party_liaison"
+    FIELD_MONITOR = "field_monitor"
+    GUARANTOR_CENTRE = "guarantor_centre"
+    NEWS = "news"
+    DATASET = "dataset"
+    SENSOR = "sensor"
+
+
+class Reliability(StrEnum):
+    """Admiralty scale, source reliability: A completely reliable ... F cannot be judged."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+class EventType(StrEnum):
+    """A first taxonomy: ACLED's event types plus the kinds a ceasefire names explicitly."""
+
+    BATTLE = "battle"
+    EXPLOSION_REMOTE_VIOLENCE = "explosion_remote_violence"
+    VIOLENCE_AGAINST_CIVILIANS = "violence_against_civilians"
+    STRATEGIC_DEVELOPMENT = "strategic_development"
+    SHELLING = "shelling"
+    AIR_STRIKE = "air_strike"
+    HEAVY_WEAPONS_MOVEMENT = "heavy_weapons_movement"
+    HUMANITARIAN_OBSTRUCTION = "humanitarian_obstruction"
+    ATTACK_ON_PROTECTED_INFRASTRUCTURE = "attack_on_protected_infrastructure"
+    INCURSION = "incursion"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A filed report. `fingerprint` identifies the content, so a retried submission with the
+    same idempotency key can be told apart from a different one reusing the key."""
+
+    id: str
+    agreement_id: str
+    filed_at: datetime
+    submitted_by: str | None
+    submitter_body_id: str | None
+    content: FileReport
+    fingerprint: str
+
+    @property
+    def confidentiality(self) -> Confidentiality:
+        return self.content.confidentiality
+
+
+def fingerprint(command: FileReport) -> str:
+    """A stable SHA-256 of the command's content (the idempotency key itself excluded)."""
+    fields = asdict(command)
+    fields.pop("idempotency_key")
+    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def new_report(
+    command: FileReport,
+    *,
+    report_id: str,
+    agreement_id: str,
+    filed_at: datetime,
+    submitted_by: str | None,
+    submitter_body_id: str | None,
+) -> Report:
+    # The fingerprint is taken over the command as received, so a retry that again leaves
+    # the agreement implicit still matches; the stored content names the agreement resolved.
+    return Report(
+        id=report_id,
+        agreement_id=agreement_id,
+        filed_at=filed_at,
+        submitted_by=submitted_by,
+        submitter_body_id=submitter_body_id,
+        content=replace(command, agreement_id=agreement_id),
+        fingerprint=fingerprint(command),
+    )
+
+
+# --- parsing untrusted input ------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """Reads fields from a mapping, recording each problem instead of stopping at the first."""
+
+    def __init__(self, data: Mapping[str, object]) -> None:
+        self.data = data
+        self.errors: list[FieldError] = []
+
+    def raw(self, name: str) -> object | None:
+        value = self.data.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.append(FieldError(name, message))
+
+    def convert(self, name: str, parse: Callable[[object], T], *, required: bool) -> T | None:
+        value = self.raw(name)
+        if value is None:
+            if required:
+                self.fail(name, "is required")
+            return None
+        try:
+            return parse(value)
+        except ValueError as error:
+            self.fail(name, str(error))
+            return None
+
+
+def _reject(message: str) -> NoReturn:
+    """A wrong type is a field error like any other: _Reader collects ValueErrors."""
+    raise ValueError(message)
+
+
+def _text(limit: int) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        if not isinstance(value, str):
+            _reject("must be text")
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters")
+        return value
+
+    return parse
+
+
+def _choice(enum: type[StrEnum]) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        allowed = [member.value for member in enum]
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise ValueError(f"must be one of: {', '.join(allowed)}")
+
+    return parse
+
+
+def _count(value: object) -> int:
+    if isinstance(value, bool):
+        _reject("must be a whole number")
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int):
+        _reject("must be a whole number")
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value
+
+
+def _credibility(value: object) -> int:
+    number = _count(value)
+    if not 1 <= number <= 6:  # noqa: PLR2004 - the Admiralty scale runs 1 to 6
+        raise ValueError("must be between 1 (confirmed) and 6 (cannot be judged)")
+    return number
+
+
+def _coordinate(bound: float) -> Callable[[object], float]:
+    def parse(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            _reject("must be a number")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError("must be a number") from None
+        if not math.isfinite(number) or abs(number) > bound:
+            raise ValueError(f"must be between -{bound:g} and {bound:g}")
+        return number
+
+    return parse
+
+
+def _moment(assume_utc: bool) -> Callable[[object], datetime]:
+    def parse(value: object) -> datetime:
+        if not isinstance(value, str):
+            _reject("must be an ISO 8601 date and time")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date and time, e.g. 2017-01-04T06:30Z") from None
+        if moment.tzinfo is None:
+            if not assume_utc:
+                raise ValueError("must include a time zone offset, e.g. Z or +03:00")
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+    return parse
+
+
+def parse_file_report(
+    data: Mapping[str, object], *, now: datetime, assume_utc: bool = False
+) -> FileReport:
+    """Validate untrusted input into a FileReport; raise InvalidInputError naming every bad field.
+
+    `assume_utc` lets a web form's local date-time (which has no offset) be read as UTC,
+    the time every form in Truce states.
+    """
+    read = _Reader(data)
+    moment = _moment(assume_utc)
+    command = FileReport(
+        source_kind=read.convert("source_kind", _choice(SourceKind), required=True) or "",
+        source_name=read.convert("source_name", _text(MAX_SHORT_TEXT), required=True) or "",
+        reliability=read.convert("reliability", _choice(Reliability), required=False) or "F",
+        credibility=read.convert("credibility", _credibility, required=False) or 6,
+        occurred_from=read.convert("occurred_from", moment, required=True) or now,
+        occurred_to=read.convert("occurred_to", moment, required=False),
+        place_text=read.convert("place_text", _text(MAX_SHORT_TEXT), required=False),
+        latitude=read.convert("latitude", _coordinate(90), required=False),
+        longitude=read.convert("longitude", _coordinate(180), required=False),
+        event_type=read.convert("event_type", _choice(EventType), required=True) or "",
+        perpetrator=read.convert("perpetrator", _text(MAX_SHORT_TEXT), required=False),
+        target=read.convert("target", _text(MAX_SHORT_TEXT), required=False),
+        killed=read.convert("killed", _count, required=False),
+        injured=read.convert("injured", _count, required=False),
+        narrative=read.convert("narrative", _text(MAX_NARRATIVE), required=True) or "",
+        narrative_lang=read.convert("narrative_lang", _language, required=False) or "en",
+        confidentiality=Confidentiality(
+            read.convert("confidentiality", _choice(Confidentiality), required=False)
+            or Confidentiality.MECHANISM
+        ),
+        agreement_id=read.convert("agreement_id", _text(MAX_SHORT_TEXT), required=False),
+        idempotency_key=read.convert("idempotency_key", _text(MAX_IDEMPOTENCY_KEY), required=False),
+    )
+    # Rules across fields are checked only over fields that were themselves valid, so one
+    # mistake is reported once, where it was made.
+    failed = {error.field for error in read.errors}
+    read.errors.extend(e for e in _cross_field_errors(command, now) if not _involves(e, failed))
+    if read.errors:
+        raise InvalidInputError(read.errors)
+    return command
+
+
+def _language(value: object) -> str:
+    text = _text(35)(value)
+    parts = text.split("-")
+    if not all(part.isascii() and part.isalnum() and 1 <= len(part) <= 8 for part in parts):  # noqa: PLR2004
+        raise ValueError("must be a language tag such as ar, en or fa-IR")
+    return text
+
+
+_RELATED = {
+    "occurred_from": {"occurred_from"},
+    "occurred_to": {"occurred_from", "occurred_to"},
+    "longitude": {"latitude", "longitude"},
+    "place_text": {"place_text", "latitude", "longitude"},
+}
+
+
+def _involves(error: FieldError, failed: set[str]) -> bool:
+    return bool(_RELATED.get(error.field, {error.field}) & failed)
+
+
+def _cross_field_errors(command: FileReport, now: datetime) -> list[FieldError]:
+    errors = []
+    if command.occurred_from > now + CLOCK_SKEW:
+        errors.append(FieldError("occurred_from", "lies in the future"))
+    if command.occurred_to is not None and command.occurred_to < command.occurred_from:
+        errors.append(FieldError("occurred_to", "must not be before occurred_from"))
+    if (command.latitude is None) != (command.longitude is None):
+        errors.append(FieldError("longitude", "latitude and longitude go together"))
+    if command.place_text is None and command.latitude is None:
+        errors.append(FieldError("place_text", "give a place name or coordinates"))
+    return errors

@@ -1,0 +1,3 @@
+from truce.entrypoints.cli.main import run
+
+run()

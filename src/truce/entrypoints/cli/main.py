@@ -1,0 +1,132 @@
+"""The `truce` command. Thin: each verb reads options, calls the services, prints the result."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from truce.adapters.sql.engine import is_sqlite, make_engine
+from truce.adapters.sql.migrate import current, upgrade
+from truce.application.demo_case import CAST, seed_astana_case
+from truce.bootstrap import build_services
+from truce.entrypoints.web.app import create_app
+from truce.entrypoints.web.assets import FrontendAssets, ensure_frontend
+from truce.settings import DEMO_DATABASE_URL, Settings
+
+app = typer.Typer(
+    name="truce",
+    help="Truce: a ceasefire's monitoring mechanism and the mediated talks around it.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The store: schema migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+# Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
+console = Console(soft_wrap=True)
+HOST_HELP = "Address to listen on (loopback by default; set 0.0.0.0 only behind a proxy)."
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    ensure_frontend(FrontendAssets(settings.frontend_dir), install=settings.install_frontend)
+    console.print(f"Serving Truce at [bold]http://{host}:{port}[/bold]  (Ctrl+C to stop)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help=HOST_HELP),
+    port: int = typer.Option(8000, help="TCP port."),
+) -> None:
+    """Serve the web app and the API, bringing the schema to the newest version first."""
+    logging.basicConfig(level=logging.INFO)
+    _serve(Settings.from_env(), host, port)
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", help=HOST_HELP),
+    port: int = typer.Option(8000, help="TCP port."),
+    seed_only: Annotated[bool, typer.Option("--seed-only", help="Seed the case and exit.")] = False,
+) -> None:
+    """Seed the Astana case of January 2017 into a fresh store and serve it.
+
+    The store is TRUCE_DATABASE_URL when set, else ./truce-demo.db (made anew each run).
+    """
+    logging.basicConfig(level=logging.INFO)
+    settings = Settings.from_env(demo=True)
+    if "TRUCE_DATABASE_URL" not in _env():
+        settings = Settings.from_env(demo=True, database_url=DEMO_DATABASE_URL)
+        _remove_sqlite_file(settings.database_url)
+    services = build_services(settings)
+    try:
+        seeded = seed_astana_case(services.registry, services.monitoring)
+        reports = services.monitoring.count_reports()
+    finally:
+        services.close()
+    console.print(
+        f"{'Seeded' if seeded else 'Already seeded:'} the Astana case "
+        f"into {_redact(settings.database_url)}: {reports} reports."
+    )
+    _print_cast()
+    if not seed_only:
+        _serve(settings, host, port)
+
+
+def _env() -> dict[str, str]:
+    import os  # noqa: PLC0415 - only the demo asks which variables are set
+
+    return dict(os.environ)
+
+
+def _remove_sqlite_file(url: str) -> None:
+    """The demo starts from nothing; only its own default SQLite file is ever removed."""
+    path = Path(urlsplit(url.replace("sqlite:///", "file:")).path)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+def _print_cast() -> None:
+    table = Table(title="Demo accounts (the named cast, by role title)")
+    for column in ("username", "role title", "body", "role"):
+        table.add_column(column)
+    for account in CAST:
+        table.add_row(account.username, account.title, account.body_id, account.role.value)
+    console.print(table)
+    console.print("Sign-in arrives with the access layer; until then every page is open.")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: str = typer.Option("head", help="Target revision."),
+) -> None:
+    """Bring the store's schema to the newest version (or to --revision)."""
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        before = current(engine)
+        upgrade(engine, revision)
+        after = current(engine)
+    finally:
+        engine.dispose()
+    kind = "SQLite" if is_sqlite(settings.database_url) else "PostgreSQL"
+    console.print(f"{kind} store {_redact(settings.database_url)}: {before or 'empty'} -> {after}")
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,109 @@
+"""The Litestar application. `create_app(settings)` is all a server or a test needs."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from pathlib import Path
+
+from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import File
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from truce.bootstrap import Services, build_services
+from truce.domain.errors import NotFoundError
+from truce.entrypoints.web.assets import FrontendAssets
+from truce.entrypoints.web.deps import AssetsDep
+from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
+from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
+from truce.entrypoints.web.routes.pages import Pages
+from truce.settings import Settings
+
+HERE = Path(__file__).parent
+log = logging.getLogger("truce.web")
+
+# Scripts, styles and images only from this origin: the app works offline, in the field.
+SECURITY_HEADERS = [
+    ResponseHeader(
+        name="Content-Security-Policy",
+        value=(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        ),
+    ),
+    ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+    ResponseHeader(name="Referrer-Policy", value="no-referrer"),
+    ResponseHeader(name="X-Frame-Options", value="DENY"),
+]
+
+
+# Browsers refuse scripts served with a generic type (X-Content-Type-Options: nosniff).
+VENDOR_MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
+
+
+@get("/healthz", sync_to_thread=False, include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/vendor/{name:str}", sync_to_thread=False, include_in_schema=False)
+def vendor(name: FromPath[str], assets: AssetsDep) -> File:
+    """Front-end libraries from node_modules, by an allow-list of names."""
+    path = assets.path(name)
+    if path is None:
+        raise NotFoundError("asset")
+    media_type = VENDOR_MEDIA_TYPES.get(path.suffix, "application/octet-stream")
+    return File(path, content_disposition_type="inline", media_type=media_type)
+
+
+def _secret(settings: Settings) -> str:
+    if settings.secret_key:
+        # Any length of operator-chosen text becomes a 32-byte key.
+        return hashlib.sha256(settings.secret_key.encode()).hexdigest()[:32]
+    log.warning("TRUCE_SECRET_KEY unset: using a per-process secret; forms expire on restart")
+    return secrets.token_hex(16)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> Litestar:
+    services = services or build_services(settings)
+    assets = FrontendAssets(settings.frontend_dir)
+    static = create_static_files_router(
+        path="/static", directories=[HERE / "static"], include_in_schema=False
+    )
+    return Litestar(
+        route_handlers=[Pages, ReportsApi, RegistryApi, healthz, vendor, static],
+        dependencies={
+            "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
+            "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),
+        },
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Truce API",
+            version="1",
+            description="A ceasefire's monitoring mechanism and the mediated talks around it.",
+            path="/api/v1/schema",
+            render_plugins=[JsonRenderPlugin(path=["/openapi.json", "/"]), YamlRenderPlugin()],
+        ),
+        csrf_config=CSRFConfig(
+            secret=_secret(settings),
+            cookie_name="truce_csrf",
+            cookie_samesite="strict",
+            cookie_httponly=True,
+            # The JSON API authenticates by token, not cookie, so it needs no CSRF token.
+            exclude=["/api/"],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        response_headers=SECURITY_HEADERS,
+        request_max_body_size=settings.max_body_bytes,
+        on_shutdown=[services.close],
+        debug=settings.debug,
+    )

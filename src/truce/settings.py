@@ -1,0 +1,70 @@
+"""One settings object, read from the environment (TRUCE_*). Every setting is documented in
+docs/settings.md, and a test keeps the two in step."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///truce.db"
+DEMO_DATABASE_URL = "sqlite:///truce-demo.db"
+
+
+def _project_root() -> Path:
+    """The checkout this package runs from, where package.json and node_modules live."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "package.json").is_file():
+            return parent
+    return Path.cwd()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # SQLAlchemy URL of the store: a SQLite file, or postgresql+psycopg://user:pw@host/db.
+    database_url: str = DEFAULT_DATABASE_URL
+    # Where package.json and node_modules (front-end libraries from npm) are found.
+    frontend_dir: Path = field(default_factory=_project_root)
+    # Demo mode seeds the Astana case and accepts the documented demo credentials.
+    demo: bool = False
+    # Debug mode shows internal error pages; never turn it on where parties connect.
+    debug: bool = False
+    # Secret for signing session cookies and CSRF tokens: 32 bytes or more, hex or text.
+    secret_key: str = ""
+    # Fetch front-end libraries with `npm ci` at start when node_modules lacks them.
+    install_frontend: bool = True
+    # Largest request body accepted, in bytes.
+    max_body_bytes: int = 1_048_576
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for item in fields(cls):
+            raw = env.get(f"TRUCE_{item.name.upper()}")
+            if raw is not None:
+                values[item.name] = _coerce(item.name, raw, item.type)
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _coerce(name: str, raw: str, kind: object) -> object:
+    if kind in ("bool", bool):
+        lowered = raw.strip().lower()
+        if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise ValueError(f"TRUCE_{name.upper()} must be true or false, not {raw!r}")
+        return lowered in {"1", "true", "yes", "on"}
+    if kind in ("int", int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"TRUCE_{name.upper()} must be a whole number, not {raw!r}") from None
+    if kind in ("Path", Path):
+        return Path(raw)
+    return raw
+
+
+def setting_names() -> list[str]:
+    return [f"TRUCE_{item.name.upper()}" for item in fields(Settings)]

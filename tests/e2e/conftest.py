@@ -1,0 +1,75 @@
+"""A real server on 127.0.0.1 and Debian's Chromium driven by Playwright (never
+`playwright install`, which downloads a browser this project does not use)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from support import ARTIFACTS, seed_cast
+from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.bootstrap import build_services
+from truce.entrypoints.web.app import create_app
+from truce.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags keep Chromium from calling home on a machine whose only network is loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(clean_engine, tmp_path) -> Iterator[str]:
+    settings = Settings(database_url=str(clean_engine.url), frontend_dir=Path.cwd())
+    services = build_services(settings, uow=SqlUnitOfWorkFactory(clean_engine))
+    seed_cast(services.registry)
+    config = uvicorn.Config(
+        create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start within 15 s")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser_page(live_server):
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Chromium is not installed: run `apt-get install -y chromium` "
+            "(.ci/run does this) to run the browser tests"
+        )
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        yield page, live_server, errors
+        browser.close()
