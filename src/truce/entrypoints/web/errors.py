@@ -37,9 +37,7 @@ def invalid_input(_: AnyRequest, exc: InvalidInputError) -> Response[ErrorOut]:
     )
 
 
-def validation_failed(
-    _: AnyRequest, exc: ValidationException
-) -> Response[ErrorOut]:
+def validation_failed(_: AnyRequest, exc: ValidationException) -> Response[ErrorOut]:
     """Litestar's own body and parameter checks (wrong JSON types, unknown fields)."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [_field_error(item) for item in extra if isinstance(item, dict)]
