@@ -52,6 +52,6 @@ def build_services(
         settings=settings,
         clock=clock,
         monitoring=MonitoringService(uow, clock, ids),
-        registry=RegistryService(uow),
+        registry=RegistryService(uow, clock),
         engine=engine,
     )

@@ -14,7 +14,7 @@ from truce.domain.reports import parse_file_report
 @pytest.fixture
 def service() -> MonitoringService:
     uow = MemoryUnitOfWorkFactory()
-    registry = RegistryService(uow)
+    registry = RegistryService(uow, FixedClock())
     for body in BODIES:
         registry.add_body(body)
     for actor in ACTORS:

@@ -15,7 +15,7 @@ from truce.domain.errors import (
     NotFoundError,
 )
 from truce.domain.parties import Member
-from truce.domain.reports import Report, fingerprint, new_report
+from truce.domain.reports import Report, fingerprint, new_report, report_content
 
 MAX_PAGE = 500
 # Reports filed without an account (the demo's open form, before sign-in exists) share a scope.
@@ -98,8 +98,27 @@ class MonitoringService:
                 submitter_body_id=submitter.body_id if submitter else None,
             )
             uow.reports.add(report, scope)
+            _record_filing(uow, report)
             uow.commit()
         return report
+
+
+def _record_filing(uow: UnitOfWork, report: Report) -> None:
+    """Everyone may see that a report was filed, when, by which side and how confidential it
+    is; its content enters the record only as a commitment its owner can open."""
+    uow.record.append(
+        "report.filed",
+        subject=f"report:{report.id}",
+        at=report.filed_at,
+        public={
+            "report_id": report.id,
+            "agreement_id": report.agreement_id,
+            "submitter_body_id": report.submitter_body_id,
+            "confidentiality": report.confidentiality.value,
+        },
+        confidential=report_content(report),
+        owner_body_id=report.submitter_body_id,
+    )
 
 
 def _agreement_for(uow: UnitOfWork, agreement_id: str | None) -> Agreement:

@@ -6,6 +6,7 @@ application never learns which one it talks to.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -13,6 +14,7 @@ from typing import Protocol, Self
 
 from truce.domain.agreements import Agreement
 from truce.domain.parties import Actor, Body, Member
+from truce.domain.record import HashStore
 from truce.domain.reports import Report
 
 
@@ -82,6 +84,7 @@ class UnitOfWork(Protocol):
     members: Members
     agreements: Agreements
     reports: Reports
+    record: Record
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -96,3 +99,88 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+# --- the record --------------------------------------------------------------------------
+
+JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEntry:
+    """One leaf of the record: `body` is the canonical JSON whose leaf hash is in the tree."""
+
+    seq: int
+    kind: str
+    body: str
+    leaf_hash: bytes
+    recorded_at: datetime
+    subject: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What opens a commitment: the salt; and whose content it was."""
+
+    salt: bytes
+    owner_body_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    issued_at: datetime
+    # witness name -> (its verifier key, its signature line over the same checkpoint body)
+    cosignatures: dict[str, Cosignature]
+
+
+@dataclass(frozen=True, slots=True)
+class Cosignature:
+    verifier_key: str
+    signature: str
+
+
+class Canonical(Protocol):
+    """RFC 8785 canonical JSON: the same value always gives the same bytes."""
+
+    def __call__(self, value: JsonValue) -> bytes: ...
+
+
+class Record(Protocol):
+    """The append-only log inside a unit of work. Appends are buffered and written, with
+    their subtree hashes, when the unit of work commits: in the same transaction as the
+    change they describe."""
+
+    def append(
+        self,
+        kind: str,
+        subject: str | None,
+        at: datetime,
+        public: dict[str, JsonValue],
+        confidential: dict[str, JsonValue] | None = None,
+        owner_body_id: str | None = None,
+    ) -> None:
+        """Buffer an entry. Confidential content enters only as a salted commitment."""
+        ...
+
+    def flush(self) -> list[int]:
+        """Write the buffered entries and their subtree hashes; return their numbers."""
+        ...
+
+    def size(self) -> int: ...
+    def entry(self, seq: int) -> RecordEntry | None: ...
+    def entries(self, start: int, end: int) -> Iterator[RecordEntry]: ...
+    def about(self, subject: str) -> list[RecordEntry]: ...
+    def stored_hashes(self) -> HashStore: ...
+    def opening(self, seq: int) -> Opening | None: ...
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None: ...
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
+        """The checkpoint at `size`, or the latest one."""
+        ...
+
+    def checkpoints(self, limit: int = 50) -> list[StoredCheckpoint]: ...
+    def add_cosignature(
+        self, size: int, witness: str, cosignature: Cosignature, at: datetime
+    ) -> None: ...

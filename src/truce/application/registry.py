@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from truce.application.ports import UnitOfWorkFactory
+from truce.application.ports import Clock, JsonValue, UnitOfWorkFactory
 from truce.domain.agreements import Agreement, check_agreement
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError
 from truce.domain.parties import Actor, Body, Member, check_member
@@ -26,12 +26,19 @@ class Directory:
 @dataclass(frozen=True, slots=True)
 class RegistryService:
     uow: UnitOfWorkFactory
+    clock: Clock
 
     def add_body(self, body: Body) -> None:
         with self.uow() as uow:
             if uow.bodies.get(body.id) is not None:
                 raise ConflictError(f"body {body.id!r} exists already")
             uow.bodies.add(body)
+            uow.record.append(
+                "body.added",
+                subject=f"body:{body.id}",
+                at=self.clock.now(),
+                public={"body_id": body.id, "kind": body.kind.value, "name": body.name},
+            )
             uow.commit()
 
     def add_actor(self, actor: Actor) -> None:
@@ -39,6 +46,18 @@ class RegistryService:
             if actor.party_id is not None and uow.bodies.get(actor.party_id) is None:
                 raise InvalidInputError([FieldError("party_id", "names no known body")])
             uow.actors.add(actor)
+            uow.record.append(
+                "actor.added",
+                subject=f"actor:{actor.id}",
+                at=self.clock.now(),
+                public={
+                    "actor_id": actor.id,
+                    "name": actor.name,
+                    "party_id": actor.party_id,
+                    "excluded": actor.excluded,
+                    "aliases": [alias.text for alias in actor.aliases],
+                },
+            )
             uow.commit()
 
     def add_member(self, member: Member) -> None:
@@ -50,6 +69,20 @@ class RegistryService:
             if uow.members.get_by_username(member.username) is not None:
                 raise ConflictError(f"username {member.username!r} is taken")
             uow.members.add(member)
+            # Who holds an account is need-to-know: the entry names the body and the roles,
+            # and commits to the username and title.
+            uow.record.append(
+                "member.added",
+                subject=f"member:{member.id}",
+                at=self.clock.now(),
+                public={
+                    "member_id": member.id,
+                    "body_id": member.body_id,
+                    "roles": [role.value for role in sorted(member.roles)],
+                },
+                confidential={"username": member.username, "title": member.title},
+                owner_body_id=member.body_id,
+            )
             uow.commit()
 
     def conclude_agreement(self, agreement: Agreement) -> None:
@@ -62,6 +95,12 @@ class RegistryService:
             if agreement.version != expected:
                 raise ConflictError(f"the next version of {agreement.id!r} is {expected}")
             uow.agreements.add(agreement)
+            uow.record.append(
+                "agreement.concluded",
+                subject=f"agreement:{agreement.id}",
+                at=self.clock.now(),
+                public=_agreement_terms(agreement),
+            )
             uow.commit()
 
     def find_actors(self, name: str) -> list[Actor]:
@@ -76,3 +115,18 @@ class RegistryService:
                 members=uow.members.list_all(),
                 agreements=uow.agreements.list_all(),
             )
+
+
+def _agreement_terms(agreement: Agreement) -> dict[str, JsonValue]:
+    return {
+        "agreement_id": agreement.id,
+        "version": agreement.version,
+        "title": agreement.title,
+        "entry_into_force": agreement.entry_into_force.isoformat(),
+        "party_ids": list(agreement.party_ids),
+        "guarantor_ids": list(agreement.guarantor_ids),
+        "mediator_ids": list(agreement.mediator_ids),
+        "observer_ids": list(agreement.observer_ids),
+        "excluded_actor_ids": list(agreement.excluded_actor_ids),
+        "summary": agreement.summary,
+    }

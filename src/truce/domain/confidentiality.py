@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class Confidentiality(StrEnum):
-    # Only the submitting body (and the mechanism's operators for custody) may read it.
+    # Only the submitting body may read it; operators administer, they do not read.
     SUBMITTER = "submitter"
     # The submitting body and the guarantor states.
     GUARANTORS = "guarantors"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from truce.domain.commands import FileReport
 from truce.domain.confidentiality import Confidentiality
@@ -296,3 +296,22 @@ def _cross_field_errors(command: FileReport, now: datetime) -> list[FieldError]:
     if command.place_text is None and command.latitude is None:
         errors.append(FieldError("place_text", "give a place name or coordinates"))
     return errors
+
+
+def report_content(report: Report) -> dict[str, Any]:
+    """Everything stored about a report, as JSON values: what its record entry commits to.
+    Any later change to any of these, anywhere, makes the commitment fail to open."""
+    content: dict[str, Any] = {
+        key: (value.isoformat() if isinstance(value, datetime) else value)
+        for key, value in asdict(report.content).items()
+    }
+    content["confidentiality"] = report.content.confidentiality.value
+    content.update(
+        id=report.id,
+        agreement_id=report.agreement_id,
+        filed_at=report.filed_at.isoformat(),
+        submitted_by=report.submitted_by,
+        submitter_body_id=report.submitter_body_id,
+        fingerprint=report.fingerprint,
+    )
+    return content

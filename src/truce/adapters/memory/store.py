@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
-from truce.application.ports import Actors, Agreements, Bodies, Members, ReportCursor, Reports
+from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
+from truce.application.ports import (
+    Actors,
+    Agreements,
+    Bodies,
+    Members,
+    Record,
+    ReportCursor,
+    Reports,
+)
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
 from truce.domain.parties import Actor, Body, Member
@@ -26,6 +35,7 @@ class MemoryState:
     agreements: dict[tuple[str, int], Agreement] = field(default_factory=dict)
     reports: dict[str, Report] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
+    record: MemoryRecordState = field(default_factory=MemoryRecordState)
 
 
 class MemoryBodies:
@@ -151,6 +161,7 @@ class MemoryUnitOfWork:
     def commit(self) -> None:
         if not self._active:
             raise RuntimeError("commit outside a unit of work")
+        self.record.flush()
         for name, value in vars(self._working).items():
             setattr(self._shared, name, value)
         self._start_from_shared()
@@ -159,13 +170,15 @@ class MemoryUnitOfWork:
         self._start_from_shared()
 
     def _start_from_shared(self) -> None:
-        # Shallow copies of each dict suffice: the stored domain objects are frozen.
-        self._working = MemoryState(**{k: copy.copy(v) for k, v in vars(self._shared).items()})
+        # Shallow copies suffice: the stored domain objects are frozen.
+        copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k != "record"}
+        self._working = MemoryState(**copies, record=self._shared.record.copy())
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
         self.members: Members = MemoryMembers(self._working)
         self.agreements: Agreements = MemoryAgreements(self._working)
         self.reports: Reports = MemoryReports(self._working)
+        self.record: Record = MemoryRecord(self._working.record)
 
 
 class MemoryUnitOfWorkFactory:

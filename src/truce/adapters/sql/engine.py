@@ -37,4 +37,6 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at once, so two writers queue instead of one failing
+        # when it upgrades a stale read snapshot; the record head depends on it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -4,6 +4,7 @@ fails when the two drift apart."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -158,4 +160,67 @@ reports = Table(
     Column("confidentiality", String(16), nullable=False),
     UniqueConstraint("idempotency_scope", "idempotency_key"),
     Index("ix_reports_filed_at_id", "filed_at", "id"),
+)
+
+# --- the record: append-only log, stored subtree hashes, checkpoints, co-signatures ---------
+
+record_entries = Table(
+    "record_entries",
+    metadata,
+    # 0-based leaf index in the Merkle tree.
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(64), nullable=False, index=True),
+    # RFC 8785 canonical JSON, exactly the bytes that were hashed.
+    Column("body", Text, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # The object the entry is about, so an object's history is one indexed query.
+    Column("subject", String(140), nullable=True, index=True),
+)
+
+record_nodes = Table(
+    "record_nodes",
+    metadata,
+    Column("level", SmallInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("digest", LargeBinary(32), nullable=False),
+)
+
+# One row: the tree's size, locked while a transaction appends so appends never interleave.
+record_head = Table(
+    "record_head",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+)
+
+# The salt of each commitment to confidential content; its owner can open the commitment.
+record_openings = Table(
+    "record_openings",
+    metadata,
+    Column("seq", BigInteger, ForeignKey("record_entries.seq"), primary_key=True),
+    Column("salt", LargeBinary(32), nullable=False),
+    Column("owner_body_id", String(ID), nullable=True),
+)
+
+record_checkpoints = Table(
+    "record_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    # The signed note (c2sp.org/tlog-checkpoint) as issued by the mechanism.
+    Column("note", Text, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+)
+
+record_cosignatures = Table(
+    "record_cosignatures",
+    metadata,
+    Column("size", BigInteger, ForeignKey("record_checkpoints.size"), primary_key=True),
+    Column("witness", String(150), primary_key=True),
+    # One signed-note signature line by the witness over the same checkpoint body.
+    Column("signature", Text, nullable=False),
+    # The witness's verifier key (c2sp.org/signed-note), kept so anyone can check the line.
+    Column("verifier_key", String(300), nullable=False),
+    Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )

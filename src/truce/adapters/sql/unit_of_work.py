@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
     SqlAgreements,
@@ -14,7 +15,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
-from truce.application.ports import Actors, Agreements, Bodies, Members, Reports
+from truce.application.ports import Actors, Agreements, Bodies, Members, Record, Reports
 
 
 class SqlUnitOfWork:
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.members: Members = SqlMembers(connection)
         self.agreements: Agreements = SqlAgreements(connection)
         self.reports: Reports = SqlReports(connection)
+        self.record: Record = SqlRecord(connection)
         return self
 
     def __exit__(
@@ -63,6 +65,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._transaction is None:
             raise RuntimeError("commit outside a unit of work")
+        # The record's entries join the transaction that made the change they describe.
+        self.record.flush()
         self._transaction.commit()
 
     def rollback(self) -> None:
