@@ -6,12 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.monitoring import MonitoringService
 from truce.application.ports import Clock, IdFactory, UnitOfWorkFactory
+from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
 from truce.settings import Settings
 
@@ -24,6 +27,7 @@ class Services:
     clock: Clock
     monitoring: MonitoringService
     registry: RegistryService
+    record: RecordService
     engine: Engine | None
 
     def close(self) -> None:
@@ -37,6 +41,7 @@ def build_services(
     uow: UnitOfWorkFactory | None = None,
     clock: Clock | None = None,
     ids: IdFactory | None = None,
+    signer: CheckpointSigner | None = None,
     migrate: bool = True,
 ) -> Services:
     """Build the services over the SQL store named in settings, or over the given fakes."""
@@ -53,5 +58,16 @@ def build_services(
         clock=clock,
         monitoring=MonitoringService(uow, clock, ids),
         registry=RegistryService(uow, clock),
+        record=RecordService(
+            uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
+        ),
         engine=engine,
     )
+
+
+def mechanism_signer(settings: Settings) -> MechanismSigner:
+    """The mechanism's checkpoint key, made on first use in the key directory."""
+    key = load_or_create_signer(
+        settings.key_dir / "record.key", settings.record_origin, settings.secret_key
+    )
+    return MechanismSigner(key)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///truce.db"
 DEMO_DATABASE_URL = "sqlite:///truce-demo.db"
+DEMO_KEY_DIR = Path("truce-demo-keys")
 
 
 def _project_root() -> Path:
@@ -37,6 +38,10 @@ class Settings:
     install_frontend: bool = True
     # Largest request body accepted, in bytes.
     max_body_bytes: int = 1_048_576
+    # Where the mechanism's record signing key is kept (encrypted with TRUCE_SECRET_KEY).
+    key_dir: Path = Path("truce-keys")
+    # The record's origin line in checkpoints: a name unique to this deployment's log.
+    record_origin: str = "truce.local/record"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -32,7 +32,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_server(clean_engine, tmp_path) -> Iterator[str]:
-    settings = Settings(database_url=str(clean_engine.url), frontend_dir=Path.cwd())
+    settings = Settings(
+        database_url=str(clean_engine.url), frontend_dir=Path.cwd(), key_dir=tmp_path / "keys"
+    )
     services = build_services(settings, uow=SqlUnitOfWorkFactory(clean_engine))
     seed_cast(services.registry)
     config = uvicorn.Config(

@@ -13,7 +13,9 @@ from truce.settings import Settings
 
 @pytest.fixture
 def services(clean_engine: Engine, tmp_path) -> Services:
-    settings = Settings(database_url=str(clean_engine.url), frontend_dir=tmp_path)
+    settings = Settings(
+        database_url=str(clean_engine.url), frontend_dir=tmp_path, key_dir=tmp_path / "keys"
+    )
     built = build_services(
         settings,
         uow=SqlUnitOfWorkFactory(clean_engine),

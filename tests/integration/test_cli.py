@@ -16,6 +16,7 @@ runner = CliRunner()
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("TRUCE_DATABASE_URL", url)
+    monkeypatch.setenv("TRUCE_KEY_DIR", str(tmp_path / "keys"))
     return url
 
 

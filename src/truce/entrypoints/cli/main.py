@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -15,10 +16,11 @@ from rich.table import Table
 from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import current, upgrade
 from truce.application.demo_case import CAST, seed_astana_case
-from truce.bootstrap import build_services
+from truce.bootstrap import Services, build_services
+from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
 from truce.entrypoints.web.app import create_app
 from truce.entrypoints.web.assets import FrontendAssets, ensure_frontend
-from truce.settings import DEMO_DATABASE_URL, Settings
+from truce.settings import DEMO_DATABASE_URL, DEMO_KEY_DIR, Settings
 
 app = typer.Typer(
     name="truce",
@@ -29,6 +31,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The store: schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(record_app, name="record")
+app.add_typer(witness_app, name="witness")
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)
@@ -66,19 +70,37 @@ def demo(
     if "TRUCE_DATABASE_URL" not in _env():
         settings = Settings.from_env(demo=True, database_url=DEMO_DATABASE_URL)
         _remove_sqlite_file(settings.database_url)
+    if "TRUCE_KEY_DIR" not in _env():
+        settings = Settings.from_env(
+            demo=True, database_url=settings.database_url, key_dir=DEMO_KEY_DIR
+        )
+        shutil.rmtree(DEMO_KEY_DIR, ignore_errors=True)
     services = build_services(settings)
     try:
         seeded = seed_astana_case(services.registry, services.monitoring)
         reports = services.monitoring.count_reports()
+        _witness_demo_record(services, settings.key_dir / "witnesses")
+        console.print(
+            f"{'Seeded' if seeded else 'Already seeded:'} the Astana case "
+            f"into {_redact(settings.database_url)}: {reports} reports."
+        )
+        print_checkpoints(services)
     finally:
         services.close()
-    console.print(
-        f"{'Seeded' if seeded else 'Already seeded:'} the Astana case "
-        f"into {_redact(settings.database_url)}: {reports} reports."
-    )
     _print_cast()
     if not seed_only:
         _serve(settings, host, port)
+
+
+# The three guarantors run witnesses: none of them need trust the operator's word.
+DEMO_WITNESSES = ("witness.ru", "witness.tr", "witness.ir")
+
+
+def _witness_demo_record(services: Services, witness_dir: Path) -> None:
+    services.record.issue_checkpoint()
+    log_key = services.record.signer.verifier_key()
+    for name in DEMO_WITNESSES:
+        cosign_latest(services, name, witness_dir / name, log_key, passphrase="")
 
 
 def _env() -> dict[str, str]:

@@ -1,0 +1,280 @@
+"""Use cases of the record: checkpoints, proofs, co-signatures and full verification.
+
+Nothing here trusts the store: `verify` recomputes every leaf from its entry, every commitment
+from the object it commits to, every stored subtree hash, and every checkpoint's root and
+signatures, and names the first entry (or checkpoint) that does not hold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from truce.application.ports import (
+    Canonical,
+    Clock,
+    Cosignature,
+    RecordEntry,
+    StoredCheckpoint,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from truce.domain.commitments import commitment
+from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
+from truce.domain.record import (
+    Checkpoint,
+    MemoryHashStore,
+    RecordError,
+    consistency_proof,
+    find_divergence,
+    inclusion_proof,
+    leaf_hash,
+    root,
+)
+from truce.domain.reports import report_content
+
+
+class CheckpointSigner(Protocol):
+    """The mechanism's signing key, named by the log's origin."""
+
+    @property
+    def origin(self) -> str: ...
+    def sign(self, checkpoint: Checkpoint) -> str: ...
+    def verifier_key(self) -> str: ...
+
+
+class NoteVerifier(Protocol):
+    def checkpoint(self, note: str, verifier_key: str) -> Checkpoint:
+        """The checkpoint in `note` if `verifier_key` signed it; raise RecordError otherwise."""
+        ...
+
+    def cosignature_holds(self, body: str, signature_line: str, verifier_key: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProofBundle:
+    """All an offline verifier needs: the entry, its inclusion proof, the signed checkpoint."""
+
+    entry: RecordEntry
+    size: int
+    proof: list[bytes]
+    checkpoint_note: str
+    verifier_key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entry": self.entry.body,
+            "index": self.entry.seq,
+            "size": self.size,
+            "inclusion_proof": [node.hex() for node in self.proof],
+            "checkpoint": self.checkpoint_note,
+            "log_key": self.verifier_key,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: str
+    message: str
+    entry: int | None = None
+
+
+@dataclass
+class VerificationReport:
+    size: int = 0
+    checkpoints: int = 0
+    cosignatures: int = 0
+    commitments: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_entry(self) -> int | None:
+        bad = [p.entry for p in self.problems if p.entry is not None]
+        return min(bad) if bad else None
+
+
+# Entries whose confidential content can be re-derived from the object they describe.
+Reopener = Callable[[UnitOfWork, dict[str, Any]], dict[str, Any] | None]
+
+
+def _reopen_report(uow: UnitOfWork, document: dict[str, Any]) -> dict[str, Any] | None:
+    report = uow.reports.get(str(document.get("report_id")))
+    return None if report is None else report_content(report)
+
+
+def _reopen_member(uow: UnitOfWork, document: dict[str, Any]) -> dict[str, Any] | None:
+    member = uow.members.get(str(document.get("member_id")))
+    return None if member is None else {"username": member.username, "title": member.title}
+
+
+REOPENERS: dict[str, Reopener] = {"report.filed": _reopen_report, "member.added": _reopen_member}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    signer: CheckpointSigner
+    notes: NoteVerifier
+    canonical: Canonical
+
+    def issue_checkpoint(self) -> StoredCheckpoint:
+        """Sign the tree as it is now; the latest checkpoint again if nothing was appended."""
+        with self.uow() as uow:
+            size = uow.record.size()
+            latest = uow.record.checkpoint()
+            if latest is not None and latest.size == size:
+                return latest
+            tree_root = root(size, uow.record.stored_hashes())
+            note = self.signer.sign(Checkpoint(self.signer.origin, size, tree_root))
+            issued = StoredCheckpoint(size, tree_root, note, self.clock.now(), {})
+            uow.record.add_checkpoint(issued)
+            uow.commit()
+        return issued
+
+    def checkpoint(self, size: int | None = None) -> StoredCheckpoint:
+        with self.uow() as uow:
+            found = uow.record.checkpoint(size)
+        if found is None:
+            raise NotFoundError("checkpoint")
+        return found
+
+    def checkpoints(self, limit: int = 50) -> list[StoredCheckpoint]:
+        with self.uow() as uow:
+            return uow.record.checkpoints(limit)
+
+    def prove(self, seq: int, size: int | None = None) -> ProofBundle:
+        """Inclusion of entry `seq` in the checkpoint at `size` (the latest by default)."""
+        with self.uow() as uow:
+            checkpoint = uow.record.checkpoint(size)
+            entry = uow.record.entry(seq)
+            if checkpoint is None or entry is None:
+                raise NotFoundError("record entry" if entry is None else "checkpoint")
+            if seq >= checkpoint.size:
+                raise InvalidInputError(
+                    [FieldError("entry", f"is not yet in a checkpoint (size {checkpoint.size})")]
+                )
+            proof = inclusion_proof(seq, checkpoint.size, uow.record.stored_hashes())
+        return ProofBundle(
+            entry, checkpoint.size, proof, checkpoint.note, self.signer.verifier_key()
+        )
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        with self.uow() as uow:
+            size = uow.record.size()
+            if not 0 <= old_size <= new_size <= size:
+                raise InvalidInputError(
+                    [
+                        FieldError(
+                            "size", f"need 0 <= old <= new <= {size}, got {old_size}, {new_size}"
+                        )
+                    ]
+                )
+            return consistency_proof(old_size, new_size, uow.record.stored_hashes())
+
+    def history(self, subject: str) -> list[RecordEntry]:
+        with self.uow() as uow:
+            return uow.record.about(subject)
+
+    def entry(self, seq: int) -> RecordEntry:
+        with self.uow() as uow:
+            found = uow.record.entry(seq)
+        if found is None:
+            raise NotFoundError("record entry")
+        return found
+
+    def add_cosignature(self, size: int, witness: str, cosignature: Cosignature) -> None:
+        """Keep a witness's co-signature, once it is checked against the checkpoint body."""
+        with self.uow() as uow:
+            checkpoint = uow.record.checkpoint(size)
+            if checkpoint is None:
+                raise NotFoundError("checkpoint")
+            body = Checkpoint(self.signer.origin, checkpoint.size, checkpoint.root).body()
+            if not self.notes.cosignature_holds(
+                body, cosignature.signature, cosignature.verifier_key
+            ):
+                raise InvalidInputError([FieldError("signature", "does not verify")])
+            uow.record.add_cosignature(size, witness, cosignature, self.clock.now())
+            uow.commit()
+
+    def verify(self) -> VerificationReport:
+        report = VerificationReport()
+        with self.uow() as uow:
+            report.size = uow.record.size()
+            rebuilt = MemoryHashStore()
+            leaves = list(self._checked_leaves(uow, report))
+            rebuilt.append(leaves)
+            divergence = find_divergence(leaves, uow.record.stored_hashes())
+            if divergence is not None:
+                report.problems.append(
+                    Problem(f"entry {divergence}", "stored tree hashes do not match", divergence)
+                )
+            for checkpoint in uow.record.checkpoints(limit=1_000_000):
+                self._check_checkpoint(checkpoint, rebuilt, report)
+        return report
+
+    def _checked_leaves(self, uow: UnitOfWork, report: VerificationReport) -> Iterator[bytes]:
+        for expected, entry in enumerate(uow.record.entries(0, report.size)):
+            where = f"entry {entry.seq}"
+            if entry.seq != expected:
+                report.problems.append(
+                    Problem(where, f"found where entry {expected} belongs", expected)
+                )
+            recomputed = leaf_hash(entry.body.encode())
+            if recomputed != entry.leaf_hash:
+                report.problems.append(
+                    Problem(where, "body does not match its leaf hash", entry.seq)
+                )
+            self._check_commitment(uow, entry, report)
+            yield recomputed
+
+    def _check_commitment(
+        self, uow: UnitOfWork, entry: RecordEntry, report: VerificationReport
+    ) -> None:
+        reopen = REOPENERS.get(entry.kind)
+        if reopen is None:
+            return
+        document = json.loads(entry.body)
+        opening = uow.record.opening(entry.seq)
+        content = reopen(uow, document)
+        report.commitments += 1
+        if opening is None or content is None:
+            message = "the object it describes is missing" if content is None else "salt is missing"
+            report.problems.append(Problem(f"entry {entry.seq}", message, entry.seq))
+            return
+        if commitment(self.canonical(content), opening.salt) != document.get("commitment"):
+            report.problems.append(
+                Problem(
+                    f"entry {entry.seq}",
+                    f"the {entry.kind} content it commits to was altered",
+                    entry.seq,
+                )
+            )
+
+    def _check_checkpoint(
+        self, checkpoint: StoredCheckpoint, rebuilt: MemoryHashStore, report: VerificationReport
+    ) -> None:
+        where = f"checkpoint at size {checkpoint.size}"
+        report.checkpoints += 1
+        try:
+            signed = self.notes.checkpoint(checkpoint.note, self.signer.verifier_key())
+        except RecordError as error:
+            report.problems.append(Problem(where, f"signature does not verify: {error}"))
+            return
+        if checkpoint.size > rebuilt.size:
+            report.problems.append(Problem(where, "is larger than the record"))
+            return
+        if signed.size != checkpoint.size or signed.root != root(checkpoint.size, rebuilt):
+            report.problems.append(Problem(where, "root does not match the entries"))
+        for witness, cosignature in checkpoint.cosignatures.items():
+            report.cosignatures += 1
+            if not self.notes.cosignature_holds(
+                signed.body(), cosignature.signature, cosignature.verifier_key
+            ):
+                report.problems.append(Problem(where, f"co-signature of {witness} does not verify"))
