@@ -1,9 +1,10 @@
 """The `truce` command, run as an operator would (in-process, against a throwaway SQLite)."""
 
+import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from truce.adapters.sql.engine import make_engine
@@ -54,3 +55,56 @@ def test_a_bad_setting_is_named(monkeypatch):
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code != 0
     assert "TRUCE_DEBUG must be true or false" in str(result.exception)
+
+
+def test_the_demo_record_is_cosigned_and_verifies(store):
+    assert runner.invoke(app, ["demo", "--seed-only"]).exit_code == 0
+    result = runner.invoke(app, ["record", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "The record verifies." in result.output
+    assert "3 co-signatures checked" in result.output
+
+
+def test_verify_names_the_entry_whose_row_was_altered(store):
+    runner.invoke(app, ["demo", "--seed-only"])
+    engine = make_engine(store)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE reports SET narrative = 'nothing happened'"))
+    engine.dispose()
+    result = runner.invoke(app, ["record", "verify"])
+    assert result.exit_code == 1
+    assert "The record does NOT verify: first bad entry" in result.output
+    assert "content it commits to was altered" in result.output
+
+
+def test_a_proof_bundle_is_checked_offline(store, tmp_path):
+    runner.invoke(app, ["demo", "--seed-only"])
+    log_key = runner.invoke(app, ["record", "key"]).output.strip()
+    bundle = runner.invoke(app, ["record", "prove", "3"]).output
+    path = tmp_path / "bundle.json"
+    path.write_text(bundle)
+    good = runner.invoke(app, ["record", "check", str(path), "--log-key", log_key])
+    assert good.exit_code == 0, good.output
+    assert "Entry 3 is in the record" in good.output
+    forged = json.loads(bundle)
+    forged["entry"] = forged["entry"].replace('"v":1', '"v":2')
+    path.write_text(json.dumps(forged))
+    bad = runner.invoke(app, ["record", "check", str(path), "--log-key", log_key])
+    assert bad.exit_code == 1
+
+
+def test_a_witness_refuses_a_split_view_also_after_a_restart(store, tmp_path, monkeypatch):
+    runner.invoke(app, ["demo", "--seed-only"])
+    log_key = runner.invoke(app, ["record", "key"]).output.strip()
+    state = ["--name", "witness.un", "--state-dir", str(tmp_path / "un"), "--log-key", log_key]
+    assert runner.invoke(app, ["witness", "init", *state[:4]]).exit_code == 0
+    first = runner.invoke(app, ["witness", "cosign", *state])
+    assert first.exit_code == 0, first.output
+    assert "co-signed" in first.output
+    # The operator shows this witness a second log under the same key and origin: same size,
+    # other entries. A new process (the witness restarted) must still refuse it.
+    monkeypatch.setenv("TRUCE_DATABASE_URL", f"sqlite:///{tmp_path / 'other.db'}")
+    runner.invoke(app, ["demo", "--seed-only"])
+    forked = runner.invoke(app, ["witness", "cosign", *state])
+    assert forked.exit_code == 1
+    assert "refused: fork" in forked.output

@@ -1,0 +1,139 @@
+"""The record on both stores: entries appended with the change, proofs that verify, and a
+verification that names what was altered (SECURITY S4, S5)."""
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from support import report_fields
+from truce.adapters.canonical import canonical_json
+from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner
+from truce.adapters.signing import Ed25519Signer, generate_key
+from truce.application.ports import Cosignature
+from truce.application.record import RecordService
+from truce.domain.errors import InvalidInputError, NotFoundError
+from truce.domain.record import leaf_hash, verify_consistency, verify_inclusion
+from truce.domain.reports import parse_file_report
+
+ORIGIN = "test.local/record"
+
+
+@pytest.fixture
+def record(uow_factory, clock):
+    signer = MechanismSigner(Ed25519Signer(ORIGIN, generate_key()))
+    return RecordService(uow_factory, clock, signer, Ed25519NoteVerifier(), canonical_json)
+
+
+def file(monitoring, cast, **overrides):
+    command = parse_file_report(report_fields(**overrides), now=monitoring.clock.now())
+    return monitoring.file_report(command, submitter=cast["opposition_liaison"]).report
+
+
+def test_a_filed_report_is_on_the_record_without_its_content(cast, monitoring, record):
+    report = file(monitoring, cast, narrative="Artillery fell on Basimah at dawn.")
+    [entry] = record.history(f"report:{report.id}")
+    document = json.loads(entry.body)
+    assert document["kind"] == "report.filed"
+    assert document["submitter_body_id"] == "opp"
+    assert len(document["commitment"]) == 64
+    assert "Basimah" not in entry.body
+    assert entry.leaf_hash == leaf_hash(entry.body.encode())
+
+
+def test_every_setup_step_is_on_the_record(cast, record):
+    kinds = [json.loads(e.body)["kind"] for e in record.history("agreement:syria-ceasefire-2016")]
+    assert kinds == ["agreement.concluded"]
+    member = record.history("member:member-guarantor_ru")[0]
+    assert "Russian negotiator" not in member.body  # titles are committed, not shown
+
+
+def test_every_entry_is_proven_in_the_checkpoint(cast, monitoring, record):
+    file(monitoring, cast)
+    checkpoint = record.issue_checkpoint()
+    assert checkpoint.size > 0
+    for seq in range(checkpoint.size):
+        bundle = record.prove(seq)
+        leaf = leaf_hash(bundle.entry.body.encode())
+        assert verify_inclusion(leaf, seq, checkpoint.size, bundle.proof, checkpoint.root)
+        assert not verify_inclusion(leaf, seq, checkpoint.size, bundle.proof[:-1], checkpoint.root)
+
+
+def test_a_later_checkpoint_is_consistent_with_an_earlier_one(cast, monitoring, record):
+    first = record.issue_checkpoint()
+    file(monitoring, cast)
+    file(monitoring, cast, killed=2)
+    second = record.issue_checkpoint()
+    proof = record.consistency(first.size, second.size)
+    assert verify_consistency(first.size, second.size, first.root, second.root, proof)
+    assert not verify_consistency(first.size, second.size, second.root, first.root, proof)
+
+
+def test_nothing_new_gives_the_same_checkpoint(cast, record):
+    assert record.issue_checkpoint() == record.issue_checkpoint()
+    assert len(record.checkpoints()) == 1
+
+
+def test_an_entry_beyond_the_checkpoint_is_not_proven_yet(cast, monitoring, record):
+    record.issue_checkpoint()
+    file(monitoring, cast)
+    size = record.checkpoint().size
+    with pytest.raises(InvalidInputError):
+        record.prove(size)
+    with pytest.raises(NotFoundError):
+        record.prove(10_000)
+
+
+def test_an_untouched_record_verifies(cast, monitoring, record):
+    file(monitoring, cast)
+    record.issue_checkpoint()
+    report = record.verify()
+    assert report.ok, report.problems
+    assert report.commitments == len(cast) + 1
+    assert report.checkpoints == 1
+
+
+def test_a_forged_cosignature_is_refused(cast, record):
+    checkpoint = record.issue_checkpoint()
+    witness = Ed25519Signer("witness.ru", generate_key())
+    forged = Cosignature(witness.verifier_key(), "— witness.ru AAAAAAAAAAAA\n")
+    with pytest.raises(InvalidInputError):
+        record.add_cosignature(checkpoint.size, "witness.ru", forged)
+
+
+def sql_only(uow_factory):
+    if not hasattr(uow_factory, "bind"):
+        pytest.skip("tampering with rows is a SQL matter")
+    return uow_factory.bind
+
+
+def test_altering_a_report_row_is_named(cast, monitoring, record, uow_factory):
+    connection = sql_only(uow_factory)
+    report = file(monitoring, cast)
+    record.issue_checkpoint()
+    connection.execute(text("UPDATE reports SET killed = 40 WHERE id = :id"), {"id": report.id})
+    [entry] = record.history(f"report:{report.id}")
+    verification = record.verify()
+    assert verification.first_bad_entry == entry.seq
+    assert "report.filed content it commits to was altered" in verification.problems[0].message
+
+
+def test_altering_an_entry_is_named_and_breaks_the_checkpoint(
+    cast, monitoring, record, uow_factory
+):
+    connection = sql_only(uow_factory)
+    file(monitoring, cast)
+    record.issue_checkpoint()
+    connection.execute(
+        text(
+            "UPDATE record_entries SET body = replace(body, '\"opp\"', '\"gov\"') "
+            "WHERE kind = 'report.filed'"
+        )
+    )
+    verification = record.verify()
+    seq = record.history("agreement:syria-ceasefire-2016")[0].seq + 1
+    assert verification.first_bad_entry is not None
+    assert verification.first_bad_entry >= seq
+    messages = [p.message for p in verification.problems]
+    assert "body does not match its leaf hash" in messages
+    assert "root does not match the entries" in messages
