@@ -26,6 +26,7 @@ from truce.entrypoints.web.deps import AssetsDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.pages import Pages
+from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
 
 HERE = Path(__file__).parent
@@ -80,7 +81,16 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         path="/static", directories=[HERE / "static"], include_in_schema=False
     )
     return Litestar(
-        route_handlers=[Pages, ReportsApi, RegistryApi, healthz, vendor, static],
+        route_handlers=[
+            Pages,
+            ReportsApi,
+            RegistryApi,
+            RecordApi,
+            RecordPages,
+            healthz,
+            vendor,
+            static,
+        ],
         dependencies={
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
             "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),

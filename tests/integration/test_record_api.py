@@ -1,0 +1,70 @@
+"""The record over HTTP: anyone can fetch checkpoints and proofs and check them."""
+
+import re
+
+from support import report_fields
+from truce.adapters.signing import Ed25519Signer, cosign_note, generate_key, verify_checkpoint_note
+from truce.domain.record import leaf_hash, parse_signed_note, verify_inclusion
+
+
+def filed_and_checkpointed(client, services):
+    report = client.post("/api/v1/reports", json=report_fields()).json()
+    services.record.issue_checkpoint()
+    return report
+
+
+def test_a_reports_history_and_its_proof_are_served(client, services):
+    report = filed_and_checkpointed(client, services)
+    history = client.get(f"/api/v1/record/subjects/report:{report['id']}").json()
+    assert [entry["kind"] for entry in history] == ["report.filed"]
+    assert report["narrative"] not in history[0]["body"]
+    bundle = client.get(f"/api/v1/record/entries/{history[0]['seq']}/proof").json()
+    log_key = client.get("/api/v1/record/key").text.strip()
+    checkpoint = verify_checkpoint_note(bundle["checkpoint"], log_key)
+    proof = [bytes.fromhex(node) for node in bundle["inclusion_proof"]]
+    leaf = leaf_hash(bundle["entry"].encode())
+    assert verify_inclusion(leaf, bundle["index"], checkpoint.size, proof, checkpoint.root)
+
+
+def test_a_witness_cosignature_is_kept_only_if_it_verifies(client, services):
+    filed_and_checkpointed(client, services)
+    note = client.get("/api/v1/record/checkpoint").text
+    size = verify_checkpoint_note(note, services.record.signer.verifier_key()).size
+    witness = Ed25519Signer("witness.un", generate_key())
+    line = parse_signed_note(cosign_note(note, witness)).signatures[-1].line()
+    payload = {"witness": "witness.un", "verifier_key": witness.verifier_key(), "signature": line}
+    bad = dict(payload, signature=line.replace(line[-6:-1], "AAAAA"))
+    assert (
+        client.post(f"/api/v1/record/checkpoints/{size}/cosignatures", json=bad).status_code == 422
+    )
+    kept = client.post(f"/api/v1/record/checkpoints/{size}/cosignatures", json=payload)
+    assert kept.status_code == 201
+    served = client.get("/api/v1/record/checkpoint").text
+    assert served.endswith(line)
+    assert client.get("/api/v1/record/checkpoints").json()[0]["cosigned_by"] == ["witness.un"]
+
+
+def test_consistency_proofs_are_served_and_bounded(client, services):
+    filed_and_checkpointed(client, services)
+    size = client.get("/api/v1/record/checkpoints").json()[0]["size"]
+    proof = client.get("/api/v1/record/consistency", params={"old": 1, "new": size}).json()
+    assert proof["proof"]
+    too_far = client.get("/api/v1/record/consistency", params={"old": 1, "new": size + 5})
+    assert too_far.status_code == 422
+
+
+def test_the_record_page_verifies_on_demand(client, services):
+    filed_and_checkpointed(client, services)
+    page = client.get("/record")
+    assert "Checkpoints" in page.text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    verified = client.post("/record/verify", data={"_csrf_token": token})
+    assert verified.status_code == 200
+    assert "The record verifies" in verified.text
+
+
+def test_an_objects_history_page_checks_inclusion(client, services):
+    report = filed_and_checkpointed(client, services)
+    page = client.get("/record/history", params={"subject": f"report:{report['id']}"})
+    assert "report.filed" in page.text
+    assert "proven in checkpoint" in page.text
