@@ -87,6 +87,13 @@ def demo(
         print_checkpoints(services)
     finally:
         services.close()
+    console.print(
+        "Check the demo's record: "
+        f"TRUCE_DATABASE_URL={settings.database_url} TRUCE_KEY_DIR={settings.key_dir} "
+        "uv run truce record verify",
+        markup=False,
+        highlight=False,
+    )
     _print_cast()
     if not seed_only:
         _serve(settings, host, port)
