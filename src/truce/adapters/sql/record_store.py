@@ -108,7 +108,7 @@ class SqlRecord:
         e = t.record_entries
         query = select(e).where(and_(e.c.seq >= start, e.c.seq < end)).order_by(e.c.seq)
         # Streamed, so verifying a long record holds one batch in memory at a time.
-        result = self._c.execution_options(yield_per=CHUNK).execute(query)
+        result = self._c.execute(query.execution_options(yield_per=CHUNK))
         for row in result:
             yield _entry(row)
 
