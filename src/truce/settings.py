@@ -42,6 +42,8 @@ class Settings:
     key_dir: Path = Path("truce-keys")
     # The record's origin line in checkpoints: a name unique to this deployment's log.
     record_origin: str = "truce.local/record"
+    # A served app signs a checkpoint this often (seconds) when the record has grown; 0 = never.
+    checkpoint_interval: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -1,10 +1,15 @@
 """The record over HTTP: anyone can fetch checkpoints and proofs and check them."""
 
 import re
+import time
+from dataclasses import replace
+
+from litestar.testing import TestClient
 
 from support import report_fields
 from truce.adapters.signing import Ed25519Signer, cosign_note, generate_key, verify_checkpoint_note
 from truce.domain.record import leaf_hash, parse_signed_note, verify_inclusion
+from truce.entrypoints.web.app import create_app
 
 
 def filed_and_checkpointed(client, services):
@@ -68,3 +73,14 @@ def test_an_objects_history_page_checks_inclusion(client, services):
     page = client.get("/record/history", params={"subject": f"report:{report['id']}"})
     assert "report.filed" in page.text
     assert "proven in checkpoint" in page.text
+
+
+def test_a_running_server_signs_checkpoints_on_a_schedule(services):
+    settings = replace(services.settings, checkpoint_interval=1)
+    with TestClient(create_app(settings, services), base_url="http://127.0.0.1") as client:
+        client.post("/api/v1/reports", json=report_fields())
+        deadline = time.monotonic() + 10
+        while not services.record.checkpoints() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    [checkpoint] = services.record.checkpoints()
+    assert checkpoint.size == services.record.verify().size

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from litestar import Litestar, get
@@ -66,6 +69,30 @@ def vendor(name: FromPath[str], assets: AssetsDep) -> File:
     return File(path, content_disposition_type="inline", media_type=media_type)
 
 
+@asynccontextmanager
+async def _checkpoint_schedule(services: Services, interval: int) -> AsyncIterator[None]:
+    """Sign a checkpoint every `interval` seconds while the app runs, so the record is
+    committed to (and witnessable) even when nobody asks."""
+    task = asyncio.create_task(_issue_checkpoints(services, interval)) if interval > 0 else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+async def _issue_checkpoints(services: Services, interval: int) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(services.record.issue_checkpoint)
+        except Exception:
+            # Another process may have signed the same size first; the next round retries.
+            log.exception("scheduled checkpoint failed")
+
+
 def _secret(settings: Settings) -> str:
     if settings.secret_key:
         # Any length of operator-chosen text becomes a 32-byte key.
@@ -114,6 +141,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         response_headers=SECURITY_HEADERS,
         request_max_body_size=settings.max_body_bytes,
+        lifespan=[lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval)],
         on_shutdown=[services.close],
         debug=settings.debug,
     )
