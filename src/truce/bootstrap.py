@@ -9,11 +9,13 @@ from sqlalchemy import Engine
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
+from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.application.auth import AuthService
 from truce.application.monitoring import MonitoringService
-from truce.application.ports import Clock, IdFactory, UnitOfWorkFactory
+from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
 from truce.settings import Settings
@@ -28,6 +30,7 @@ class Services:
     monitoring: MonitoringService
     registry: RegistryService
     record: RecordService
+    auth: AuthService
     engine: Engine | None
 
     def close(self) -> None:
@@ -43,6 +46,7 @@ def build_services(
     ids: IdFactory | None = None,
     signer: CheckpointSigner | None = None,
     migrate: bool = True,
+    hasher: PasswordHasher | None = None,
 ) -> Services:
     """Build the services over the SQL store named in settings, or over the given fakes."""
     engine = None
@@ -60,6 +64,16 @@ def build_services(
         registry=RegistryService(uow, clock),
         record=RecordService(
             uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
+        ),
+        # An empty secret is passed on as it is: the service refuses to store a second factor
+        # without one, and nothing else here needs it.
+        auth=AuthService(
+            uow,
+            clock,
+            ids,
+            hasher or Argon2Hasher(),
+            server_secret=settings.secret_key,
+            demo=settings.demo,
         ),
         engine=engine,
     )

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from truce.domain.agreements import Agreement
+from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.record import HashStore
 from truce.domain.reports import Report
@@ -24,6 +25,19 @@ class Clock(Protocol):
 
 class IdFactory(Protocol):
     def new_id(self) -> str: ...
+
+
+class PasswordHasher(Protocol):
+    """A slow, salted password hash (argon2id in production)."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, password_hash: str, password: str) -> bool:
+        """True when the password matches; False for a mismatch or an unreadable hash."""
+        ...
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True when the hash was made with other parameters than the current ones."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +90,69 @@ class Reports(Protocol):
     def count(self) -> int: ...
 
 
+class Accounts(Protocol):
+    """The sign-in side of members: credentials, and whether an account may act at all."""
+
+    def credential(self, member_id: str) -> Credential | None: ...
+    def credentials(self) -> list[Credential]: ...
+    def save_credential(self, credential: Credential) -> None:
+        """Insert or replace the member's credential."""
+        ...
+
+    def claim_totp_step(self, member_id: str, step: int) -> bool:
+        """Mark `step` used if it is later than the last one used; False if it is not. Atomic,
+        so two requests racing with the same code cannot both succeed (S10)."""
+        ...
+
+    def set_active(self, member_id: str, *, active: bool) -> None: ...
+
+
+class Sessions(Protocol):
+    def add(self, session: Session) -> None: ...
+    def get(self, id_hash: str) -> Session | None: ...
+    def touch(self, id_hash: str, at: datetime) -> None: ...
+    def revoke(self, id_hash: str, at: datetime) -> None: ...
+    def revoke_all(self, member_id: str, at: datetime) -> int:
+        """End every live session of the member; the number ended."""
+        ...
+
+    def delete_ended(self, before: datetime) -> int:
+        """Forget sessions that expired before `before`."""
+        ...
+
+
+class ApiTokens(Protocol):
+    def add(self, token: ApiToken) -> None: ...
+    def get(self, token_id: str) -> ApiToken | None: ...
+    def touch(self, token_id: str, at: datetime) -> None: ...
+    def revoke(self, token_id: str, at: datetime) -> None:
+        """Revoke the token; a token revoked already keeps its first revocation time."""
+        ...
+
+    def list_all(self, member_id: str | None = None) -> list[ApiToken]:
+        """Oldest first; every member's when `member_id` is None."""
+        ...
+
+
+class LoginFailures(Protocol):
+    def add(self, failure: LoginFailure) -> None: ...
+    def for_account(self, account_key: str, after: datetime) -> list[datetime]: ...
+    def for_address(self, address: str, after: datetime) -> list[datetime]: ...
+    def clear_account(self, account_key: str) -> None: ...
+    def forget_before(self, moment: datetime) -> None: ...
+
+
+class AuditTrail(Protocol):
+    """Append-only: entries are added and read, never changed."""
+
+    def add(self, entry: AuditEntry) -> None: ...
+    def recent(
+        self, limit: int, *, denied_only: bool = False, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        """Newest first, each with its `seq`."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -85,6 +162,11 @@ class UnitOfWork(Protocol):
     agreements: Agreements
     reports: Reports
     record: Record
+    accounts: Accounts
+    sessions: Sessions
+    api_tokens: ApiTokens
+    login_failures: LoginFailures
+    audit: AuditTrail
 
     def __enter__(self) -> Self: ...
     def __exit__(

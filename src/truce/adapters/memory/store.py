@@ -11,15 +11,28 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Self
 
+from truce.adapters.memory.auth_store import (
+    MemoryAccounts,
+    MemoryApiTokens,
+    MemoryAuditTrail,
+    MemoryAuthState,
+    MemoryLoginFailures,
+    MemorySessions,
+)
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.application.ports import (
+    Accounts,
     Actors,
     Agreements,
+    ApiTokens,
+    AuditTrail,
     Bodies,
+    LoginFailures,
     Members,
     Record,
     ReportCursor,
     Reports,
+    Sessions,
 )
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
@@ -36,6 +49,7 @@ class MemoryState:
     reports: dict[str, Report] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     record: MemoryRecordState = field(default_factory=MemoryRecordState)
+    auth: MemoryAuthState = field(default_factory=MemoryAuthState)
 
 
 class MemoryBodies:
@@ -171,14 +185,24 @@ class MemoryUnitOfWork:
 
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
-        copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k != "record"}
-        self._working = MemoryState(**copies, record=self._shared.record.copy())
+        # The record and the auth state hold containers of their own: they copy themselves.
+        own_copies = {"record", "auth"}
+        copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
+        self._working = MemoryState(
+            **copies, record=self._shared.record.copy(), auth=self._shared.auth.copy()
+        )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
         self.members: Members = MemoryMembers(self._working)
         self.agreements: Agreements = MemoryAgreements(self._working)
         self.reports: Reports = MemoryReports(self._working)
         self.record: Record = MemoryRecord(self._working.record)
+        auth = self._working.auth
+        self.accounts: Accounts = MemoryAccounts(auth, self._working.members)
+        self.sessions: Sessions = MemorySessions(auth)
+        self.api_tokens: ApiTokens = MemoryApiTokens(auth)
+        self.login_failures: LoginFailures = MemoryLoginFailures(auth)
+        self.audit: AuditTrail = MemoryAuditTrail(auth)
 
 
 class MemoryUnitOfWorkFactory:

@@ -224,3 +224,5 @@ record_cosignatures = Table(
     Column("verifier_key", String(300), nullable=False),
     Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )
+
+from truce.adapters.sql import auth_tables  # noqa: E402,F401 - registers the auth tables on metadata

@@ -7,6 +7,13 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
+from truce.adapters.sql.auth_repositories import (
+    SqlAccounts,
+    SqlApiTokens,
+    SqlAuditTrail,
+    SqlLoginFailures,
+    SqlSessions,
+)
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -15,7 +22,19 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
-from truce.application.ports import Actors, Agreements, Bodies, Members, Record, Reports
+from truce.application.ports import (
+    Accounts,
+    Actors,
+    Agreements,
+    ApiTokens,
+    AuditTrail,
+    Bodies,
+    LoginFailures,
+    Members,
+    Record,
+    Reports,
+    Sessions,
+)
 
 
 class SqlUnitOfWork:
@@ -45,6 +64,11 @@ class SqlUnitOfWork:
         self.agreements: Agreements = SqlAgreements(connection)
         self.reports: Reports = SqlReports(connection)
         self.record: Record = SqlRecord(connection)
+        self.accounts: Accounts = SqlAccounts(connection)
+        self.sessions: Sessions = SqlSessions(connection)
+        self.api_tokens: ApiTokens = SqlApiTokens(connection)
+        self.login_failures: LoginFailures = SqlLoginFailures(connection)
+        self.audit: AuditTrail = SqlAuditTrail(connection)
         return self
 
     def __exit__(

@@ -1,0 +1,166 @@
+"""In-memory fakes of the authentication and audit ports, held in `MemoryAuthState`, which
+the memory unit of work copies on enter and publishes on commit like the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
+from truce.domain.parties import Member
+
+
+@dataclass
+class MemoryAuthState:
+    credentials: dict[str, Credential] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
+    api_tokens: dict[str, ApiToken] = field(default_factory=dict)
+    login_failures: list[LoginFailure] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def copy(self) -> MemoryAuthState:
+        # Shallow copies of each container suffice: the stored objects are frozen.
+        return MemoryAuthState(
+            credentials=dict(self.credentials),
+            sessions=dict(self.sessions),
+            api_tokens=dict(self.api_tokens),
+            login_failures=list(self.login_failures),
+            audit=list(self.audit),
+        )
+
+
+class MemoryAccounts:
+    def __init__(self, state: MemoryAuthState, members: dict[str, Member]) -> None:
+        self._s = state
+        self._members = members
+
+    def credential(self, member_id: str) -> Credential | None:
+        return self._s.credentials.get(member_id)
+
+    def credentials(self) -> list[Credential]:
+        return sorted(self._s.credentials.values(), key=lambda c: c.member_id)
+
+    def save_credential(self, credential: Credential) -> None:
+        self._s.credentials[credential.member_id] = credential
+
+    def claim_totp_step(self, member_id: str, step: int) -> bool:
+        credential = self._s.credentials.get(member_id)
+        if credential is None:
+            return False
+        last = credential.totp_last_step
+        if last is not None and step <= last:
+            return False
+        self._s.credentials[member_id] = replace(credential, totp_last_step=step)
+        return True
+
+    def set_active(self, member_id: str, *, active: bool) -> None:
+        member = self._members.get(member_id)
+        if member is not None:
+            self._members[member_id] = replace(member, active=active)
+
+
+class MemorySessions:
+    def __init__(self, state: MemoryAuthState) -> None:
+        self._s = state
+
+    def add(self, session: Session) -> None:
+        self._s.sessions[session.id_hash] = session
+
+    def get(self, id_hash: str) -> Session | None:
+        return self._s.sessions.get(id_hash)
+
+    def touch(self, id_hash: str, at: datetime) -> None:
+        session = self._s.sessions.get(id_hash)
+        if session is not None:
+            self._s.sessions[id_hash] = replace(session, last_seen_at=at)
+
+    def revoke(self, id_hash: str, at: datetime) -> None:
+        session = self._s.sessions.get(id_hash)
+        if session is not None and session.revoked_at is None:
+            self._s.sessions[id_hash] = replace(session, revoked_at=at)
+
+    def revoke_all(self, member_id: str, at: datetime) -> int:
+        ending = [
+            s
+            for s in self._s.sessions.values()
+            if s.member_id == member_id and s.revoked_at is None and s.expires_at > at
+        ]
+        for session in ending:
+            self._s.sessions[session.id_hash] = replace(session, revoked_at=at)
+        return len(ending)
+
+    def delete_ended(self, before: datetime) -> int:
+        ended = [key for key, s in self._s.sessions.items() if s.expires_at < before]
+        for key in ended:
+            del self._s.sessions[key]
+        return len(ended)
+
+
+class MemoryApiTokens:
+    def __init__(self, state: MemoryAuthState) -> None:
+        self._s = state
+
+    def add(self, token: ApiToken) -> None:
+        self._s.api_tokens[token.id] = token
+
+    def get(self, token_id: str) -> ApiToken | None:
+        return self._s.api_tokens.get(token_id)
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        token = self._s.api_tokens.get(token_id)
+        if token is not None:
+            self._s.api_tokens[token_id] = replace(token, last_used_at=at)
+
+    def revoke(self, token_id: str, at: datetime) -> None:
+        token = self._s.api_tokens.get(token_id)
+        if token is not None and token.revoked_at is None:
+            self._s.api_tokens[token_id] = replace(token, revoked_at=at)
+
+    def list_all(self, member_id: str | None = None) -> list[ApiToken]:
+        tokens = [
+            t for t in self._s.api_tokens.values() if member_id is None or t.member_id == member_id
+        ]
+        return sorted(tokens, key=lambda t: (t.created_at, t.id))
+
+
+class MemoryLoginFailures:
+    def __init__(self, state: MemoryAuthState) -> None:
+        self._s = state
+
+    def add(self, failure: LoginFailure) -> None:
+        self._s.login_failures.append(failure)
+
+    def for_account(self, account_key: str, after: datetime) -> list[datetime]:
+        return [
+            f.at for f in self._s.login_failures if f.account_key == account_key and f.at > after
+        ]
+
+    def for_address(self, address: str, after: datetime) -> list[datetime]:
+        return [f.at for f in self._s.login_failures if f.address == address and f.at > after]
+
+    def clear_account(self, account_key: str) -> None:
+        self._s.login_failures[:] = [
+            f for f in self._s.login_failures if f.account_key != account_key
+        ]
+
+    def forget_before(self, moment: datetime) -> None:
+        self._s.login_failures[:] = [f for f in self._s.login_failures if f.at >= moment]
+
+
+class MemoryAuditTrail:
+    def __init__(self, state: MemoryAuthState) -> None:
+        self._s = state
+
+    def add(self, entry: AuditEntry) -> None:
+        # Numbered in the order written, from 1, as the SQL store's autoincrement does.
+        self._s.audit.append(replace(entry, seq=len(self._s.audit) + 1))
+
+    def recent(
+        self, limit: int, *, denied_only: bool = False, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        chosen = [
+            e
+            for e in reversed(self._s.audit)
+            if not (denied_only and e.allowed) and (since is None or e.at >= since)
+        ]
+        return chosen[:limit]

@@ -1,0 +1,302 @@
+"""Repositories of authentication and of the audit trail over one SQLAlchemy connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    RowMapping,
+    and_,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from truce.adapters.sql import auth_tables as a
+from truce.adapters.sql import tables as t
+from truce.adapters.sql.mapping import from_db_time, optional_time, to_utc
+from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Scope, Session
+
+
+def _credential_row(credential: Credential) -> dict[str, Any]:
+    changed = credential.password_changed_at
+    return {
+        "password_hash": credential.password_hash,
+        "password_changed_at": None if changed is None else to_utc(changed),
+        "totp_secret": credential.totp_secret,
+        "totp_confirmed": credential.totp_confirmed,
+        "totp_last_step": credential.totp_last_step,
+    }
+
+
+def _row_to_credential(row: RowMapping) -> Credential:
+    return Credential(
+        member_id=row["member_id"],
+        password_hash=row["password_hash"],
+        password_changed_at=optional_time(row["password_changed_at"]),
+        totp_secret=row["totp_secret"],
+        totp_confirmed=row["totp_confirmed"],
+        totp_last_step=row["totp_last_step"],
+    )
+
+
+class SqlAccounts:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def credential(self, member_id: str) -> Credential | None:
+        query = select(a.credentials).where(a.credentials.c.member_id == member_id)
+        row = self._c.execute(query).mappings().first()
+        return None if row is None else _row_to_credential(row)
+
+    def credentials(self) -> list[Credential]:
+        query = select(a.credentials).order_by(a.credentials.c.member_id)
+        return [_row_to_credential(row) for row in self._c.execute(query).mappings()]
+
+    def save_credential(self, credential: Credential) -> None:
+        # Update-then-insert rather than an engine-specific upsert: one path on both engines,
+        # and the unit of work's transaction keeps the pair atomic.
+        values = _credential_row(credential)
+        c = a.credentials.c
+        changed = self._c.execute(
+            update(a.credentials).where(c.member_id == credential.member_id).values(values)
+        ).rowcount
+        if not changed:
+            self._c.execute(insert(a.credentials).values(member_id=credential.member_id, **values))
+
+    def claim_totp_step(self, member_id: str, step: int) -> bool:
+        # One conditional UPDATE: of two requests racing with one code, only one matches.
+        c = a.credentials.c
+        claimed = self._c.execute(
+            update(a.credentials)
+            .where(
+                and_(
+                    c.member_id == member_id,
+                    or_(c.totp_last_step.is_(None), c.totp_last_step < step),
+                )
+            )
+            .values(totp_last_step=step)
+        ).rowcount
+        return bool(claimed == 1)
+
+    def set_active(self, member_id: str, *, active: bool) -> None:
+        self._c.execute(update(t.members).where(t.members.c.id == member_id).values(active=active))
+
+
+def _row_to_session(row: RowMapping) -> Session:
+    return Session(
+        id_hash=row["id_hash"],
+        member_id=row["member_id"],
+        created_at=from_db_time(row["created_at"]),
+        last_seen_at=from_db_time(row["last_seen_at"]),
+        expires_at=from_db_time(row["expires_at"]),
+        address=row["address"],
+        revoked_at=optional_time(row["revoked_at"]),
+    )
+
+
+class SqlSessions:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, session: Session) -> None:
+        self._c.execute(
+            insert(a.sessions).values(
+                id_hash=session.id_hash,
+                member_id=session.member_id,
+                created_at=to_utc(session.created_at),
+                last_seen_at=to_utc(session.last_seen_at),
+                expires_at=to_utc(session.expires_at),
+                revoked_at=None if session.revoked_at is None else to_utc(session.revoked_at),
+                address=session.address,
+            )
+        )
+
+    def get(self, id_hash: str) -> Session | None:
+        query = select(a.sessions).where(a.sessions.c.id_hash == id_hash)
+        row = self._c.execute(query).mappings().first()
+        return None if row is None else _row_to_session(row)
+
+    def touch(self, id_hash: str, at: datetime) -> None:
+        self._c.execute(
+            update(a.sessions)
+            .where(a.sessions.c.id_hash == id_hash)
+            .values(last_seen_at=to_utc(at))
+        )
+
+    def revoke(self, id_hash: str, at: datetime) -> None:
+        c = a.sessions.c
+        self._c.execute(
+            update(a.sessions)
+            .where(and_(c.id_hash == id_hash, c.revoked_at.is_(None)))
+            .values(revoked_at=to_utc(at))
+        )
+
+    def revoke_all(self, member_id: str, at: datetime) -> int:
+        c = a.sessions.c
+        moment = to_utc(at)
+        ended = self._c.execute(
+            update(a.sessions)
+            .where(and_(c.member_id == member_id, c.revoked_at.is_(None), c.expires_at > moment))
+            .values(revoked_at=moment)
+        ).rowcount
+        return int(ended)
+
+    def delete_ended(self, before: datetime) -> int:
+        query = delete(a.sessions).where(a.sessions.c.expires_at < to_utc(before))
+        return int(self._c.execute(query).rowcount)
+
+
+def _row_to_token(row: RowMapping) -> ApiToken:
+    return ApiToken(
+        id=row["id"],
+        member_id=row["member_id"],
+        label=row["label"],
+        secret_hash=row["secret_hash"],
+        scopes=frozenset(Scope(value) for value in row["scopes"].split()),
+        created_at=from_db_time(row["created_at"]),
+        expires_at=from_db_time(row["expires_at"]),
+        last_used_at=optional_time(row["last_used_at"]),
+        revoked_at=optional_time(row["revoked_at"]),
+    )
+
+
+class SqlApiTokens:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, token: ApiToken) -> None:
+        self._c.execute(
+            insert(a.api_tokens).values(
+                id=token.id,
+                member_id=token.member_id,
+                label=token.label,
+                secret_hash=token.secret_hash,
+                scopes=" ".join(sorted(token.scopes)),
+                created_at=to_utc(token.created_at),
+                expires_at=to_utc(token.expires_at),
+                last_used_at=None if token.last_used_at is None else to_utc(token.last_used_at),
+                revoked_at=None if token.revoked_at is None else to_utc(token.revoked_at),
+            )
+        )
+
+    def get(self, token_id: str) -> ApiToken | None:
+        query = select(a.api_tokens).where(a.api_tokens.c.id == token_id)
+        row = self._c.execute(query).mappings().first()
+        return None if row is None else _row_to_token(row)
+
+    def touch(self, token_id: str, at: datetime) -> None:
+        self._c.execute(
+            update(a.api_tokens)
+            .where(a.api_tokens.c.id == token_id)
+            .values(last_used_at=to_utc(at))
+        )
+
+    def revoke(self, token_id: str, at: datetime) -> None:
+        c = a.api_tokens.c
+        self._c.execute(
+            update(a.api_tokens)
+            .where(and_(c.id == token_id, c.revoked_at.is_(None)))
+            .values(revoked_at=to_utc(at))
+        )
+
+    def list_all(self, member_id: str | None = None) -> list[ApiToken]:
+        c = a.api_tokens.c
+        query = select(a.api_tokens).order_by(c.created_at, c.id)
+        if member_id is not None:
+            query = query.where(c.member_id == member_id)
+        return [_row_to_token(row) for row in self._c.execute(query).mappings()]
+
+
+class SqlLoginFailures:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, failure: LoginFailure) -> None:
+        self._c.execute(
+            insert(a.login_failures).values(
+                account_key=failure.account_key,
+                address=failure.address,
+                failed_at=to_utc(failure.at),
+            )
+        )
+
+    def for_account(self, account_key: str, after: datetime) -> list[datetime]:
+        return self._moments(a.login_failures.c.account_key == account_key, after)
+
+    def for_address(self, address: str, after: datetime) -> list[datetime]:
+        return self._moments(a.login_failures.c.address == address, after)
+
+    def clear_account(self, account_key: str) -> None:
+        self._c.execute(
+            delete(a.login_failures).where(a.login_failures.c.account_key == account_key)
+        )
+
+    def forget_before(self, moment: datetime) -> None:
+        self._c.execute(
+            delete(a.login_failures).where(a.login_failures.c.failed_at < to_utc(moment))
+        )
+
+    def _moments(self, where: ColumnElement[bool], after: datetime) -> list[datetime]:
+        c = a.login_failures.c
+        query = select(c.failed_at).where(and_(where, c.failed_at > to_utc(after)))
+        return [from_db_time(moment) for moment in self._c.execute(query).scalars()]
+
+
+class SqlAuditTrail:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, entry: AuditEntry) -> None:
+        self._c.execute(
+            insert(a.audit_entries).values(
+                at=to_utc(entry.at),
+                actor_member_id=entry.actor_member_id,
+                action=entry.action,
+                resource_kind=entry.resource_kind,
+                resource_id=entry.resource_id,
+                allowed=entry.allowed,
+                reason=entry.reason,
+                address=entry.address,
+            )
+        )
+
+    def recent(
+        self, limit: int, *, denied_only: bool = False, since: datetime | None = None
+    ) -> list[AuditEntry]:
+        c = a.audit_entries.c
+        query = select(a.audit_entries).order_by(c.seq.desc()).limit(limit)
+        if denied_only:
+            query = query.where(c.allowed == false())
+        if since is not None:
+            query = query.where(c.at >= to_utc(since))
+        return [_row_to_entry(row) for row in self._c.execute(query).mappings()]
+
+
+def _row_to_entry(row: RowMapping) -> AuditEntry:
+    return AuditEntry(
+        at=from_db_time(row["at"]),
+        actor_member_id=row["actor_member_id"],
+        action=row["action"],
+        resource_kind=row["resource_kind"],
+        resource_id=row["resource_id"],
+        allowed=row["allowed"],
+        reason=row["reason"],
+        address=row["address"],
+        seq=row["seq"],
+    )
+
+
+__all__ = [
+    "SqlAccounts",
+    "SqlApiTokens",
+    "SqlAuditTrail",
+    "SqlLoginFailures",
+    "SqlSessions",
+]
