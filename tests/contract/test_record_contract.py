@@ -137,3 +137,12 @@ def test_altering_an_entry_is_named_and_breaks_the_checkpoint(
     messages = [p.message for p in verification.problems]
     assert "body does not match its leaf hash" in messages
     assert "root does not match the entries" in messages
+
+
+def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory):
+    connection = sql_only(uow_factory)
+    file(monitoring, cast)
+    connection.execute(text("DELETE FROM record_nodes WHERE level = 0 AND position = 5"))
+    verification = record.verify()
+    assert verification.first_bad_entry == 5
+    assert verification.problems[0].message == "stored tree hashes do not match"

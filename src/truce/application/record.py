@@ -28,7 +28,6 @@ from truce.domain.record import (
     MemoryHashStore,
     RecordError,
     consistency_proof,
-    find_divergence,
     inclusion_proof,
     leaf_hash,
     root,
@@ -114,6 +113,37 @@ def _reopen_member(uow: UnitOfWork, document: dict[str, Any]) -> dict[str, Any] 
 
 
 REOPENERS: dict[str, Reopener] = {"report.filed": _reopen_report, "member.added": _reopen_member}
+
+
+def _first_divergence(
+    stored: Iterator[tuple[int, int, bytes]], rebuilt: MemoryHashStore
+) -> int | None:
+    """The first entry under a stored subtree hash that differs from, is missing from, or is
+    extra to the tree rebuilt from the entries. One ordered read of the stored hashes instead
+    of one query per node; the lowest level that differs names the entry most precisely."""
+    first_by_level: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    for level, position, digest in stored:
+        counts[level] = counts.get(level, 0) + 1
+        if not _matches(rebuilt, level, position, digest):
+            first_by_level.setdefault(level, position << level)
+    level = 0
+    while rebuilt.size >> level:
+        present = counts.get(level, 0)
+        if present < rebuilt.size >> level:
+            first = first_by_level.get(level)
+            first_by_level[level] = (
+                present << level if first is None else min(first, present << level)
+            )
+        level += 1
+    return first_by_level[min(first_by_level)] if first_by_level else None
+
+
+def _matches(rebuilt: MemoryHashStore, level: int, position: int, digest: bytes) -> bool:
+    try:
+        return rebuilt.subtree(level, position) == digest
+    except RecordError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +240,7 @@ class RecordService:
             rebuilt = MemoryHashStore()
             leaves = list(self._checked_leaves(uow, report))
             rebuilt.append(leaves)
-            divergence = find_divergence(leaves, uow.record.stored_hashes())
+            divergence = _first_divergence(uow.record.nodes(), rebuilt)
             if divergence is not None:
                 report.problems.append(
                     Problem(f"entry {divergence}", "stored tree hashes do not match", divergence)

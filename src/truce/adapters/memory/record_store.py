@@ -80,6 +80,10 @@ class MemoryRecord:
     def entries(self, start: int, end: int) -> Iterator[RecordEntry]:
         yield from self._s.entries[max(start, 0) : end]
 
+    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
+        for (level, position), digest in sorted(self._s.nodes.items()):
+            yield level, position, digest
+
     def about(self, subject: str) -> list[RecordEntry]:
         return [e for e in self._s.entries if e.subject == subject]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, and_, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -28,15 +28,22 @@ from truce.domain.record import HashStore, MissingNodeError, append_leaves
 CHUNK = 5_000
 
 
+# Built once: a proof reads ~log2(n) nodes, and building a statement per read cost more than
+# the read itself (bench/README.md).
+_NODE = select(t.record_nodes.c.digest).where(
+    and_(
+        t.record_nodes.c.level == bindparam("level"),
+        t.record_nodes.c.position == bindparam("position"),
+    )
+)
+
+
 class SqlHashStore:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
     def subtree(self, level: int, index: int) -> bytes:
-        n = t.record_nodes
-        digest = self._c.execute(
-            select(n.c.digest).where(and_(n.c.level == level, n.c.position == index))
-        ).scalar()
+        digest = self._c.execute(_NODE, {"level": level, "position": index}).scalar()
         if digest is None:
             raise MissingNodeError(f"no stored hash at level {level}, position {index}")
         return bytes(digest)
@@ -111,6 +118,12 @@ class SqlRecord:
         result = self._c.execute(query.execution_options(yield_per=CHUNK))
         for row in result:
             yield _entry(row)
+
+    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
+        n = t.record_nodes
+        query = select(n.c.level, n.c.position, n.c.digest).order_by(n.c.level, n.c.position)
+        for row in self._c.execute(query.execution_options(yield_per=CHUNK)):
+            yield row.level, row.position, bytes(row.digest)
 
     def about(self, subject: str) -> list[RecordEntry]:
         e = t.record_entries
