@@ -122,19 +122,22 @@ def _first_divergence(
     extra to the tree rebuilt from the entries. One ordered read of the stored hashes instead
     of one query per node; the lowest level that differs names the entry most precisely."""
     first_by_level: dict[int, int] = {}
-    counts: dict[int, int] = {}
+    next_position: dict[int, int] = {}
+
+    def note(level: int, position: int) -> None:
+        first_by_level.setdefault(level, position << level)
+
     for level, position, digest in stored:
-        counts[level] = counts.get(level, 0) + 1
+        expected = next_position.get(level, 0)
+        if position != expected:
+            note(level, expected)  # a gap: the node at `expected` is missing
         if not _matches(rebuilt, level, position, digest):
-            first_by_level.setdefault(level, position << level)
+            note(level, position)
+        next_position[level] = position + 1
     level = 0
     while rebuilt.size >> level:
-        present = counts.get(level, 0)
-        if present < rebuilt.size >> level:
-            first = first_by_level.get(level)
-            first_by_level[level] = (
-                present << level if first is None else min(first, present << level)
-            )
+        if next_position.get(level, 0) < rebuilt.size >> level:
+            note(level, next_position.get(level, 0))
         level += 1
     return first_by_level[min(first_by_level)] if first_by_level else None
 
