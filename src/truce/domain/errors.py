@@ -6,7 +6,13 @@
     ├── ConflictError          the request contradicts the stored state
     │   ├── IdempotencyConflictError   an idempotency key reused with another payload
     │   └── IdempotencyKeyTakenError   a store found the key taken (a concurrent retry)
-    └── ProcedureError         a step the agreement's procedure does not allow now
+    ├── ProcedureError         a step the agreement's procedure does not allow now
+    ├── AuthenticationError    (domain/auth.py) sign-in or token refused, without detail: 401
+    │   └── TooManyAttemptsError   throttled: 429 with Retry-After
+    ├── SecondFactorRequiredError  the password was right; a TOTP code is needed
+    ├── InsufficientScopeError     a token without the scope the call needs: 403
+    ├── DemoModeRequiredError      demo credentials outside demo mode
+    └── RecordError            (domain/record.py) malformed proofs, notes, keys
 
 Entrypoints translate these into responses (422, 404, 409); nothing below them knows HTTP.
 """

@@ -17,7 +17,9 @@ from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import current, upgrade
 from truce.application.demo_case import CAST, seed_astana_case
 from truce.bootstrap import Services, build_services
+from truce.domain.auth import DEMO_PASSWORD
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
+from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.entrypoints.web.app import create_app
 from truce.entrypoints.web.assets import FrontendAssets, ensure_frontend
 from truce.settings import DEMO_DATABASE_URL, DEMO_KEY_DIR, Settings
@@ -33,6 +35,9 @@ db_app = typer.Typer(help="The store: schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(record_app, name="record")
 app.add_typer(witness_app, name="witness")
+app.add_typer(users_app, name="user")
+app.add_typer(tokens_app, name="token")
+app.add_typer(audit_app, name="audit")
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)
@@ -78,6 +83,7 @@ def demo(
     services = build_services(settings)
     try:
         seeded = seed_astana_case(services.registry, services.monitoring)
+        services.auth.set_demo_credentials(demo=settings.demo)
         reports = services.monitoring.count_reports()
         _witness_demo_record(services, settings.key_dir / "witnesses")
         console.print(
@@ -137,7 +143,10 @@ def _print_cast() -> None:
     for account in CAST:
         table.add_row(account.username, account.title, account.body_id, account.role.value)
     console.print(table)
-    console.print("Sign-in arrives with the access layer; until then every page is open.")
+    console.print(
+        f"Every demo account signs in with the password {DEMO_PASSWORD!r}, in demo mode only "
+        "(a server outside demo mode refuses it)."
+    )
 
 
 @db_app.command("upgrade")
