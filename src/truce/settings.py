@@ -36,6 +36,9 @@ class Settings:
     secret_key: str = ""
     # Fetch front-end libraries with `npm ci` at start when node_modules lacks them.
     install_frontend: bool = True
+    # Mark session cookies Secure (sent over HTTPS only). The demo, on http://127.0.0.1, turns
+    # this off; leave it on wherever parties connect.
+    secure_cookies: bool = True
     # Largest request body accepted, in bytes.
     max_body_bytes: int = 1_048_576
     # Where the mechanism's record signing key is kept (encrypted with TRUCE_SECRET_KEY).

@@ -12,12 +12,14 @@ import pytest
 import uvicorn
 
 from support import ARTIFACTS, seed_cast
+from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.bootstrap import build_services
 from truce.entrypoints.web.app import create_app
 from truce.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "field team password 2017"
 # The flags keep Chromium from calling home on a machine whose only network is loopback.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -33,10 +35,19 @@ CHROMIUM_ARGS = [
 @pytest.fixture
 def live_server(clean_engine, tmp_path) -> Iterator[str]:
     settings = Settings(
-        database_url=str(clean_engine.url), frontend_dir=Path.cwd(), key_dir=tmp_path / "keys"
+        database_url=str(clean_engine.url),
+        frontend_dir=Path.cwd(),
+        key_dir=tmp_path / "keys",
+        secure_cookies=False,
     )
-    services = build_services(settings, uow=SqlUnitOfWorkFactory(clean_engine))
+    services = build_services(
+        settings,
+        uow=SqlUnitOfWorkFactory(clean_engine),
+        hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
+    )
     seed_cast(services.registry)
+    monitor = services.auth.find_member("monitor")
+    services.auth.set_password(monitor.id, PASSWORD)
     config = uvicorn.Config(
         create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
     )

@@ -4,12 +4,25 @@ import pytest
 
 from support import ARTIFACTS
 
+PASSWORD = "field team password 2017"
+
 pytestmark = pytest.mark.browser
 
 
-def test_a_person_files_a_report_through_the_form(browser_page):
+def sign_in(page, base):
+    page.goto(base + "/login")
+    page.fill("#f-username", "monitor")
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_a_person_signs_in_and_files_a_report_through_the_form(browser_page):
     page, base, errors = browser_page
     page.goto(base + "/")
+    assert "Sign in to file one" in page.inner_text(".file-report")
+    sign_in(page, base)
+    assert "Field monitor, Rif Dimashq" in page.inner_text("header")
     assert "Nationwide ceasefire in the Syrian Arab Republic" in page.inner_text("h1")
 
     page.select_option("#f-source_kind", "party_liaison")
@@ -22,7 +35,7 @@ def test_a_person_files_a_report_through_the_form(browser_page):
     page.fill("#f-perpetrator", "Syrian Arab Army")
     page.fill("#f-killed", "4")
     page.fill("#f-narrative", "Artillery fell on Basimah at dawn despite the ceasefire.")
-    page.click("button[type=submit]")
+    page.click("form[action='/reports'] button[type=submit]")
 
     page.wait_for_url("**/?filed=*")
     row = page.locator("table.reports tbody tr").first
@@ -35,11 +48,11 @@ def test_a_person_files_a_report_through_the_form(browser_page):
 
 def test_a_person_sees_errors_beside_the_fields(browser_page):
     page, base, errors = browser_page
-    page.goto(base + "/")
+    sign_in(page, base)
     page.fill("#f-source_name", "Field team")
     page.fill("#f-latitude", "95")
     page.fill("#f-longitude", "36.1")
-    page.click("button[type=submit]")
+    page.click("form[action='/reports'] button[type=submit]")
 
     assert page.locator("#e-latitude").inner_text() == "must be between -90 and 90"
     assert page.locator("#e-narrative").inner_text() == "is required"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from truce.domain.access import Action, Principal, Resource, ResourceKind, decide
+from truce.application.ports import ReportScope, UnitOfWork
+from truce.domain.access import ANONYMOUS, Action, Principal, Resource, ResourceKind, decide
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import NotFoundError
+from truce.domain.parties import Member
 from truce.domain.reports import Report
 
 # A body id no real body has: the probe for "somebody else's report".
@@ -28,18 +30,14 @@ class Viewer:
     address: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ReportScope:
-    """Which reports a principal may read, in a form a store can filter on: its own body's
-    (when the policy grants that) and other bodies' at the listed confidentiality levels."""
-
-    own_body_id: str | None
-    levels: frozenset[Confidentiality]
-
-    def admits(self, report: Report) -> bool:
-        if self.own_body_id is not None and report.submitter_body_id == self.own_body_id:
-            return True
-        return report.confidentiality in self.levels
+def principal_of(uow: UnitOfWork, member: Member) -> Principal:
+    """The member as the policy sees them, read fresh so that a disabled account or a changed
+    role takes effect at once."""
+    current = uow.members.get(member.id)
+    body = uow.bodies.get(member.body_id)
+    if current is None or body is None:
+        return ANONYMOUS
+    return Principal.of(current, body)
 
 
 def report_resource(report: Report) -> Resource:

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from truce.application.access_guard import access_report, principal_of, report_scope
 from truce.application.ports import Clock, IdFactory, ReportCursor, UnitOfWork, UnitOfWorkFactory
+from truce.domain.access import Action, Deny, Principal, Resource, ResourceKind, decide
 from truce.domain.agreements import Agreement
 from truce.domain.commands import FileReport
 from truce.domain.errors import (
+    AccessDeniedError,
     FieldError,
     IdempotencyConflictError,
     IdempotencyKeyTakenError,
     InvalidInputError,
-    NotFoundError,
 )
 from truce.domain.parties import Member
 from truce.domain.reports import Report, fingerprint, new_report, report_content
 
 MAX_PAGE = 500
-# Reports filed without an account (the demo's open form, before sign-in exists) share a scope.
-ANONYMOUS_SCOPE = "anonymous"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +42,16 @@ class MonitoringService:
     clock: Clock
     ids: IdFactory
 
-    def file_report(self, command: FileReport, submitter: Member | None = None) -> Filed:
-        """File a report once: a retry with the same idempotency key returns the first result."""
-        scope = submitter.id if submitter else ANONYMOUS_SCOPE
+    def file_report(self, command: FileReport, submitter: Member) -> Filed:
+        """File a report once: a retry with the same idempotency key returns the first result.
+        Only a member whose body may file reports can; idempotency keys are per member."""
+        with self.uow() as uow:
+            principal = principal_of(uow, submitter)
+        probe = Resource(ResourceKind.REPORT, "new", owner_body_id=submitter.body_id)
+        decision = decide(principal, Action.CREATE, probe)
+        if isinstance(decision, Deny):
+            raise AccessDeniedError(decision.reason)
+        scope = submitter.id
         existing = self._replay(command, scope)
         if existing is not None:
             return Filed(existing, created=False)
@@ -57,25 +64,33 @@ class MonitoringService:
                 raise
             return Filed(existing, created=False)
 
-    def get_report(self, report_id: str) -> Report:
+    def get_report(self, principal: Principal, report_id: str) -> Report:
+        """The report if it exists and the principal may read it; NotFoundError alike."""
         with self.uow() as uow:
             report = uow.reports.get(report_id)
-        if report is None:
-            raise NotFoundError("report")
-        return report
+        return access_report(principal, report)
 
-    def list_reports(self, limit: int = 50, after: ReportCursor | None = None) -> ReportPage:
+    def list_reports(
+        self, principal: Principal, limit: int = 50, after: ReportCursor | None = None
+    ) -> ReportPage:
+        """What the principal may read, newest first: the filter runs in the store."""
         limit = max(1, min(limit, MAX_PAGE))
         with self.uow() as uow:
             # One extra row tells whether another page follows.
-            rows = uow.reports.page(limit + 1, after)
+            rows = uow.reports.page(limit + 1, after, report_scope(principal))
         page, more = rows[:limit], len(rows) > limit
         cursor = ReportCursor(page[-1].filed_at, page[-1].id) if more else None
         return ReportPage(page, cursor)
 
-    def count_reports(self) -> int:
+    def total_reports(self) -> int:
+        """How many reports exist, for an operator's summary on the command line: a number,
+        never content, and never served over HTTP."""
         with self.uow() as uow:
             return uow.reports.count()
+
+    def count_reports(self, principal: Principal) -> int:
+        with self.uow() as uow:
+            return uow.reports.count(report_scope(principal))
 
     def _replay(self, command: FileReport, scope: str) -> Report | None:
         if command.idempotency_key is None:
@@ -86,7 +101,7 @@ class MonitoringService:
             raise IdempotencyConflictError
         return existing
 
-    def _insert(self, command: FileReport, scope: str, submitter: Member | None) -> Report:
+    def _insert(self, command: FileReport, scope: str, submitter: Member) -> Report:
         with self.uow() as uow:
             agreement = _agreement_for(uow, command.agreement_id)
             report = new_report(
@@ -94,8 +109,8 @@ class MonitoringService:
                 report_id=self.ids.new_id(),
                 agreement_id=agreement.id,
                 filed_at=self.clock.now(),
-                submitted_by=submitter.id if submitter else None,
-                submitter_body_id=submitter.body_id if submitter else None,
+                submitted_by=submitter.id,
+                submitter_body_id=submitter.body_id,
             )
             uow.reports.add(report, scope)
             _record_filing(uow, report)

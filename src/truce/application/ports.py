@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
+from truce.domain.confidentiality import Confidentiality
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.record import HashStore
 from truce.domain.reports import Report
@@ -38,6 +39,21 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool:
         """True when the hash was made with other parameters than the current ones."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReportScope:
+    """Which reports a principal may read, in a form a store can filter on: its own body's
+    (when the policy grants that) and other bodies' at the listed confidentiality levels.
+    Derived from the policy by `access_guard.report_scope`, never written by hand."""
+
+    own_body_id: str | None
+    levels: frozenset[Confidentiality]
+
+    def admits(self, report: Report) -> bool:
+        if self.own_body_id is not None and report.submitter_body_id == self.own_body_id:
+            return True
+        return report.confidentiality in self.levels
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +102,13 @@ class Reports(Protocol):
 
     def get(self, report_id: str) -> Report | None: ...
     def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None: ...
-    def page(self, limit: int, after: ReportCursor | None = None) -> list[Report]: ...
-    def count(self) -> int: ...
+    def page(
+        self, limit: int, after: ReportCursor | None = None, scope: ReportScope | None = None
+    ) -> list[Report]:
+        """Newest first; only what `scope` admits when one is given (the access filter)."""
+        ...
+
+    def count(self, scope: ReportScope | None = None) -> int: ...
 
 
 class Accounts(Protocol):

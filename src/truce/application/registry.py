@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from truce.application.access_guard import principal_of
 from truce.application.ports import Clock, JsonValue, UnitOfWorkFactory
+from truce.domain.access import Principal
 from truce.domain.agreements import Agreement, check_agreement
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError
 from truce.domain.parties import Actor, Body, Member, check_member
@@ -102,6 +104,11 @@ class RegistryService:
                 public=_agreement_terms(agreement),
             )
             uow.commit()
+
+    def principal_for(self, member: Member) -> Principal:
+        """The member as the need-to-know policy sees them, from the store as it is now."""
+        with self.uow() as uow:
+            return principal_of(uow, member)
 
     def find_actors(self, name: str) -> list[Actor]:
         with self.uow() as uow:

@@ -7,6 +7,7 @@
     │   ├── IdempotencyConflictError   an idempotency key reused with another payload
     │   └── IdempotencyKeyTakenError   a store found the key taken (a concurrent retry)
     ├── ProcedureError         a step the agreement's procedure does not allow now
+    ├── AccessDeniedError      a write the policy refuses (reads answer NotFoundError): 403
     ├── AuthenticationError    (domain/auth.py) sign-in or token refused, without detail: 401
     │   └── TooManyAttemptsError   throttled: 429 with Retry-After
     ├── SecondFactorRequiredError  the password was right; a TOTP code is needed
@@ -67,3 +68,13 @@ class IdempotencyKeyTakenError(ConflictError):
 
     def __init__(self) -> None:
         super().__init__("idempotency key already used in this scope")
+
+
+class AccessDeniedError(TruceError):
+    """A write the need-to-know policy refuses. Reads never raise this: they answer
+    NotFoundError, so that a refusal says nothing about what exists."""
+
+    def __init__(self, reason: str) -> None:
+        # The reason is for the audit trail; callers show a fixed sentence.
+        self.reason = reason
+        super().__init__("not allowed")

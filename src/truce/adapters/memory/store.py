@@ -32,6 +32,7 @@ from truce.application.ports import (
     Record,
     ReportCursor,
     Reports,
+    ReportScope,
     Sessions,
 )
 from truce.domain.agreements import Agreement
@@ -143,15 +144,21 @@ class MemoryReports:
         report_id = self._s.idempotency.get((idempotency_scope, key))
         return None if report_id is None else self._s.reports[report_id]
 
-    def page(self, limit: int, after: ReportCursor | None = None) -> list[Report]:
-        ordered = sorted(self._s.reports.values(), key=lambda r: (r.filed_at, r.id), reverse=True)
+    def page(
+        self, limit: int, after: ReportCursor | None = None, scope: ReportScope | None = None
+    ) -> list[Report]:
+        ordered = sorted(self._visible(scope), key=lambda r: (r.filed_at, r.id), reverse=True)
         if after is not None:
             mark = (after.filed_at, after.report_id)
             ordered = [r for r in ordered if (r.filed_at, r.id) < mark]
         return ordered[:limit]
 
-    def count(self) -> int:
-        return len(self._s.reports)
+    def count(self, scope: ReportScope | None = None) -> int:
+        return sum(1 for _ in self._visible(scope))
+
+    def _visible(self, scope: ReportScope | None) -> list[Report]:
+        reports = list(self._s.reports.values())
+        return reports if scope is None else [r for r in reports if scope.admits(r)]
 
 
 class MemoryUnitOfWork:

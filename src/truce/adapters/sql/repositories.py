@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, report_to_row, row_to_report, to_utc
-from truce.application.ports import ReportCursor
+from truce.application.ports import ReportCursor, ReportScope
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
@@ -295,9 +295,13 @@ class SqlReports:
         )
         return None if found is None else row_to_report(found)
 
-    def page(self, limit: int, after: ReportCursor | None = None) -> list[Report]:
+    def page(
+        self, limit: int, after: ReportCursor | None = None, scope: ReportScope | None = None
+    ) -> list[Report]:
         r = t.reports
         query = select(r).order_by(r.c.filed_at.desc(), r.c.id.desc()).limit(limit)
+        if scope is not None:
+            query = query.where(_admitted(scope))
         if after is not None:
             # Spelled out rather than a row-value comparison, which SQLite and PostgreSQL
             # index differently.
@@ -307,8 +311,19 @@ class SqlReports:
             )
         return [row_to_report(row) for row in self._c.execute(query).mappings()]
 
-    def count(self) -> int:
-        return int(self._c.execute(select(func.count()).select_from(t.reports)).scalar_one())
+    def count(self, scope: ReportScope | None = None) -> int:
+        query = select(func.count()).select_from(t.reports)
+        if scope is not None:
+            query = query.where(_admitted(scope))
+        return int(self._c.execute(query).scalar_one())
+
+
+def _admitted(scope: ReportScope) -> ColumnElement[bool]:
+    """The scope as SQL: the same test as ReportScope.admits, checked against it in tests."""
+    levels = t.reports.c.confidentiality.in_(sorted(level.value for level in scope.levels))
+    if scope.own_body_id is None:
+        return levels
+    return or_(t.reports.c.submitter_body_id == scope.own_body_id, levels)
 
 
 __all__ = ["SqlActors", "SqlAgreements", "SqlBodies", "SqlMembers", "SqlReports"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -80,11 +81,14 @@ def demo(
             demo=True, database_url=settings.database_url, key_dir=DEMO_KEY_DIR
         )
         shutil.rmtree(DEMO_KEY_DIR, ignore_errors=True)
+    if "TRUCE_SECURE_COOKIES" not in _env():
+        # The demo serves plain HTTP on loopback, where a Secure cookie would never be sent.
+        settings = replace(settings, secure_cookies=False)
     services = build_services(settings)
     try:
         seeded = seed_astana_case(services.registry, services.monitoring)
         services.auth.set_demo_credentials(demo=settings.demo)
-        reports = services.monitoring.count_reports()
+        reports = services.monitoring.total_reports()
         _witness_demo_record(services, settings.key_dir / "witnesses")
         console.print(
             f"{'Seeded' if seeded else 'Already seeded:'} the Astana case "

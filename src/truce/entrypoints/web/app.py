@@ -9,8 +9,9 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
@@ -25,10 +26,11 @@ from litestar.template.config import TemplateConfig
 from truce.bootstrap import Services, build_services
 from truce.domain.errors import NotFoundError
 from truce.entrypoints.web.assets import FrontendAssets
-from truce.entrypoints.web.deps import AssetsDep
+from truce.entrypoints.web.auth import Viewer, resolve_viewer
+from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
-from truce.entrypoints.web.routes.pages import Pages
+from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
 
@@ -93,6 +95,10 @@ async def _issue_checkpoints(services: Services, interval: int) -> None:
             log.exception("scheduled checkpoint failed")
 
 
+def _viewer(request: Request[Any, Any, Any], services: ServicesDep) -> Viewer:
+    return resolve_viewer(request, services)
+
+
 def _secret(settings: Settings) -> str:
     if settings.secret_key:
         # Any length of operator-chosen text becomes a 32-byte key.
@@ -110,6 +116,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
     return Litestar(
         route_handlers=[
             Pages,
+            SessionPages,
             ReportsApi,
             RegistryApi,
             RecordApi,
@@ -121,6 +128,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         dependencies={
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
             "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),
+            "viewer": Provide(_viewer, sync_to_thread=True),
         },
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

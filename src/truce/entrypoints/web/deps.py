@@ -8,6 +8,8 @@ from litestar.di import NamedDependency
 
 from truce.bootstrap import Services
 from truce.entrypoints.web.assets import FrontendAssets
+from truce.entrypoints.web.auth import Viewer
 
 ServicesDep: TypeAlias = NamedDependency[Services]
 AssetsDep: TypeAlias = NamedDependency[FrontendAssets]
+ViewerDep: TypeAlias = NamedDependency[Viewer]

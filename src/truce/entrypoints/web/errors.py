@@ -10,13 +10,16 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from truce.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from truce.domain.auth import AuthenticationError, InsufficientScopeError, TooManyAttemptsError
+from truce.domain.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from truce.entrypoints.web.schemas import ErrorOut, FieldErrorOut
 
 log = logging.getLogger("truce.web")
@@ -80,7 +83,25 @@ def internal_error(request: AnyRequest, exc: Exception) -> Response[ErrorOut]:
     return _json(ErrorOut(detail="Internal error"), HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def not_authenticated(_: AnyRequest, exc: AuthenticationError) -> Response[ErrorOut]:
+    if isinstance(exc, TooManyAttemptsError):
+        response = _json(ErrorOut(detail="Too many attempts; try again later"), 429)
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
+    response = _json(ErrorOut(detail="Not authenticated"), HTTP_401_UNAUTHORIZED)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def forbidden(_: AnyRequest, __: Exception) -> Response[ErrorOut]:
+    # No reason is given: it would tell a hostile party what the policy looks for.
+    return _json(ErrorOut(detail="Not allowed"), HTTP_403_FORBIDDEN)
+
+
 EXCEPTION_HANDLERS = {
+    AuthenticationError: not_authenticated,
+    InsufficientScopeError: forbidden,
+    AccessDeniedError: forbidden,
     InvalidInputError: invalid_input,
     ValidationException: validation_failed,
     NotFoundError: not_found,

@@ -9,10 +9,12 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from truce.domain.auth import Scope
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.reports import parse_file_report
+from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.cursors import decode_cursor, encode_cursor
-from truce.entrypoints.web.deps import ServicesDep
+from truce.entrypoints.web.deps import ServicesDep, ViewerDep
 from truce.entrypoints.web.schemas import (
     ActorOut,
     AgreementOut,
@@ -41,15 +43,18 @@ class ReportsApi(Controller):
         self,
         data: JSONBody[ReportIn],
         services: ServicesDep,
+        viewer: ViewerDep,
         idempotency_key: IdempotencyHeader = None,
     ) -> Response[ReportOut]:
         """File one source's account of one event. Answers 201 when filed, 200 when a retry
         with the same idempotency key found the report already filed."""
+        viewer.require(Scope.REPORTS_WRITE)
+        assert viewer.member is not None  # noqa: S101 - require() refused anonymous callers
         fields = msgspec.structs.asdict(data)
         fields["idempotency_key"] = _one_key(idempotency_key, data.idempotency_key)
         now = services.clock.now()
         command = parse_file_report(fields, now=now)
-        filed = services.monitoring.file_report(command)
+        filed = services.monitoring.file_report(command, viewer.member)
         status = HTTP_201_CREATED if filed.created else HTTP_200_OK
         return Response(
             ReportOut.of(filed.report),
@@ -61,20 +66,31 @@ class ReportsApi(Controller):
     def list_reports(
         self,
         services: ServicesDep,
+        viewer: ViewerDep,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
         after: Annotated[str | None, QueryParameter(description="cursor from `next`")] = None,
     ) -> ReportList:
-        """Reports, newest first, a page at a time."""
-        page = services.monitoring.list_reports(limit, decode_cursor(after))
+        """The reports the caller may read, newest first, a page at a time."""
+        _read_scope(viewer)
+        page = services.monitoring.list_reports(viewer.principal, limit, decode_cursor(after))
         return ReportList(
             items=[ReportOut.of(report) for report in page.reports],
             next=encode_cursor(page.next_cursor),
-            total=services.monitoring.count_reports(),
+            total=services.monitoring.count_reports(viewer.principal),
         )
 
     @get("/{report_id:str}", sync_to_thread=True)
-    def get_report(self, report_id: FromPath[str], services: ServicesDep) -> ReportOut:
-        return ReportOut.of(services.monitoring.get_report(report_id))
+    def get_report(
+        self, report_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
+    ) -> ReportOut:
+        _read_scope(viewer)
+        return ReportOut.of(services.monitoring.get_report(viewer.principal, report_id))
+
+
+def _read_scope(viewer: Viewer) -> None:
+    """Anyone may read what is public; a token must carry reports:read to read more."""
+    if viewer.member is not None:
+        viewer.require(Scope.REPORTS_READ)
 
 
 def _one_key(header: str | None, body: str | None) -> str | None:
