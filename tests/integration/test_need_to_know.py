@@ -79,3 +79,22 @@ def test_wrong_passwords_are_throttled(services, anonymous):
     assert statuses[0] == 401
     assert statuses[-1] == 429
     assert "Sign-in failed." in anonymous.post("/login", data=dict(form, username="x")).text
+
+
+def test_each_refused_read_leaves_one_audit_entry(services):
+    with (
+        client_for(services, "gov_liaison") as government,
+        client_for(services, "opposition_liaison") as opposition,
+    ):
+        secret = government.post("/api/v1/reports", json=report_fields()).json()
+        before = len(services.auth.denied_attempts())
+        opposition.get(f"/api/v1/reports/{secret['id']}")
+        opposition.get("/api/v1/reports/guessed-id%0D%0Aforged: line")
+    denied = services.auth.denied_attempts()
+    assert len(denied) == before + 2
+    guessed, forbidden = denied[0], denied[1]
+    assert forbidden.resource_id == secret["id"]
+    assert forbidden.reason == "need-to-know"
+    assert forbidden.actor_member_id == "member-opposition_liaison"
+    assert guessed.reason == "no such report"
+    assert "\n" not in guessed.log_line()

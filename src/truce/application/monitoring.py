@@ -8,6 +8,7 @@ from truce.application.access_guard import access_report, principal_of, report_s
 from truce.application.ports import Clock, IdFactory, ReportCursor, UnitOfWork, UnitOfWorkFactory
 from truce.domain.access import Action, Deny, Principal, Resource, ResourceKind, decide
 from truce.domain.agreements import Agreement
+from truce.domain.auth import new_audit_entry
 from truce.domain.commands import FileReport
 from truce.domain.errors import (
     AccessDeniedError,
@@ -15,6 +16,7 @@ from truce.domain.errors import (
     IdempotencyConflictError,
     IdempotencyKeyTakenError,
     InvalidInputError,
+    NotFoundError,
 )
 from truce.domain.parties import Member
 from truce.domain.reports import Report, fingerprint, new_report, report_content
@@ -64,11 +66,31 @@ class MonitoringService:
                 raise
             return Filed(existing, created=False)
 
-    def get_report(self, principal: Principal, report_id: str) -> Report:
-        """The report if it exists and the principal may read it; NotFoundError alike."""
+    def get_report(
+        self, principal: Principal, report_id: str, address: str | None = None
+    ) -> Report:
+        """The report if it exists and the principal may read it; NotFoundError alike. Every
+        refusal (forbidden or missing) leaves exactly one audit entry (SECURITY S12)."""
         with self.uow() as uow:
             report = uow.reports.get(report_id)
-        return access_report(principal, report)
+            try:
+                return access_report(principal, report)
+            except NotFoundError:
+                reason = "no such report" if report is None else "need-to-know"
+                uow.audit.add(
+                    new_audit_entry(
+                        self.clock.now(),
+                        principal.member_id,
+                        Action.READ.value,
+                        ResourceKind.REPORT.value,
+                        report_id,
+                        allowed=False,
+                        reason=reason,
+                        address=address,
+                    )
+                )
+                uow.commit()
+                raise
 
     def list_reports(
         self, principal: Principal, limit: int = 50, after: ReportCursor | None = None

@@ -84,7 +84,9 @@ class ReportsApi(Controller):
         self, report_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
     ) -> ReportOut:
         _read_scope(viewer)
-        return ReportOut.of(services.monitoring.get_report(viewer.principal, report_id))
+        return ReportOut.of(
+            services.monitoring.get_report(viewer.principal, report_id, viewer.address)
+        )
 
 
 def _read_scope(viewer: Viewer) -> None:
