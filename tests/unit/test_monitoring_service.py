@@ -4,7 +4,7 @@ import pytest
 
 from support import FixedClock, SequentialIds, report_fields, seed_cast
 from truce.adapters.memory.store import MemoryUnitOfWorkFactory
-from truce.application.demo_case import AGREEMENT, BODIES
+from truce.application.demo_case import AGREEMENT, BODIES, members_of_cast
 from truce.application.monitoring import MonitoringService
 from truce.application.registry import RegistryService
 from truce.domain.access import ANONYMOUS, Principal
@@ -20,11 +20,12 @@ from truce.domain.reports import parse_file_report
 @pytest.fixture
 def service() -> MonitoringService:
     uow = MemoryUnitOfWorkFactory()
-    MEMBERS.update(seed_cast(RegistryService(uow, FixedClock())))
+    seed_cast(RegistryService(uow, FixedClock()))
     return MonitoringService(uow, FixedClock(), SequentialIds("report"))
 
 
-MEMBERS: dict = {}
+# The cast is the same in every store: seed_cast adds exactly these members.
+MEMBERS = {member.username: member for member in members_of_cast()}
 
 
 def monitor():
