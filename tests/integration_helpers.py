@@ -1,5 +1,7 @@
 """Helpers for tests that talk HTTP: tokens and a sign-in through the form."""
 
+import re
+
 from litestar.testing import TestClient
 
 from truce.bootstrap import Services
@@ -16,7 +18,14 @@ def sign_in(client: TestClient, services: Services, username: str) -> None:
     member = services.auth.find_member(username)
     services.auth.set_password(member.id, "correct horse battery staple")
     page = client.get("/login")
-    token = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(page.text)
     form = {"username": username, "password": "correct horse battery staple", "_csrf_token": token}
     response = client.post("/login", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "the page carries a CSRF token"
+    return match.group(1)

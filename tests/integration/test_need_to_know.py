@@ -3,7 +3,7 @@ forbidden answers exactly like missing (SECURITY S1, S2 for reports)."""
 
 from litestar.testing import TestClient
 
-from integration_helpers import sign_in, token_for
+from integration_helpers import csrf_token, sign_in, token_for
 from support import report_fields
 from truce.entrypoints.web.app import create_app
 
@@ -66,14 +66,14 @@ def test_signing_in_and_out_through_the_form(services, anonymous):
     home = anonymous.get("/")
     assert "Head of the opposition delegation" in home.text
     assert '<form method="post" action="/reports"' in home.text
-    token = home.text.split('name="_csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(home.text)
     anonymous.post("/logout", data={"_csrf_token": token})
     assert "Sign in</a> to file one" in anonymous.get("/").text
 
 
 def test_wrong_passwords_are_throttled(services, anonymous):
     page = anonymous.get("/login")
-    token = page.text.split('name="_csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(page.text)
     form = {"username": "guarantor_tr", "password": "wrong", "_csrf_token": token}
     statuses = [anonymous.post("/login", data=form).status_code for _ in range(7)]
     assert statuses[0] == 401

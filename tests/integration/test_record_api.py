@@ -1,11 +1,11 @@
 """The record over HTTP: anyone can fetch checkpoints and proofs and check them."""
 
-import re
 import time
 from dataclasses import replace
 
 from litestar.testing import TestClient
 
+from integration_helpers import csrf_token
 from support import report_fields
 from truce.adapters.signing import Ed25519Signer, cosign_note, generate_key, verify_checkpoint_note
 from truce.domain.record import leaf_hash, parse_signed_note, verify_inclusion
@@ -62,7 +62,7 @@ def test_the_record_page_verifies_on_demand(client, services):
     filed_and_checkpointed(client, services)
     page = client.get("/record")
     assert "Checkpoints" in page.text
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    token = csrf_token(page.text)
     verified = client.post("/record/verify", data={"_csrf_token": token})
     assert verified.status_code == 200
     assert "The record verifies" in verified.text

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -174,18 +175,18 @@ class SqlRecord:
             )
         )
 
-    def _checkpoint(self, row: object) -> StoredCheckpoint:
+    def _checkpoint(self, row: Row[Any]) -> StoredCheckpoint:
         s = t.record_cosignatures
-        size = row.size  # type: ignore[attr-defined]
+        size = row.size
         cosignatures = {
             c.witness: Cosignature(c.verifier_key, c.signature)
             for c in self._c.execute(select(s).where(s.c.size == size).order_by(s.c.witness))
         }
         return StoredCheckpoint(
             size=size,
-            root=bytes(row.root),  # type: ignore[attr-defined]
-            note=row.note,  # type: ignore[attr-defined]
-            issued_at=from_db_time(row.issued_at),  # type: ignore[attr-defined]
+            root=bytes(row.root),
+            note=row.note,
+            issued_at=from_db_time(row.issued_at),
             cosignatures=cosignatures,
         )
 
@@ -201,12 +202,12 @@ def _entry_row(seq: int, prepared: PreparedEntry) -> dict[str, object]:
     }
 
 
-def _entry(row: object) -> RecordEntry:
+def _entry(row: Row[Any]) -> RecordEntry:
     return RecordEntry(
-        seq=row.seq,  # type: ignore[attr-defined]
-        kind=row.kind,  # type: ignore[attr-defined]
-        body=row.body,  # type: ignore[attr-defined]
-        leaf_hash=bytes(row.leaf_hash),  # type: ignore[attr-defined]
-        recorded_at=from_db_time(row.recorded_at),  # type: ignore[attr-defined]
-        subject=row.subject,  # type: ignore[attr-defined]
+        seq=row.seq,
+        kind=row.kind,
+        body=row.body,
+        leaf_hash=bytes(row.leaf_hash),
+        recorded_at=from_db_time(row.recorded_at),
+        subject=row.subject,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import tables as t
@@ -33,10 +35,10 @@ class SqlBodies:
     def list_all(self) -> list[Body]:
         return self._load(None)
 
-    def _load(self, where: object) -> list[Body]:
+    def _load(self, where: ColumnElement[bool] | None) -> list[Body]:
         query = select(t.bodies).order_by(t.bodies.c.id)
         if where is not None:
-            query = query.where(where)  # type: ignore[arg-type]
+            query = query.where(where)
         rows = self._c.execute(query).mappings().all()
         names: dict[str, dict[str, str]] = {}
         ids = [row["id"] for row in rows]
@@ -145,10 +147,10 @@ class SqlMembers:
     def list_all(self) -> list[Member]:
         return self._load(None)
 
-    def _load(self, where: object) -> list[Member]:
+    def _load(self, where: ColumnElement[bool] | None) -> list[Member]:
         query = select(t.members).order_by(t.members.c.username)
         if where is not None:
-            query = query.where(where)  # type: ignore[arg-type]
+            query = query.where(where)
         rows = self._c.execute(query).all()
         roles: dict[str, set[Role]] = {}
         ids = [row.id for row in rows]
@@ -230,7 +232,7 @@ class SqlAgreements:
         ).all()
         return [self._assemble(row.id, row.version, row) for row in rows]
 
-    def _assemble(self, agreement_id: str, version: int, row: object) -> Agreement:
+    def _assemble(self, agreement_id: str, version: int, row: Row[Any]) -> Agreement:
         p = t.agreement_participants
         people: dict[str, list[str]] = {standing: [] for standing in _STANDINGS}
         for part in self._c.execute(
@@ -248,14 +250,14 @@ class SqlAgreements:
         return Agreement(
             id=agreement_id,
             version=version,
-            title=row.title,  # type: ignore[attr-defined]
-            entry_into_force=from_db_time(row.entry_into_force),  # type: ignore[attr-defined]
+            title=row.title,
+            entry_into_force=from_db_time(row.entry_into_force),
             party_ids=tuple(people["party_ids"]),
             guarantor_ids=tuple(people["guarantor_ids"]),
             mediator_ids=tuple(people["mediator_ids"]),
             observer_ids=tuple(people["observer_ids"]),
             excluded_actor_ids=tuple(excluded),
-            summary=row.summary,  # type: ignore[attr-defined]
+            summary=row.summary,
         )
 
 

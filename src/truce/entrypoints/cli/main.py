@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -72,18 +72,20 @@ def demo(
     The store is TRUCE_DATABASE_URL when set, else ./truce-demo.db (made anew each run).
     """
     logging.basicConfig(level=logging.INFO)
-    settings = Settings.from_env(demo=True)
-    if "TRUCE_DATABASE_URL" not in _env():
-        settings = Settings.from_env(demo=True, database_url=DEMO_DATABASE_URL)
+    # The demo's own defaults, each yielding to the variable when the operator set it. Its
+    # default store and keys are made anew each run; nothing the operator named is removed.
+    defaults: dict[str, tuple[str, object]] = {
+        "TRUCE_DATABASE_URL": ("database_url", DEMO_DATABASE_URL),
+        "TRUCE_KEY_DIR": ("key_dir", DEMO_KEY_DIR),
+        # Plain HTTP on loopback, where a Secure cookie would never be sent.
+        "TRUCE_SECURE_COOKIES": ("secure_cookies", False),
+    }
+    overrides = {field: value for var, (field, value) in defaults.items() if var not in os.environ}
+    settings = Settings.from_env(None, demo=True, **overrides)
+    if "database_url" in overrides:
         _remove_sqlite_file(settings.database_url)
-    if "TRUCE_KEY_DIR" not in _env():
-        settings = Settings.from_env(
-            demo=True, database_url=settings.database_url, key_dir=DEMO_KEY_DIR
-        )
+    if "key_dir" in overrides:
         shutil.rmtree(DEMO_KEY_DIR, ignore_errors=True)
-    if "TRUCE_SECURE_COOKIES" not in _env():
-        # The demo serves plain HTTP on loopback, where a Secure cookie would never be sent.
-        settings = replace(settings, secure_cookies=False)
     services = build_services(settings)
     try:
         seeded = seed_astana_case(services.registry, services.monitoring)
@@ -118,12 +120,6 @@ def _witness_demo_record(services: Services, witness_dir: Path) -> None:
     log_key = services.record.signer.verifier_key()
     for name in DEMO_WITNESSES:
         cosign_latest(services, name, witness_dir / name, log_key, passphrase="")
-
-
-def _env() -> dict[str, str]:
-    import os  # noqa: PLC0415 - only the demo asks which variables are set
-
-    return dict(os.environ)
 
 
 def _remove_sqlite_file(url: str) -> None:

@@ -16,7 +16,7 @@ from truce.adapters.signing import cosign_note, verify_checkpoint_note
 from truce.adapters.witness_store import WitnessStore
 from truce.application.ports import Cosignature
 from truce.application.record import VerificationReport
-from truce.bootstrap import Services, build_services
+from truce.bootstrap import Services, build_services, mechanism_signer
 from truce.domain.record import (
     Cosign,
     leaf_hash,
@@ -81,9 +81,9 @@ def checkpoint() -> None:
 @record_app.command("key")
 def key() -> None:
     """Print the verifier key of the mechanism's checkpoints (give it to every witness)."""
-    services = _services()
-    services.close()
-    console.print(services.record.signer.verifier_key(), markup=False, highlight=False)
+    # Only the key file is read: printing a key must not touch (or migrate) the store.
+    signer = mechanism_signer(Settings.from_env())
+    console.print(signer.verifier_key(), markup=False, highlight=False)
 
 
 @record_app.command("prove")

@@ -154,7 +154,8 @@ class RecordPages(Controller):
         self, services: ServicesDep, assets: AssetsDep, subject: Annotated[str, QueryParameter()]
     ) -> Template:
         entries = services.record.history(subject)
-        checks = {entry.seq: _included(services, entry) for entry in entries}
+        latest = services.record.checkpoints(1)
+        checks = {entry.seq: _included(services, entry, latest) for entry in entries}
         context: dict[str, Any] = {"subject": subject, "entries": entries, "checks": checks}
         context["htmx"] = assets.available("htmx.min.js")
         return Template("record_history.html", context=context)
@@ -169,12 +170,13 @@ def _overview(services: ServicesDep, assets: AssetsDep) -> dict[str, Any]:
     }
 
 
-def _included(services: ServicesDep, entry: RecordEntry) -> str:
+def _included(
+    services: ServicesDep, entry: RecordEntry, checkpoints: list[StoredCheckpoint]
+) -> str:
     """Check, here and now, that the entry is in the latest signed checkpoint."""
-    checkpoints = services.record.checkpoints(1)
     if not checkpoints or entry.seq >= checkpoints[0].size:
         return "not yet in a checkpoint"
-    bundle = services.record.prove(entry.seq)
+    bundle = services.record.prove(entry.seq, checkpoints[0].size)
     holds = verify_inclusion(
         leaf_hash(entry.body.encode()), entry.seq, bundle.size, bundle.proof, checkpoints[0].root
     )
