@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from sqlalchemy import Connection, Engine, MetaData, text
+from sqlalchemy import Connection, Engine, MetaData, make_url, text
 
 from support import FixedClock, SequentialIds, seed_cast
 from truce.adapters.memory.store import MemoryUnitOfWorkFactory
 from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import upgrade
+from truce.adapters.sql.rls import as_system, grant_app_role
 from truce.adapters.sql.tables import metadata, record_head
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.monitoring import MonitoringService
@@ -37,11 +38,19 @@ def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'truce-test.db'}"
 
 
+def owner_database_url(app_url: str) -> str:
+    """Who owns the tables and migrates them. On PostgreSQL, .ci/run runs the application as a
+    role that owns nothing (TRUCE_TEST_DATABASE_URL) and migrates as the owner named here, so
+    every test proves that the application sets the row-level security context it needs."""
+    return os.environ.get("TRUCE_TEST_OWNER_DATABASE_URL") or app_url
+
+
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
-def reset_schema(engine: Engine) -> None:
-    """Start the run from an empty database, then migrate it to head."""
+def reset_schema(engine: Engine, app_role: str | None = None) -> None:
+    """Start the run from an empty database, then migrate it to head (as the owner), and let
+    the application role use it as `truce db grant-app-role` would."""
     if not is_sqlite(str(engine.url)):
         with engine.begin() as connection:
             reflected = MetaData()
@@ -49,6 +58,9 @@ def reset_schema(engine: Engine) -> None:
             reflected.drop_all(connection)
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(engine)
+    if app_role is not None:
+        with engine.begin() as connection:
+            grant_app_role(connection, app_role)
 
 
 @pytest.fixture(scope="session")
@@ -57,9 +69,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
+def owner_engine(database_url: str) -> Iterator[Engine]:
+    """The tables' owner: migrates, empties tables, and plays the insider who edits rows."""
+    owner_url = owner_database_url(database_url)
+    engine = make_engine(owner_url)
+    app_user = make_url(database_url).username
+    separate = owner_url != database_url and app_user != make_url(owner_url).username
+    reset_schema(engine, app_user if separate else None)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str, owner_engine: Engine) -> Iterator[Engine]:
+    """What the application connects with (the application role on PostgreSQL in CI)."""
+    if owner_database_url(database_url) == database_url:
+        yield owner_engine
+        return
     engine = make_engine(database_url)
-    reset_schema(engine)
     yield engine
     engine.dispose()
 
@@ -76,11 +103,12 @@ def connection(engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def clean_engine(engine: Engine) -> Iterator[Engine]:
+def clean_engine(engine: Engine, owner_engine: Engine) -> Iterator[Engine]:
     """For tests that must commit for real (a web server in another thread): the tables are
-    emptied afterwards."""
+    emptied afterwards, by their owner, as the mechanism (row-level security binds an owner
+    too when it is forced)."""
     yield engine
-    with engine.begin() as connection:
+    with owner_engine.begin() as connection, as_system(connection, "emptying the test store"):
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
         # The record's head row is part of the schema, not data: it returns to an empty log.

@@ -10,6 +10,7 @@ from support import report_fields
 from truce.adapters.canonical import canonical_json
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner
 from truce.adapters.signing import Ed25519Signer, generate_key
+from truce.adapters.sql.rls import as_system
 from truce.application.ports import Cosignature
 from truce.application.record import RecordService
 from truce.domain.errors import InvalidInputError, NotFoundError
@@ -101,10 +102,23 @@ def test_a_forged_cosignature_is_refused(cast, record):
         record.add_cosignature(checkpoint.size, "witness.ru", forged)
 
 
+class Insider:
+    """Someone who edits rows behind the application's back. On PostgreSQL the test connection
+    may be the application role under row-level security: the insider then holds the system
+    context, as anyone holding that role's credentials could set it."""
+
+    def __init__(self, connection):
+        self._connection = connection
+
+    def execute(self, statement, parameters=None):
+        with as_system(self._connection, "a test plays an insider who edits rows"):
+            return self._connection.execute(statement, parameters)
+
+
 def sql_only(uow_factory):
     if not hasattr(uow_factory, "bind"):
         pytest.skip("tampering with rows is a SQL matter")
-    return uow_factory.bind
+    return Insider(uow_factory.bind)
 
 
 def test_altering_a_report_row_is_named(cast, monitoring, record, uow_factory):

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, to_utc
+from truce.adapters.sql.rls import as_system
 from truce.application.ports import (
     Cosignature,
     JsonValue,
@@ -81,7 +82,9 @@ class SqlRecord:
             for seq, p in zip(seqs, pending, strict=True)
             if p.salt is not None
         ]
-        self._insert(t.record_openings, openings)
+        # The salts are the mechanism's: written whatever principal made the change.
+        with as_system(self._c, "the record keeps the salts of its commitments"):
+            self._insert(t.record_openings, openings)
         self._insert(
             t.record_nodes,
             [{"level": n.level, "position": n.position, "digest": n.digest} for n in nodes],
@@ -136,7 +139,8 @@ class SqlRecord:
 
     def opening(self, seq: int) -> Opening | None:
         o = t.record_openings
-        row = self._c.execute(select(o).where(o.c.seq == seq)).first()
+        with as_system(self._c, "verifying the record re-opens its commitments"):
+            row = self._c.execute(select(o).where(o.c.seq == seq)).first()
         return None if row is None else Opening(bytes(row.salt), row.owner_body_id)
 
     def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:

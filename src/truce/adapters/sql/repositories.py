@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, report_to_row, row_to_report, to_utc
+from truce.adapters.sql.rls import acting_for, as_system
 from truce.application.ports import ReportCursor, ReportScope
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
@@ -262,27 +264,46 @@ class SqlAgreements:
 
 
 class SqlReports:
+    """Reports on SQL. On PostgreSQL each statement runs in a row-level security context
+    (adapters/sql/rls.py): a given ReportScope acts for that principal; the rest is the
+    mechanism's own work, named at each `as_system` call."""
+
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
     def add(self, report: Report, idempotency_scope: str) -> None:
+        # The service decided `create` for the submitter's body before calling.
+        with as_system(self._c, "filing a report the service admitted"):
+            self._add(report, idempotency_scope)
+
+    def _add(self, report: Report, idempotency_scope: str) -> None:
         # A savepoint keeps the surrounding transaction usable if the key turns out taken.
         try:
             with self._c.begin_nested():
                 self._c.execute(insert(t.reports).values(report_to_row(report, idempotency_scope)))
         except IntegrityError as error:
-            if report.content.idempotency_key is not None and self.by_idempotency_key(
+            if report.content.idempotency_key is not None and self._by_idempotency_key(
                 idempotency_scope, report.content.idempotency_key
             ):
                 raise IdempotencyKeyTakenError from error
             raise
 
     def get(self, report_id: str) -> Report | None:
-        row = self._c.execute(select(t.reports).where(t.reports.c.id == report_id)).mappings()
-        found = row.first()
+        # Every caller passes the result through a choke point (access_report) or is the
+        # record's verification; the choke point must see the row to audit a refusal rightly.
+        with as_system(self._c, "one report by id, checked by the caller's choke point"):
+            found = (
+                self._c.execute(select(t.reports).where(t.reports.c.id == report_id))
+                .mappings()
+                .first()
+            )
         return None if found is None else row_to_report(found)
 
     def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None:
+        with as_system(self._c, "a submitter's retry finds its own earlier report"):
+            return self._by_idempotency_key(idempotency_scope, key)
+
+    def _by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None:
         found = (
             self._c.execute(
                 select(t.reports).where(
@@ -311,13 +332,22 @@ class SqlReports:
             query = query.where(
                 or_(r.c.filed_at < at, and_(r.c.filed_at == at, r.c.id < after.report_id))
             )
-        return [row_to_report(row) for row in self._c.execute(query).mappings()]
+        with self._context(scope, "every report, for the mechanism's own work"):
+            return [row_to_report(row) for row in self._c.execute(query).mappings()]
 
     def count(self, scope: ReportScope | None = None) -> int:
         query = select(func.count()).select_from(t.reports)
         if scope is not None:
             query = query.where(_admitted(scope))
-        return int(self._c.execute(query).scalar_one())
+        with self._context(scope, "the total number of reports, a number and no content"):
+            return int(self._c.execute(query).scalar_one())
+
+    def _context(self, scope: ReportScope | None, system_work: str) -> AbstractContextManager[None]:
+        """Acting for the scope's principal; without a scope, the port's meaning is "all
+        reports", which only the mechanism's own work asks for."""
+        if scope is not None:
+            return acting_for(self._c, scope)
+        return as_system(self._c, system_work)
 
 
 def _admitted(scope: ReportScope) -> ColumnElement[bool]:
