@@ -34,6 +34,13 @@ def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def downgrade(bind: Connection, revision: str) -> None:
+    """Undo migrations down to `revision`, inside the connection's transaction (tests)."""
+    config = alembic_config()
+    config.attributes["connection"] = bind
+    command.downgrade(config, revision)
+
+
 def current(bind: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415 - rarely used
 

@@ -1,0 +1,305 @@
+"""PostgreSQL as a second wall (SECURITY S3): row-level security keeps a party's material from
+another party even when the application's own filter is skipped, and a check that the test
+would catch a leak (the same query as the tables' owner does return the rows).
+
+Each test works in one transaction that is rolled back: the owner seeds the cast and reports,
+creates a throwaway application role (no ownership, no BYPASSRLS) and grants it as
+`truce db grant-app-role` does, then `SET LOCAL ROLE`s to it. Skipped on SQLite, which has no
+row-level security and relies on the application layer alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy.exc import DBAPIError
+
+from cast import ADMIN, CAST, GOV, GOV_LIAISON, OPP, OPPOSITION_LIAISON, PUBLIC
+from support import FixedClock, SequentialIds, report_fields, seed_cast
+from truce.adapters.sql.engine import is_sqlite
+from truce.adapters.sql.migrate import downgrade, upgrade
+from truce.adapters.sql.rls import (
+    PROTECTED_TABLES,
+    AppRoleError,
+    acting_for,
+    app_role_problems,
+    as_system,
+    grant_app_role,
+    protected_tables,
+)
+from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.application.access_guard import report_resource, report_scope
+from truce.application.monitoring import MonitoringService
+from truce.application.registry import RegistryService
+from truce.domain.access import Action, Principal, decide
+from truce.domain.confidentiality import Confidentiality
+from truce.domain.reports import Report, parse_file_report
+
+pytestmark = pytest.mark.postgres
+
+PROBE_ROLE = "truce_rls_probe"
+RLS_REVISION = "f4b5e309b72a"
+# Who files: both parties, a guarantor and the mechanism's monitor, at every level.
+SUBMITTERS = ("gov_liaison", "opposition_liaison", "guarantor_ru", "monitor")
+
+
+@dataclass
+class Store:
+    connection: Connection
+    reports: list[Report]
+
+    def as_app_role(self) -> None:
+        self.connection.execute(text(f"SET LOCAL ROLE {PROBE_ROLE}"))
+
+    def as_owner(self) -> None:
+        self.connection.execute(text("RESET ROLE"))
+
+    def ids(self, sql: str, **parameters: object) -> set[str]:
+        return set(self.connection.execute(text(sql), parameters).scalars())
+
+    def ids_where(self, keep: object) -> set[str]:
+        return {r.id for r in self.reports if keep(r)}  # type: ignore[operator]
+
+
+@pytest.fixture
+def store(owner_engine: Engine) -> Iterator[Store]:
+    if is_sqlite(str(owner_engine.url)):
+        pytest.skip("row-level security is PostgreSQL's; SQLite relies on the application layer")
+    with owner_engine.connect() as connection:
+        outer = connection.begin()
+        try:
+            yield _seeded(connection)
+        finally:
+            outer.rollback()
+
+
+def _seeded(connection: Connection) -> Store:
+    can_create = connection.execute(
+        text("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+    ).scalar_one()
+    if not can_create:
+        pytest.skip("the owner may not create roles; S3 needs a throwaway application role")
+    uow = SqlUnitOfWorkFactory(connection)
+    clock = FixedClock()
+    cast = seed_cast(RegistryService(uow, clock))
+    monitoring = MonitoringService(uow, clock, SequentialIds("report"))
+    reports = []
+    for username in SUBMITTERS:
+        for level in Confidentiality:
+            fields = report_fields(confidentiality=level.value, narrative=f"{username} {level}")
+            command = parse_file_report(fields, now=clock.now())
+            reports.append(monitoring.file_report(command, cast[username]).report)
+            clock.advance(minutes=1)
+    connection.execute(text(f"CREATE ROLE {PROBE_ROLE} NOLOGIN"))
+    grant_app_role(connection, PROBE_ROLE)
+    return Store(connection, reports)
+
+
+def _confidential(report: Report) -> bool:
+    return report.confidentiality != Confidentiality.PUBLIC
+
+
+# --- the wall holds, and the test would see a leak -----------------------------------------
+
+
+def test_a_party_sees_none_of_the_other_partys_confidential_reports_without_any_filter(store):
+    theirs = store.ids_where(lambda r: r.submitter_body_id == OPP and _confidential(r))
+    assert len(theirs) == 3
+
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(GOV_LIAISON)):
+        # No WHERE on confidentiality or body: the application's filter is skipped entirely.
+        seen = store.ids("SELECT id FROM reports")
+        cross_party = store.ids("SELECT id FROM reports WHERE submitter_body_id = :b", b=OPP)
+    assert not seen & theirs
+    assert cross_party == store.ids_where(
+        lambda r: r.submitter_body_id == OPP and not _confidential(r)
+    )
+
+    # The check that the test would catch a leak: the same query as the owner returns them.
+    store.as_owner()
+    assert store.ids("SELECT id FROM reports") >= theirs
+
+
+def test_the_same_holds_the_other_way_round(store):
+    theirs = store.ids_where(lambda r: r.submitter_body_id == GOV and _confidential(r))
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(OPPOSITION_LIAISON)):
+        seen = store.ids("SELECT id FROM reports")
+        counted = store.connection.execute(text("SELECT count(*) FROM reports")).scalar_one()
+    assert not seen & theirs
+    assert counted == len(seen)
+    store.as_owner()
+    assert store.ids("SELECT id FROM reports") >= theirs
+
+
+@pytest.mark.parametrize("username", sorted(CAST))
+def test_the_database_admits_exactly_what_the_policy_lets_each_of_the_cast_list(store, username):
+    """The database's copy of the rule is the policy's rule, over the whole named cast."""
+    principal: Principal = CAST[username]
+    allowed = store.ids_where(lambda r: bool(decide(principal, Action.LIST, report_resource(r))))
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(principal)):
+        seen = store.ids("SELECT id FROM reports")
+    assert seen == allowed
+
+
+def test_without_a_context_only_public_reports_are_visible(store):
+    public = store.ids_where(lambda r: not _confidential(r))
+    store.as_app_role()
+    assert store.ids("SELECT id FROM reports") == public
+    assert store.ids("SELECT seq::text FROM record_openings") == set()
+    store.as_owner()
+    assert store.ids("SELECT id FROM reports") == {r.id for r in store.reports}
+
+
+def test_an_operator_and_the_public_read_public_reports_only(store):
+    public = store.ids_where(lambda r: not _confidential(r))
+    store.as_app_role()
+    for principal in (ADMIN, PUBLIC):
+        with acting_for(store.connection, report_scope(principal)):
+            assert store.ids("SELECT id FROM reports") == public
+
+
+def test_the_system_context_sees_every_row(store):
+    store.as_app_role()
+    with as_system(store.connection, "a test of the system context"):
+        assert store.ids("SELECT id FROM reports") == {r.id for r in store.reports}
+        openings = store.connection.execute(text("SELECT count(*) FROM record_openings"))
+        assert openings.scalar_one() >= len(store.reports)
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def _insert_as(store: Store, body_id: str) -> None:
+    """Copy a public report under a new id, claiming `body_id` as the submitter."""
+    public = next(r for r in store.reports if not _confidential(r))
+    store.connection.execute(
+        text(
+            "INSERT INTO reports SELECT 'forged-' || id, agreement_id, filed_at, NULL, :body, "
+            "'forged', NULL, fingerprint, source_kind, source_name, reliability, credibility, "
+            "occurred_from, occurred_to, place_text, latitude, longitude, event_type, "
+            "perpetrator, target, killed, injured, narrative, narrative_lang, confidentiality "
+            "FROM reports WHERE id = :id"
+        ),
+        {"body": body_id, "id": public.id},
+    )
+
+
+def test_filing_in_another_bodys_name_is_refused_by_with_check(store):
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(GOV_LIAISON)):
+        with pytest.raises(DBAPIError, match="row-level security"), store.connection.begin_nested():
+            _insert_as(store, OPP)
+        # The same statement in its own body's name goes through: the refusal is the policy's.
+        with store.connection.begin_nested():
+            _insert_as(store, GOV)
+
+
+def test_without_a_context_nothing_can_be_filed(store):
+    store.as_app_role()
+    with pytest.raises(DBAPIError, match="row-level security"), store.connection.begin_nested():
+        _insert_as(store, GOV)
+
+
+def test_an_actor_can_neither_rewrite_nor_delete_reports(store):
+    own = store.ids_where(lambda r: r.submitter_body_id == GOV)
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(GOV_LIAISON)):
+        changed = store.connection.execute(text("UPDATE reports SET killed = 99"))
+        removed = store.connection.execute(text("DELETE FROM reports"))
+        still = store.ids("SELECT id FROM reports WHERE submitter_body_id = :b", b=GOV)
+    assert (changed.rowcount, removed.rowcount) == (0, 0)
+    assert still == own
+
+
+def test_a_body_reads_only_its_own_commitment_openings(store):
+    store.as_owner()
+    owners = dict(
+        store.connection.execute(text("SELECT seq, owner_body_id FROM record_openings")).all()
+    )
+    assert {GOV, OPP} <= set(owners.values())
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(GOV_LIAISON)):
+        seen = set(store.connection.execute(text("SELECT seq FROM record_openings")).scalars())
+    assert seen == {seq for seq, owner in owners.items() if owner == GOV}
+
+
+# --- the application as the role ------------------------------------------------------------
+
+
+def test_the_application_works_as_the_role_and_leaves_no_context_behind(store):
+    store.as_app_role()
+    monitoring = MonitoringService(
+        SqlUnitOfWorkFactory(store.connection), FixedClock(), SequentialIds("more")
+    )
+    page = monitoring.list_reports(GOV_LIAISON, limit=500)
+    allowed = store.ids_where(lambda r: bool(decide(GOV_LIAISON, Action.LIST, report_resource(r))))
+    assert {r.id for r in page.reports} == allowed
+    assert monitoring.count_reports(GOV_LIAISON) == len(allowed)
+    assert monitoring.total_reports() == len(store.reports)
+    context = store.connection.execute(text("SELECT current_setting('truce.context', true)"))
+    assert context.scalar_one() in {None, ""}
+
+
+def test_the_context_ends_with_its_transaction(engine):
+    if is_sqlite(str(engine.url)):
+        pytest.skip("row-level security is PostgreSQL's")
+    with engine.connect() as connection:
+        with connection.begin():
+            connection.execute(text("SELECT set_config('truce.context', 'system', true)"))
+        with connection.begin():
+            left = connection.execute(text("SELECT current_setting('truce.context', true)"))
+            assert left.scalar_one() in {None, ""}
+
+
+# --- the role and the tables ------------------------------------------------------------------
+
+
+def test_the_protected_tables_have_forced_row_level_security(store):
+    tables = protected_tables(store.connection)
+    for name in PROTECTED_TABLES:
+        assert tables[name] == (True, True), name
+    assert {name for name, (on, _forced) in tables.items() if on} == set(PROTECTED_TABLES)
+
+
+def test_the_migration_goes_down_and_up_again(store):
+    connection = store.connection
+    downgrade(connection, RLS_REVISION + "-1")
+    assert not any(on for on, _forced in protected_tables(connection).values())
+    store.as_app_role()
+    assert store.ids("SELECT id FROM reports") == {r.id for r in store.reports}
+    store.as_owner()
+    upgrade(connection, "head")
+    store.as_app_role()
+    assert store.ids("SELECT id FROM reports") == store.ids_where(lambda r: not _confidential(r))
+
+
+def test_a_role_that_could_pass_the_policies_is_refused(store):
+    connection = store.connection
+    owner = connection.execute(text("SELECT current_user")).scalar_one()
+    connection.execute(text("CREATE ROLE truce_rls_bypass NOLOGIN BYPASSRLS"))
+    connection.execute(text(f"CREATE ROLE truce_rls_owner_friend NOLOGIN IN ROLE {owner}"))
+    for role, why in (
+        ("truce_rls_bypass", "BYPASSRLS"),
+        ("truce_rls_owner_friend", "owner"),
+        (owner, "superuser"),
+        ("truce_rls_nobody", "no role"),
+    ):
+        with pytest.raises(AppRoleError, match=why):
+            grant_app_role(connection, role)
+    with pytest.raises(AppRoleError, match="role name"):
+        grant_app_role(connection, 'x"; DROP TABLE reports; --')
+
+
+def test_the_suites_application_role_owns_nothing_and_bypasses_nothing(engine, owner_engine):
+    """When .ci/run gives the suite a separate application role, it is a proper one."""
+    app_user = make_url(str(engine.url)).username
+    if is_sqlite(str(engine.url)) or engine is owner_engine:
+        pytest.skip("the suite runs as the tables' owner here")
+    with owner_engine.connect() as connection:
+        assert app_role_problems(connection, app_user or "") == []
