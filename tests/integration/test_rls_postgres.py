@@ -11,14 +11,15 @@ row-level security and relies on the application layer alone.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from sqlalchemy import Connection, Engine, make_url, text
 from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
 
 from cast import ADMIN, CAST, GOV, GOV_LIAISON, OPP, OPPOSITION_LIAISON, PUBLIC
-from support import FixedClock, SequentialIds, report_fields, seed_cast
+from support import START, FixedClock, SequentialIds, report_fields, seed_cast
 from truce.adapters.sql.engine import is_sqlite
 from truce.adapters.sql.migrate import downgrade, upgrade
 from truce.adapters.sql.rls import (
@@ -34,12 +35,16 @@ from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.access_guard import report_resource, report_scope
 from truce.application.monitoring import MonitoringService
 from truce.application.registry import RegistryService
+from truce.bootstrap import build_services
 from truce.domain.access import Action, Principal, decide
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.reports import Report, parse_file_report
+from truce.entrypoints.cli.main import app
+from truce.settings import Settings
 
 pytestmark = pytest.mark.postgres
 
+runner = CliRunner()
 PROBE_ROLE = "truce_rls_probe"
 RLS_REVISION = "f4b5e309b72a"
 # Who files: both parties, a guarantor and the mechanism's monitor, at every level.
@@ -303,3 +308,68 @@ def test_the_suites_application_role_owns_nothing_and_bypasses_nothing(engine, o
         pytest.skip("the suite runs as the tables' owner here")
     with owner_engine.connect() as connection:
         assert app_role_problems(connection, app_user or "") == []
+
+
+# --- the operator's path: migrate as owner, grant, serve as the role -------------------------
+
+CLI_ROLE = "truce_rls_cli"
+
+
+@pytest.fixture
+def login_role(owner_engine: Engine) -> Iterator[str]:
+    """A committed LOGIN role (grants cannot be tested in a rolled-back transaction when the
+    application connects separately), dropped with everything granted to it afterwards."""
+    if is_sqlite(str(owner_engine.url)):
+        pytest.skip("row-level security is PostgreSQL's")
+    with owner_engine.begin() as connection:
+        connection.execute(text(f"DROP ROLE IF EXISTS {CLI_ROLE}"))
+        connection.execute(text(f"CREATE ROLE {CLI_ROLE} LOGIN"))
+    yield CLI_ROLE
+    with owner_engine.begin() as connection:
+        connection.execute(text(f"DROP OWNED BY {CLI_ROLE}"))
+        connection.execute(text(f"DROP ROLE {CLI_ROLE}"))
+
+
+def test_truce_db_grant_app_role_then_the_app_serves_as_that_role(
+    login_role, owner_engine, clean_engine, monkeypatch, tmp_path
+):
+    owner_url = owner_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("TRUCE_DATABASE_URL", owner_url)
+    granted = runner.invoke(app, ["db", "grant-app-role", login_role])
+    assert granted.exit_code == 0, granted.output
+    assert "reports" in granted.output
+
+    app_url = owner_engine.url.set(username=login_role, password=None)
+    settings = Settings(database_url=app_url.render_as_string(hide_password=False))
+    settings = replace(settings, key_dir=tmp_path / "keys")
+    # build_services checks the schema is current, as `serve` does, without the right to migrate.
+    services = build_services(settings, clock=FixedClock(), ids=SequentialIds("served"))
+    try:
+        cast = seed_cast(services.registry)
+        for level in Confidentiality:
+            command = parse_file_report(report_fields(confidentiality=level.value), now=START)
+            services.monitoring.file_report(command, cast["opposition_liaison"])
+        assert services.monitoring.count_reports(GOV_LIAISON) == 1
+        assert services.monitoring.count_reports(OPPOSITION_LIAISON) == len(Confidentiality)
+        assert services.record.verify().ok
+    finally:
+        services.close()
+
+
+def test_grant_app_role_refuses_a_superuser(owner_engine, monkeypatch):
+    if is_sqlite(str(owner_engine.url)):
+        pytest.skip("row-level security is PostgreSQL's")
+    monkeypatch.setenv("TRUCE_DATABASE_URL", owner_engine.url.render_as_string(hide_password=False))
+    with owner_engine.connect() as connection:
+        me = connection.execute(text("SELECT current_user")).scalar_one()
+    refused = runner.invoke(app, ["db", "grant-app-role", me])
+    assert refused.exit_code == 1
+    assert "cannot be the application role" in refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_grant_app_role_on_sqlite_explains_there_is_nothing_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRUCE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    result = runner.invoke(app, ["db", "grant-app-role", "truce_app"])
+    assert result.exit_code == 1
+    assert "SQLite" in result.output

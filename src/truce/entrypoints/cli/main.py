@@ -16,6 +16,7 @@ from rich.table import Table
 
 from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import current, upgrade
+from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_tables
 from truce.application.demo_case import CAST, seed_astana_case
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
@@ -32,7 +33,10 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="The store: schema migrations.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The store: schema migrations and the application's database role.",
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(record_app, name="record")
 app.add_typer(witness_app, name="witness")
@@ -164,6 +168,37 @@ def db_upgrade(
         engine.dispose()
     kind = "SQLite" if is_sqlite(settings.database_url) else "PostgreSQL"
     console.print(f"{kind} store {_redact(settings.database_url)}: {before or 'empty'} -> {after}")
+
+
+@db_app.command("grant-app-role")
+def db_grant_app_role(
+    role: Annotated[str, typer.Argument(help="An existing PostgreSQL role to serve as.")],
+) -> None:
+    """Let ROLE run the application on PostgreSQL under row-level security.
+
+    Run as the tables' owner (TRUCE_DATABASE_URL names the owner here), after `truce db
+    upgrade`; then serve with TRUCE_DATABASE_URL naming ROLE. Refused for a superuser, a role
+    with BYPASSRLS, or one that owns the tables or may act as their owner.
+    """
+    settings = Settings.from_env()
+    if is_sqlite(settings.database_url):
+        console.print("SQLite has no roles or row-level security: nothing to grant.")
+        raise typer.Exit(1)
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.begin() as connection:
+            grant_app_role(connection, role)
+            tables = protected_tables(connection)
+    except AppRoleError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    forced = sorted(name for name, (on, force) in tables.items() if on and force)
+    console.print(
+        f"{role} may now use {_redact(settings.database_url)}; row-level security is forced "
+        f"on: {', '.join(forced) or 'no table (run truce db upgrade first)'}."
+    )
 
 
 def run() -> None:
