@@ -373,3 +373,21 @@ def test_grant_app_role_on_sqlite_explains_there_is_nothing_to_do(tmp_path, monk
     result = runner.invoke(app, ["db", "grant-app-role", "truce_app"])
     assert result.exit_code == 1
     assert "SQLite" in result.output
+
+
+def test_the_application_role_may_not_migrate_and_is_told_so(login_role, owner_engine, monkeypatch):
+    empty = "truce_rls_empty"
+    autocommit = owner_engine.execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {empty}"))
+        connection.execute(text(f"CREATE DATABASE {empty}"))
+    try:
+        url = owner_engine.url.set(username=login_role, password=None, database=empty)
+        monkeypatch.setenv("TRUCE_DATABASE_URL", url.render_as_string(hide_password=False))
+        refused = runner.invoke(app, ["db", "upgrade"])
+        assert refused.exit_code == 1
+        assert "may not change the schema" in refused.output
+        assert "Traceback" not in refused.output
+    finally:
+        with autocommit.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {empty} WITH (FORCE)"))

@@ -8,6 +8,7 @@ from importlib.resources import files
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 MIGRATIONS = str(files("truce.adapters.sql") / "migrations")
 
@@ -22,16 +23,33 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# PostgreSQL's SQLSTATE for "insufficient privilege".
+_INSUFFICIENT_PRIVILEGE = "42501"
+
+
+class SchemaChangeRefusedError(RuntimeError):
+    """The database role may not change the schema: it is the application role, not the
+    tables' owner. Migrations run as the owner (README, "Running on PostgreSQL")."""
+
+
 def upgrade(bind: Engine | Connection, revision: str = "head") -> None:
     """Run every pending migration inside one transaction."""
     config = alembic_config()
-    if isinstance(bind, Engine):
-        with bind.begin() as connection:
-            config.attributes["connection"] = connection
+    try:
+        if isinstance(bind, Engine):
+            with bind.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        else:
+            config.attributes["connection"] = bind
             command.upgrade(config, revision)
-    else:
-        config.attributes["connection"] = bind
-        command.upgrade(config, revision)
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != _INSUFFICIENT_PRIVILEGE:
+            raise
+        raise SchemaChangeRefusedError(
+            "this database role may not change the schema; run `truce db upgrade` with "
+            "TRUCE_DATABASE_URL naming the tables' owner, then serve as the application role"
+        ) from error
 
 
 def downgrade(bind: Connection, revision: str) -> None:

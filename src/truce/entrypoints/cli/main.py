@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from truce.adapters.sql.engine import is_sqlite, make_engine
-from truce.adapters.sql.migrate import current, upgrade
+from truce.adapters.sql.migrate import SchemaChangeRefusedError, current, upgrade
 from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_tables
 from truce.application.demo_case import CAST, seed_astana_case
 from truce.bootstrap import Services, build_services
@@ -164,6 +164,9 @@ def db_upgrade(
         before = current(engine)
         upgrade(engine, revision)
         after = current(engine)
+    except SchemaChangeRefusedError as error:
+        console.print(str(error), style="red", markup=False)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     kind = "SQLite" if is_sqlite(settings.database_url) else "PostgreSQL"
