@@ -97,7 +97,7 @@ def qr_svg(uri: str) -> str:
     """The otpauth:// URI as an inline SVG QR code, made here: no image leaves the server and
     no third party sees the seed."""
     code = segno.make(uri, error="m")
-    return str(code.svg_inline(scale=5, dark="#000", light="#fff", title="QR code"))
+    return str(code.svg_inline(scale=5, dark="#000", light="#fff", title="QR code", omitsize=True))
 
 
 def grouped(secret: str) -> str:
