@@ -223,3 +223,29 @@ def test_the_second_step_without_a_waiting_sign_in_starts_again(browser):
     token = csrf_token(browser.get("/login").text)
     refused = browser.post("/login/passkey/options", headers={"x-csrftoken": token})
     assert refused.status_code == 401
+
+
+def test_without_a_server_secret_the_page_says_so_and_passkeys_still_work(clean_engine, tmp_path):
+    settings = Settings(
+        database_url=str(clean_engine.url),
+        frontend_dir=tmp_path,
+        key_dir=tmp_path / "keys",
+        secure_cookies=False,
+    )
+    keyless = build_services(
+        settings,
+        uow=SqlUnitOfWorkFactory(clean_engine),
+        clock=FixedClock(),
+        hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
+    )
+    seed_cast(keyless.registry)
+    keyless.auth.set_password(keyless.auth.find_member("monitor").id, PASSWORD)
+    with TestClient(create_app(settings, keyless), base_url=BASE) as browser:
+        sign_in(browser)
+        refused = post(browser, "/account/totp")
+        assert refused.status_code == 503
+        assert "TRUCE_SECRET_KEY" in refused.text
+        key = SoftwareAuthenticator(origin=BASE, rp_id="127.0.0.1")
+        made = options(browser, "/account/passkeys/options", "/account/security")
+        added = post(browser, "/account/passkeys", response=key.create(made.text))
+        assert added.status_code == 200

@@ -26,9 +26,10 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from truce.application.auth import SignedIn, TotpEnrolment
+from truce.application.auth import SecretKeyMissingError, SignedIn, TotpEnrolment
 from truce.domain.auth import AuthenticationError, TooManyAttemptsError
 from truce.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from truce.domain.passkeys import (
@@ -377,6 +378,7 @@ class AccountPages(Controller):
 
 
 _EXPECTED = (
+    SecretKeyMissingError,
     ReauthenticationRequiredError,
     AuthenticationError,
     PasskeyRejectedError,
@@ -386,19 +388,31 @@ _EXPECTED = (
 )
 
 
+_NOT_ACCEPTED = "That did not work: the code or the passkey was not accepted."
+# What the security page says about a refused change, and with which status; the first
+# matching kind wins (TooManyAttemptsError is an AuthenticationError). None: the error's own.
+_EXPLANATIONS: tuple[tuple[type[Exception], str | None, int], ...] = (
+    # The operator's to fix, not the member's: said plainly, never as a 500.
+    (
+        SecretKeyMissingError,
+        "This server cannot store authenticator keys yet (TRUCE_SECRET_KEY is not set).",
+        HTTP_503_SERVICE_UNAVAILABLE,
+    ),
+    (ReauthenticationRequiredError, None, HTTP_403_FORBIDDEN),
+    (TooManyAttemptsError, "Too many attempts. Try again later.", HTTP_429_TOO_MANY_REQUESTS),
+    (AuthenticationError, _NOT_ACCEPTED, HTTP_401_UNAUTHORIZED),
+    (PasskeyRejectedError, _NOT_ACCEPTED, HTTP_401_UNAUTHORIZED),
+    (NotFoundError, "Not found.", HTTP_404_NOT_FOUND),
+)
+
+
 def _explained(error: Exception) -> tuple[str, int]:
-    """What the security page says about a refused change, and with which status."""
-    if isinstance(error, ReauthenticationRequiredError):
-        return str(error), HTTP_403_FORBIDDEN
-    if isinstance(error, TooManyAttemptsError):
-        return "Too many attempts. Try again later.", HTTP_429_TOO_MANY_REQUESTS
-    if isinstance(error, AuthenticationError | PasskeyRejectedError):
-        return "That did not work: the code or the passkey was not accepted.", 401
     if isinstance(error, InvalidInputError):
         text = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
         return text, HTTP_422_UNPROCESSABLE_ENTITY
-    if isinstance(error, NotFoundError):
-        return "Not found.", HTTP_404_NOT_FOUND
+    for kind, message, status in _EXPLANATIONS:
+        if isinstance(error, kind):
+            return message or str(error), status
     return str(error), HTTP_409_CONFLICT
 
 
