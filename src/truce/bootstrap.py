@@ -13,9 +13,16 @@ from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.auth import AuthService
 from truce.application.monitoring import MonitoringService
-from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
+from truce.application.ports import (
+    Clock,
+    IdFactory,
+    PasskeyVerifier,
+    PasswordHasher,
+    UnitOfWorkFactory,
+)
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
 from truce.settings import Settings
@@ -47,6 +54,7 @@ def build_services(
     signer: CheckpointSigner | None = None,
     migrate: bool = True,
     hasher: PasswordHasher | None = None,
+    passkeys: PasskeyVerifier | None = None,
 ) -> Services:
     """Build the services over the SQL store named in settings, or over the given fakes."""
     engine = None
@@ -74,6 +82,7 @@ def build_services(
             hasher or Argon2Hasher(),
             server_secret=settings.secret_key,
             demo=settings.demo,
+            passkeys=passkeys or WebAuthnVerifier(),
         ),
         engine=engine,
     )

@@ -47,6 +47,15 @@ class Settings:
     record_origin: str = "truce.local/record"
     # A served app signs a checkpoint this often (seconds) when the record has grown; 0 = never.
     checkpoint_interval: int = 300
+    # Passkeys (WebAuthn): the site's domain they belong to, e.g. truce.example.org. Empty:
+    # the host the browser asked for. Set it wherever parties connect; a passkey made for one
+    # domain never works on another, so it must not change once members have enrolled.
+    webauthn_rp_id: str = ""
+    # The name a browser shows when it asks to create or use a passkey.
+    webauthn_rp_name: str = "Truce"
+    # The origin (https://host[:port]) whose passkey answers are accepted. Empty: the scheme,
+    # host and port the browser asked for.
+    webauthn_origin: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -507,7 +507,7 @@ def test_after_enrolment_a_sign_in_needs_the_current_code(auth, cast, clock):
         auth.login("monitor", PASSWORD, HERE, totp_code=another_code(totp.at(clock.now())))
     signed_in = auth.login("monitor", PASSWORD, HERE, totp_code=totp.at(clock.now()))
     assert signed_in.member == cast["monitor"]
-    assert {"code required", "wrong or reused one-time code"} <= set(audit_reasons(auth))
+    assert {"second factor required", "wrong or reused one-time code"} <= set(audit_reasons(auth))
 
 
 def test_a_code_is_accepted_once_only(auth, cast, clock):

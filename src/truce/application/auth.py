@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NoReturn
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -29,7 +30,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pyotp.totp import TOTP
 
 from truce.application.demo_case import CAST
-from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWork, UnitOfWorkFactory
+from truce.application.ports import (
+    Clock,
+    IdFactory,
+    PasskeyVerifier,
+    PasswordHasher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from truce.application.registry import RegistryService
 from truce.domain.access import Action, Allow, Deny, ResourceKind
 from truce.domain.auth import (
@@ -69,6 +77,23 @@ from truce.domain.auth import (
 )
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
 from truce.domain.parties import Member, Role
+from truce.domain.passkeys import (
+    CHALLENGE_BYTES,
+    MAX_CREDENTIAL_ID_LENGTH,
+    PASSKEY_CHALLENGE_LIFETIME,
+    PENDING_SIGN_IN_LIFETIME,
+    REAUTHENTICATION_WINDOW,
+    AuthChallenge,
+    ChallengePurpose,
+    Passkey,
+    PasskeyRejectedError,
+    ReauthenticationRequiredError,
+    RelyingParty,
+    check_passkey_name,
+    check_passkey_response,
+    check_passkey_room,
+    sign_count_regressed,
+)
 
 _audit_log = logging.getLogger("truce.audit")
 
@@ -82,6 +107,9 @@ API_TOKEN = "api_token"  # noqa: S105 - a resource name, not a secret
 # Outcomes as the audit helpers take them, named for reading.
 ALLOWED = True
 DENIED = False
+# What the record calls each kind of second factor.
+TOTP_FACTOR = "totp"
+PASSKEY_FACTOR = "passkey"
 
 
 class SecretKeyMissingError(RuntimeError):
@@ -173,6 +201,30 @@ class TotpEnrolment:
 
 
 @dataclass(frozen=True, slots=True)
+class Factors:
+    """How a member signs in beyond the password, as the account security page shows it."""
+
+    member: Member
+    totp: bool
+    totp_pending: bool
+    passkeys: tuple[Passkey, ...]
+
+    @property
+    def any(self) -> bool:
+        return self.totp or bool(self.passkeys)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSignIn:
+    """A sign-in whose password was right, waiting for its second factor."""
+
+    member: Member
+    totp: bool
+    passkey: bool
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AccountStatus:
     member: Member
     has_password: bool
@@ -188,16 +240,19 @@ class _Attempt:
     at: datetime
     member: Member | None
     credential: Credential | None
+    passkeys: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class _Verified:
-    """An attempt whose password (and, when enrolled, one-time code) were right."""
+    """An attempt whose password (and, when enrolled, second factor) were right."""
 
     attempt: _Attempt
     member: Member
     credential: Credential
     totp_step: int | None = None
+    # The passkey used and its new counter, stored when the session opens.
+    passkey_use: tuple[str, int] | None = None
 
 
 class AuthService:
@@ -217,6 +272,7 @@ class AuthService:
         *,
         server_secret: str = "",
         demo: bool = False,
+        passkeys: PasskeyVerifier | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
@@ -224,6 +280,7 @@ class AuthService:
         self.hasher = hasher
         self.demo = demo
         self._totp_box = SecretBox(server_secret, b"truce/totp-seed/v1")
+        self._passkeys = passkeys
         self._dummy: str | None = None
 
     # --- accounts ---------------------------------------------------------------------------
@@ -259,7 +316,11 @@ class AuthService:
         with self.uow() as uow:
             members = uow.members.list_all()
             credentials = {c.member_id: c for c in uow.accounts.credentials()}
-        return [_status(member, credentials.get(member.id)) for member in members]
+            with_passkeys = {m.id for m in members if uow.passkeys.for_member(m.id)}
+        return [
+            _status(member, credentials.get(member.id), passkey=member.id in with_passkeys)
+            for member in members
+        ]
 
     def set_password(
         self,
@@ -315,7 +376,9 @@ class AuthService:
         self, username: str, password: str, address: str, totp_code: str | None = None
     ) -> SignedIn:
         """Open a session, or raise AuthenticationError (any failure, no detail),
-        TooManyAttemptsError (throttled), SecondFactorRequiredError (send the code too)."""
+        TooManyAttemptsError (throttled), SecondFactorRequiredError (the password was right:
+        finish with `finish_sign_in` or `finish_sign_in_with_passkey` on its `pending` id,
+        or send the code too)."""
         verified = self._authenticate(username, password, address, totp_code)
         session_id = secrets.token_urlsafe(SECRET_BYTES)
         session = new_session(
@@ -325,13 +388,106 @@ class AuthService:
         return SignedIn(session_id, verified.member, session.expires_at)
 
     def reauthenticate(
-        self, member_id: str, password: str, address: str, totp_code: str | None = None
+        self,
+        member_id: str,
+        password: str,
+        address: str,
+        totp_code: str | None = None,
+        *,
+        session_id: str | None = None,
     ) -> None:
-        """Check a signed-in member's password (and code) again before a sensitive step;
-        throttled and audited like a sign-in, and raising the same errors."""
+        """Check a signed-in member's password again before a sensitive step; throttled and
+        audited like a sign-in, and raising the same errors. The second factor is not asked
+        again: the session was opened with it. Given the session, the session counts as
+        recently authenticated for REAUTHENTICATION_WINDOW."""
         member = self._member(member_id)
-        verified = self._authenticate(member.username, password, address, totp_code)
+        verified = self._authenticate(
+            member.username, password, address, totp_code, second_factor=False
+        )
         self._accept(verified, password, AuthAction.REAUTHENTICATE, None)
+        if session_id:
+            now = self.clock.now()
+            marker = AuthChallenge(
+                secret_digest(session_id),
+                ChallengePurpose.REAUTHENTICATED,
+                member_id,
+                now,
+                now + REAUTHENTICATION_WINDOW,
+            )
+            self._write(lambda uow: uow.auth_challenges.put(marker))
+
+    def recently_authenticated(self, session_id: str) -> bool:
+        """Whether the session's password was entered (at sign-in or again) within
+        REAUTHENTICATION_WINDOW: what adding or removing a second factor needs."""
+        now = self.clock.now()
+        id_hash = secret_digest(session_id)
+        with self.uow() as uow:
+            session = uow.sessions.get(id_hash)
+            marker = uow.auth_challenges.get(id_hash, ChallengePurpose.REAUTHENTICATED)
+        if session is None or not session.is_live(now):
+            return False
+        if now - session.created_at <= REAUTHENTICATION_WINDOW:
+            return True
+        return marker is not None and marker.is_live(now)
+
+    # --- the second step of signing in ------------------------------------------------------
+
+    def pending_sign_in(self, pending: str) -> PendingSignIn:
+        """What the waiting sign-in may be finished with; AuthenticationError when it is
+        unknown or expired (the member starts again with the password)."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            state = self._live_pending(uow, pending, now)
+            member = _member_in(uow, state.member_id)
+            credential = uow.accounts.credential(member.id)
+            passkeys = uow.passkeys.for_member(member.id)
+        totp = bool(credential and credential.has_second_factor)
+        return PendingSignIn(member, totp, bool(passkeys), state.expires_at)
+
+    def finish_sign_in(self, pending: str, totp_code: str, address: str) -> SignedIn:
+        """Finish a waiting sign-in with a one-time code; throttled and counted like the
+        password itself."""
+        attempt = self._pending_attempt(pending, address)
+        verified = self._verified_pending(attempt)
+        step = self._matching_step(verified.credential, totp_code, attempt.at)
+        if step is None:
+            self._fail(attempt, "wrong or reused one-time code")
+        return self._open_session(replace(verified, totp_step=step), pending)
+
+    def passkey_sign_in_options(self, pending: str, rp: RelyingParty) -> str:
+        """A fresh, single-use challenge for the waiting sign-in, as the options the
+        browser's script hands to navigator.credentials.get."""
+        verifier = self._verifier()
+        now = self.clock.now()
+        challenge = secrets.token_bytes(CHALLENGE_BYTES)
+        with self.uow() as uow:
+            state = self._live_pending(uow, pending, now)
+            allow = uow.passkeys.for_member(state.member_id)
+            if not allow:
+                raise ConflictError("no passkey is registered for this account")
+            uow.auth_challenges.put(replace(state, challenge=challenge))
+            uow.commit()
+        return verifier.authentication_options(rp, challenge=challenge, allow=allow)
+
+    def finish_sign_in_with_passkey(
+        self, pending: str, response: str, rp: RelyingParty, address: str
+    ) -> SignedIn:
+        """Finish a waiting sign-in with a passkey's signature over the challenge."""
+        verifier = self._verifier()
+        response = check_passkey_response(response)
+        attempt = self._pending_attempt(pending, address)
+        verified = self._verified_pending(attempt)
+        with self.uow() as uow:
+            challenge = uow.auth_challenges.take_challenge(
+                secret_digest(pending), ChallengePurpose.SIGN_IN
+            )
+            uow.commit()
+        if challenge is None:
+            self._fail(attempt, "no passkey challenge was issued, or it was used")
+        checked = self._check_assertion(verifier, rp, response, challenge, verified.member.id)
+        if isinstance(checked, str):
+            self._fail(attempt, checked)
+        return self._open_session(replace(verified, passkey_use=checked), pending)
 
     def session_member(self, session_id: str) -> Member:
         """The member a live session belongs to, or AuthenticationError."""
@@ -356,6 +512,7 @@ class AuthService:
             return
         with self.uow() as uow:
             uow.sessions.revoke(secret_digest(session_id), self.clock.now())
+            uow.auth_challenges.delete(secret_digest(session_id), ChallengePurpose.REAUTHENTICATED)
             uow.commit()
 
     # --- API tokens -------------------------------------------------------------------------
@@ -441,7 +598,16 @@ class AuthService:
             uow.commit()
         return checked
 
-    # --- second factor ----------------------------------------------------------------------
+    # --- second factors ---------------------------------------------------------------------
+
+    def factors(self, member_id: str) -> Factors:
+        with self.uow() as uow:
+            member = _member_in(uow, member_id)
+            credential = uow.accounts.credential(member_id)
+            passkeys = tuple(uow.passkeys.for_member(member_id))
+        totp = bool(credential and credential.has_second_factor)
+        pending = bool(credential and credential.totp_secret and not credential.totp_confirmed)
+        return Factors(member, totp, pending, passkeys)
 
     def enrol_totp(self, member_id: str, address: str | None = None) -> TotpEnrolment:
         """Start enrolling an authenticator. It counts at sign-in only once confirmed with a
@@ -460,27 +626,42 @@ class AuthService:
                 uow, member_id, "authenticator enrolment started", member_id, address
             )
             uow.commit()
-        uri = TOTP(seed).provisioning_uri(name=member.username, issuer_name=TOTP_ISSUER)
-        return TotpEnrolment(uri, seed)
+        return self._totp_enrolment(member, seed)
+
+    def pending_totp_enrolment(self, member_id: str) -> TotpEnrolment | None:
+        """The enrolment started and not yet confirmed, to show its QR code again."""
+        with self.uow() as uow:
+            member = _member_in(uow, member_id)
+            credential = uow.accounts.credential(member_id)
+        if credential is None or credential.totp_secret is None or credential.totp_confirmed:
+            return None
+        seed = self._totp_box.open(credential.totp_secret, member_id.encode()).decode()
+        return self._totp_enrolment(member, seed)
 
     def confirm_totp(self, member_id: str, code: str, address: str | None = None) -> None:
-        """Finish enrolling with a first code from the authenticator."""
+        """Finish enrolling with a first code from the authenticator. Throttled like a
+        sign-in (per account and address): six digits must not be guessable here either."""
         now = self.clock.now()
+        address = (address or "unknown")[:ADDRESS_LENGTH]
+        action = AuthAction.CONFIRM_SECOND_FACTOR
         with self.uow() as uow:
+            member = _member_in(uow, member_id)
             credential = uow.accounts.credential(member_id)
             if credential is None or credential.totp_secret is None or credential.totp_confirmed:
                 raise ConflictError("no authenticator enrolment awaits confirmation")
-            step = self._matching_step(credential, code, now)
-            claimed = step is not None and uow.accounts.claim_totp_step(member_id, step)
-            action = AuthAction.CONFIRM_SECOND_FACTOR
-            target = (ResourceKind.MEMBER, member_id)
-            if not claimed:
-                self._audit(uow, member_id, action, target, DENIED, "wrong one-time code", address)
+            passkeys = len(uow.passkeys.for_member(member_id))
+        attempt = _Attempt(account_key(member.username), address, now, member, credential, passkeys)
+        self._check_throttle(attempt, action)
+        step = self._matching_step(credential, code, now)
+        with self.uow() as uow:
+            if step is None or not uow.accounts.claim_totp_step(member_id, step):
+                self._count_failure(uow, attempt, "wrong one-time code", action)
                 uow.commit()
                 raise AuthenticationError
             confirmed = replace(credential, totp_confirmed=True, totp_last_step=step)
             uow.accounts.save_credential(confirmed)
-            self._audit(uow, member_id, action, target, ALLOWED, "authenticator enrolled", address)
+            self._audit_attempt(uow, attempt, "authenticator enrolled", action, allowed=True)
+            self._factor_changed(uow, member, TOTP_FACTOR, added=True)
             uow.commit()
 
     def remove_totp(
@@ -488,12 +669,117 @@ class AuthService:
     ) -> None:
         """Remove the authenticator (a lost phone); the member enrols a new one."""
         with self.uow() as uow:
-            _member_in(uow, member_id)
+            member = _member_in(uow, member_id)
             credential = uow.accounts.credential(member_id) or Credential(member_id)
             uow.accounts.save_credential(
                 replace(credential, totp_secret=None, totp_confirmed=False, totp_last_step=None)
             )
             self._administered(uow, member_id, "authenticator removed", actor_id, address)
+            if credential.has_second_factor:
+                self._factor_changed(uow, member, TOTP_FACTOR, added=False)
+            uow.commit()
+
+    # Self-service, from the account security page: each takes the browser's session, and
+    # adding or removing a factor needs the password entered within REAUTHENTICATION_WINDOW,
+    # so a browser left signed in cannot have its factors swapped.
+
+    def start_totp_enrolment(self, session_id: str, address: str) -> TotpEnrolment:
+        member = self._recently_authenticated_member(session_id)
+        return self.enrol_totp(member.id, address)
+
+    def remove_own_totp(self, session_id: str, address: str) -> None:
+        member = self._recently_authenticated_member(session_id)
+        self.remove_totp(member.id, actor_id=member.id, address=address)
+
+    def passkey_registration_options(self, session_id: str, rp: RelyingParty) -> str:
+        """A fresh, single-use challenge for creating a passkey in this session, as the
+        options the browser's script hands to navigator.credentials.create."""
+        verifier = self._verifier()
+        member = self._recently_authenticated_member(session_id)
+        now = self.clock.now()
+        challenge = secrets.token_bytes(CHALLENGE_BYTES)
+        with self.uow() as uow:
+            existing = uow.passkeys.for_member(member.id)
+            check_passkey_room(len(existing))
+            uow.auth_challenges.put(
+                AuthChallenge(
+                    secret_digest(session_id),
+                    ChallengePurpose.REGISTER_PASSKEY,
+                    member.id,
+                    now,
+                    now + PASSKEY_CHALLENGE_LIFETIME,
+                    challenge,
+                )
+            )
+            uow.commit()
+        return verifier.registration_options(
+            rp,
+            user_id=member.id.encode(),
+            user_name=member.username,
+            display_name=member.title or member.username,
+            challenge=challenge,
+            exclude=[p.credential_id for p in existing],
+        )
+
+    def register_passkey(
+        self, session_id: str, response: str, name: str, rp: RelyingParty, address: str
+    ) -> Passkey:
+        """Store the passkey the browser created over this session's challenge."""
+        verifier = self._verifier()
+        response = check_passkey_response(response)
+        member = self._recently_authenticated_member(session_id)
+        now = self.clock.now()
+        with self.uow() as uow:
+            state = uow.auth_challenges.get(
+                secret_digest(session_id), ChallengePurpose.REGISTER_PASSKEY
+            )
+            challenge = uow.auth_challenges.take_challenge(
+                secret_digest(session_id), ChallengePurpose.REGISTER_PASSKEY
+            )
+            uow.commit()
+        if state is None or challenge is None or not state.is_live(now):
+            raise ConflictError("no passkey registration is under way; start again")
+        target = (ResourceKind.MEMBER, member.id)
+        action = AuthAction.CONFIRM_SECOND_FACTOR
+        try:
+            created = verifier.verify_registration(rp, response, challenge=challenge)
+        except PasskeyRejectedError as error:
+            reason = f"passkey refused: {error.reason}"
+            self._write(
+                lambda uow: self._audit(uow, member.id, action, target, DENIED, reason, address)
+            )
+            raise
+        with self.uow() as uow:
+            existing = uow.passkeys.for_member(member.id)
+            check_passkey_room(len(existing))
+            if uow.passkeys.get(created.credential_id) is not None:
+                raise ConflictError("this passkey is registered already")
+            passkey = Passkey(
+                credential_id=created.credential_id,
+                member_id=member.id,
+                name=check_passkey_name(name, len(existing)),
+                public_key=created.public_key,
+                sign_count=created.sign_count,
+                transports=created.transports,
+                created_at=now,
+            )
+            uow.passkeys.add(passkey)
+            self._audit(uow, member.id, action, target, ALLOWED, "passkey registered", address)
+            self._factor_changed(uow, member, PASSKEY_FACTOR, added=True)
+            uow.commit()
+        return passkey
+
+    def remove_passkey(self, session_id: str, credential_id: str, address: str) -> None:
+        """Remove one of the member's own passkeys; another member's answers as missing."""
+        member = self._recently_authenticated_member(session_id)
+        with self.uow() as uow:
+            passkey = uow.passkeys.get(credential_id[:MAX_CREDENTIAL_ID_LENGTH])
+            if passkey is None or passkey.member_id != member.id:
+                raise NotFoundError("passkey")
+            uow.passkeys.remove(passkey.credential_id)
+            reason = f"passkey removed: {passkey.name}"
+            self._administered(uow, member.id, reason, member.id, address)
+            self._factor_changed(uow, member, PASSKEY_FACTOR, added=False)
             uow.commit()
 
     # --- the audit trail --------------------------------------------------------------------
@@ -534,34 +820,46 @@ class AuthService:
     # --- inside -----------------------------------------------------------------------------
 
     def _authenticate(
-        self, username: str, password: str, address: str, totp_code: str | None
+        self,
+        username: str,
+        password: str,
+        address: str,
+        totp_code: str | None,
+        *,
+        second_factor: bool = True,
     ) -> _Verified:
         now = self.clock.now()
-        key = account_key(username)
-        horizon = throttle_horizon(now)
         # The client gives its address: cut to what the store holds, here and everywhere after.
         address = address[:ADDRESS_LENGTH]
         with self.uow() as uow:
             member = uow.members.get_by_username(username)
             credential = uow.accounts.credential(member.id) if member else None
-            wait = throttle_wait(
-                uow.login_failures.for_account(key, horizon),
-                uow.login_failures.for_address(address, horizon),
-                now,
-            )
-        attempt = _Attempt(key, address, now, member, credential)
-        if wait is not None:
-            # Refused before any check, and not counted: the throttle must not keep itself shut.
-            self._write(lambda uow: self._audit_attempt(uow, attempt, "throttled"))
-            raise TooManyAttemptsError(wait)
+            passkeys = len(uow.passkeys.for_member(member.id)) if member else 0
+        attempt = _Attempt(account_key(username), address, now, member, credential, passkeys)
+        self._check_throttle(attempt)
         checked = self._check_password(attempt, password)
-        if isinstance(checked, _Verified):
+        if isinstance(checked, _Verified) and second_factor:
             checked = self._check_second_factor(checked, totp_code)
         if isinstance(checked, str):
-            reason = checked
-            self._write(lambda uow: self._count_failure(uow, attempt, reason))
-            raise AuthenticationError
+            self._fail(attempt, checked)
         return checked
+
+    def _check_throttle(self, attempt: _Attempt, action: AuthAction = AuthAction.SIGN_IN) -> None:
+        horizon = throttle_horizon(attempt.at)
+        with self.uow() as uow:
+            wait = throttle_wait(
+                uow.login_failures.for_account(attempt.key, horizon),
+                uow.login_failures.for_address(attempt.address, horizon),
+                attempt.at,
+            )
+        if wait is not None:
+            # Refused before any check, and not counted: the throttle must not keep itself shut.
+            self._write(lambda uow: self._audit_attempt(uow, attempt, "throttled", action))
+            raise TooManyAttemptsError(wait)
+
+    def _fail(self, attempt: _Attempt, reason: str) -> NoReturn:
+        self._write(lambda uow: self._count_failure(uow, attempt, reason))
+        raise AuthenticationError
 
     def _check_password(self, attempt: _Attempt, password: str) -> _Verified | str:
         member, credential = attempt.member, attempt.credential
@@ -581,17 +879,99 @@ class AuthService:
         return _Verified(attempt, member, credential)
 
     def _check_second_factor(self, verified: _Verified, code: str | None) -> _Verified | str:
-        if not verified.credential.has_second_factor:
+        totp = verified.credential.has_second_factor
+        passkey = verified.attempt.passkeys > 0
+        if not totp and not passkey:
             return verified
-        if code is None:
-            # Not a failure: the password was right. Audited all the same, since someone
-            # holding the password but not the phone is worth an operator's look.
-            self._write(lambda uow: self._audit_attempt(uow, verified.attempt, "code required"))
-            raise SecondFactorRequiredError
+        if code is None or not totp:
+            # Not a failure: the password was right. The sign-in waits for its second factor.
+            # Audited all the same, since someone holding the password but not the phone or
+            # the key is worth an operator's look.
+            pending = self._open_pending(verified)
+            raise SecondFactorRequiredError(pending, totp=totp, passkey=passkey)
         step = self._matching_step(verified.credential, code, verified.attempt.at)
         if step is None:
             return "wrong or reused one-time code"
         return replace(verified, totp_step=step)
+
+    def _open_pending(self, verified: _Verified) -> str:
+        pending = secrets.token_urlsafe(SECRET_BYTES)
+        at = verified.attempt.at
+        state = AuthChallenge(
+            secret_digest(pending),
+            ChallengePurpose.SIGN_IN,
+            verified.member.id,
+            at,
+            at + PENDING_SIGN_IN_LIFETIME,
+        )
+
+        def work(uow: UnitOfWork) -> None:
+            uow.auth_challenges.delete_expired(at)
+            uow.auth_challenges.put(state)
+            self._audit_attempt(uow, verified.attempt, "second factor required")
+
+        self._write(work)
+        return pending
+
+    def _live_pending(self, uow: UnitOfWork, pending: str, now: datetime) -> AuthChallenge:
+        if not pending or len(pending) > MAX_SECRET_LENGTH:
+            raise AuthenticationError
+        state = uow.auth_challenges.get(secret_digest(pending), ChallengePurpose.SIGN_IN)
+        if state is None or not state.is_live(now):
+            raise AuthenticationError
+        return state
+
+    def _pending_attempt(self, pending: str, address: str) -> _Attempt:
+        """The waiting sign-in as an attempt of its member, throttled like the password."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            state = self._live_pending(uow, pending, now)
+            member = _member_in(uow, state.member_id)
+            credential = uow.accounts.credential(member.id)
+            passkeys = len(uow.passkeys.for_member(member.id))
+        key = account_key(member.username)
+        attempt = _Attempt(key, address[:ADDRESS_LENGTH], now, member, credential, passkeys)
+        self._check_throttle(attempt)
+        return attempt
+
+    def _verified_pending(self, attempt: _Attempt) -> _Verified:
+        member, credential = attempt.member, attempt.credential
+        if member is None or credential is None or not member.active:
+            self._fail(attempt, "account disabled")
+        return _Verified(attempt, member, credential)
+
+    def _check_assertion(
+        self,
+        verifier: PasskeyVerifier,
+        rp: RelyingParty,
+        response: str,
+        challenge: bytes,
+        member_id: str,
+    ) -> tuple[str, int] | str:
+        """(credential id, new sign count) of a good assertion, or why it is not one."""
+        try:
+            credential_id = verifier.credential_id(response)
+            with self.uow() as uow:
+                passkey = uow.passkeys.get(credential_id)
+            if passkey is None or passkey.member_id != member_id:
+                return "a passkey not registered for this account"
+            count = verifier.verify_authentication(
+                rp, response, challenge=challenge, passkey=passkey
+            )
+        except PasskeyRejectedError as error:
+            return f"passkey refused: {error.reason}"
+        if sign_count_regressed(passkey.sign_count, count):
+            return "passkey sign count did not move forward: the key may have been cloned"
+        return credential_id, count
+
+    def _open_session(self, verified: _Verified, pending: str) -> SignedIn:
+        session_id = secrets.token_urlsafe(SECRET_BYTES)
+        attempt = verified.attempt
+        session = new_session(
+            secret_digest(session_id), verified.member.id, attempt.at, attempt.address
+        )
+        self._accept(verified, None, AuthAction.SIGN_IN, session, pending=pending)
+        return SignedIn(session_id, verified.member, session.expires_at)
 
     def _matching_step(self, credential: Credential, code: str, now: datetime) -> int | None:
         digits = normalise_totp_code(code)
@@ -605,17 +985,27 @@ class AuthService:
         return None
 
     def _accept(
-        self, verified: _Verified, password: str, action: AuthAction, session: Session | None
+        self,
+        verified: _Verified,
+        password: str | None,
+        action: AuthAction,
+        session: Session | None,
+        *,
+        pending: str | None = None,
     ) -> None:
         attempt, credential = verified.attempt, verified.credential
         rehashed = None
-        if credential.password_hash and self.hasher.needs_rehash(credential.password_hash):
+        if (
+            password is not None
+            and credential.password_hash
+            and self.hasher.needs_rehash(credential.password_hash)
+        ):
             rehashed = self.hasher.hash(password)
         with self.uow() as uow:
-            step = verified.totp_step
-            if step is not None and not uow.accounts.claim_totp_step(credential.member_id, step):
-                # Another request used this code between our check and now (S10).
-                self._count_failure(uow, attempt, "one-time code already used", action)
+            refused = self._claim_factor(uow, verified)
+            if refused is not None:
+                # Another request used this code or counter between our check and now (S10).
+                self._count_failure(uow, attempt, refused, action)
                 uow.commit()
                 raise AuthenticationError
             if rehashed is not None:
@@ -623,12 +1013,53 @@ class AuthService:
                 uow.accounts.save_credential(replace(fresh, password_hash=rehashed))
             uow.login_failures.clear_account(attempt.key)
             uow.login_failures.forget_before(throttle_horizon(attempt.at))
+            if pending is not None:
+                uow.auth_challenges.delete(secret_digest(pending), ChallengePurpose.SIGN_IN)
             if session is not None:
                 uow.sessions.delete_ended(attempt.at)
                 uow.sessions.add(session)
             done = "signed in" if session is not None else "identity confirmed"
+            if verified.passkey_use is not None:
+                done += " with a passkey"
             self._audit_attempt(uow, attempt, done, action, allowed=True)
             uow.commit()
+
+    def _claim_factor(self, uow: UnitOfWork, verified: _Verified) -> str | None:
+        """Mark the one-time code or the passkey counter used; why not, if it cannot be."""
+        step = verified.totp_step
+        if step is not None and not uow.accounts.claim_totp_step(verified.member.id, step):
+            return "one-time code already used"
+        use = verified.passkey_use
+        if use is not None and not uow.passkeys.record_use(use[0], use[1], verified.attempt.at):
+            return "passkey sign count already used"
+        return None
+
+    def _recently_authenticated_member(self, session_id: str) -> Member:
+        member = self.session_member(session_id)
+        if not self.recently_authenticated(session_id):
+            raise ReauthenticationRequiredError
+        return member
+
+    def _totp_enrolment(self, member: Member, seed: str) -> TotpEnrolment:
+        uri = TOTP(seed).provisioning_uri(name=member.username, issuer_name=TOTP_ISSUER)
+        return TotpEnrolment(uri, seed)
+
+    def _verifier(self) -> PasskeyVerifier:
+        if self._passkeys is None:
+            raise ConflictError("passkeys are not available on this server")
+        return self._passkeys
+
+    def _factor_changed(self, uow: UnitOfWork, member: Member, factor: str, *, added: bool) -> None:
+        # How an account could sign in, and since when, matters in a dispute over who acted
+        # (a swapped authenticator before a contested vote): the record keeps it. Which
+        # passkey or seed is never said.
+        uow.record.append(
+            "member.factor_added" if added else "member.factor_removed",
+            subject=f"member:{member.id}",
+            at=self.clock.now(),
+            public={"member_id": member.id, "body_id": member.body_id, "factor": factor},
+            owner_body_id=member.body_id,
+        )
 
     def _count_failure(
         self,
@@ -720,7 +1151,7 @@ class AuthService:
         _audit_log.log(logging.INFO if allowed else logging.WARNING, entry.log_line())
         return entry
 
-    def _write(self, work: Callable[[UnitOfWork], None]) -> None:
+    def _write(self, work: Callable[[UnitOfWork], object]) -> None:
         with self.uow() as uow:
             work(uow)
             uow.commit()
@@ -746,11 +1177,11 @@ def _member_in(uow: UnitOfWork, member_id: str) -> Member:
     return member
 
 
-def _status(member: Member, credential: Credential | None) -> AccountStatus:
+def _status(member: Member, credential: Credential | None, *, passkey: bool) -> AccountStatus:
     return AccountStatus(
         member=member,
         has_password=bool(credential and credential.password_hash),
-        has_second_factor=bool(credential and credential.has_second_factor),
+        has_second_factor=passkey or bool(credential and credential.has_second_factor),
     )
 
 

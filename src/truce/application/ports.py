@@ -16,6 +16,13 @@ from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.parties import Actor, Body, Member
+from truce.domain.passkeys import (
+    AuthChallenge,
+    ChallengePurpose,
+    NewPasskey,
+    Passkey,
+    RelyingParty,
+)
 from truce.domain.record import HashStore
 from truce.domain.reports import Report
 
@@ -163,6 +170,78 @@ class LoginFailures(Protocol):
     def forget_before(self, moment: datetime) -> None: ...
 
 
+class Passkeys(Protocol):
+    """Members' WebAuthn credentials, known by their credential id (unique across members)."""
+
+    def add(self, passkey: Passkey) -> None: ...
+    def get(self, credential_id: str) -> Passkey | None: ...
+    def for_member(self, member_id: str) -> list[Passkey]:
+        """Oldest first."""
+        ...
+
+    def record_use(self, credential_id: str, sign_count: int, at: datetime) -> bool:
+        """Store the new counter and the time of use if the counter moved forward (or both
+        are 0); False, changing nothing, if it did not. Atomic, like `claim_totp_step`."""
+        ...
+
+    def remove(self, credential_id: str) -> bool: ...
+
+
+class AuthChallenges(Protocol):
+    """Short-lived server-side states of sign-in and enrolment, one per handle and purpose."""
+
+    def put(self, challenge: AuthChallenge) -> None:
+        """Insert or replace the state for its handle and purpose."""
+        ...
+
+    def get(self, handle_hash: str, purpose: ChallengePurpose) -> AuthChallenge | None: ...
+    def take_challenge(self, handle_hash: str, purpose: ChallengePurpose) -> bytes | None:
+        """Clear and return the stored challenge bytes: of two answers racing with one
+        challenge, only one gets them (single use)."""
+        ...
+
+    def delete(self, handle_hash: str, purpose: ChallengePurpose) -> None: ...
+    def delete_expired(self, before: datetime) -> int: ...
+
+
+class PasskeyVerifier(Protocol):
+    """The WebAuthn protocol (options, attestation, assertion signatures), kept behind a port
+    so the application imports no WebAuthn library. Options are returned as the JSON text
+    the browser's script passes to navigator.credentials; answers come back as the JSON the
+    script made of the browser's PublicKeyCredential."""
+
+    def registration_options(
+        self,
+        rp: RelyingParty,
+        *,
+        user_id: bytes,
+        user_name: str,
+        display_name: str,
+        challenge: bytes,
+        exclude: list[str],
+    ) -> str: ...
+
+    def verify_registration(
+        self, rp: RelyingParty, response: str, *, challenge: bytes
+    ) -> NewPasskey:
+        """The new credential, or PasskeyRejectedError."""
+        ...
+
+    def authentication_options(
+        self, rp: RelyingParty, *, challenge: bytes, allow: list[Passkey]
+    ) -> str: ...
+
+    def credential_id(self, response: str) -> str:
+        """The credential id an assertion names, or PasskeyRejectedError."""
+        ...
+
+    def verify_authentication(
+        self, rp: RelyingParty, response: str, *, challenge: bytes, passkey: Passkey
+    ) -> int:
+        """The authenticator's new sign count, or PasskeyRejectedError."""
+        ...
+
+
 class AuditTrail(Protocol):
     """Append-only: entries are added and read, never changed."""
 
@@ -188,6 +267,8 @@ class UnitOfWork(Protocol):
     api_tokens: ApiTokens
     login_failures: LoginFailures
     audit: AuditTrail
+    passkeys: Passkeys
+    auth_challenges: AuthChallenges
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -52,8 +52,15 @@ class TooManyAttemptsError(AuthenticationError):
 
 
 class SecondFactorRequiredError(TruceError):
-    def __init__(self) -> None:
-        super().__init__("a one-time code from the authenticator is required")
+    """The password was right and a second factor must follow. `pending` is the secret id of
+    the waiting sign-in (kept by the browser in a short-lived cookie, stored only as its
+    digest), `totp` and `passkey` say which factors the member has."""
+
+    def __init__(self, pending: str = "", *, totp: bool = True, passkey: bool = False) -> None:
+        super().__init__("a second factor is required")
+        self.pending = pending
+        self.totp = totp
+        self.passkey = passkey
 
 
 class InsufficientScopeError(TruceError):

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.parties import Member
+from truce.domain.passkeys import AuthChallenge, ChallengePurpose, Passkey, sign_count_regressed
 
 
 @dataclass
@@ -17,6 +18,8 @@ class MemoryAuthState:
     api_tokens: dict[str, ApiToken] = field(default_factory=dict)
     login_failures: list[LoginFailure] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    passkeys: dict[str, Passkey] = field(default_factory=dict)
+    challenges: dict[tuple[str, ChallengePurpose], AuthChallenge] = field(default_factory=dict)
 
     def copy(self) -> MemoryAuthState:
         # Shallow copies of each container suffice: the stored objects are frozen.
@@ -26,6 +29,8 @@ class MemoryAuthState:
             api_tokens=dict(self.api_tokens),
             login_failures=list(self.login_failures),
             audit=list(self.audit),
+            passkeys=dict(self.passkeys),
+            challenges=dict(self.challenges),
         )
 
 
@@ -164,3 +169,58 @@ class MemoryAuditTrail:
             if not (denied_only and e.allowed) and (since is None or e.at >= since)
         ]
         return chosen[:limit]
+
+
+class MemoryPasskeys:
+    def __init__(self, state: MemoryAuthState) -> None:
+        self._s = state
+
+    def add(self, passkey: Passkey) -> None:
+        if passkey.credential_id in self._s.passkeys:
+            # As the SQL primary key would: one credential id belongs to one member.
+            raise ValueError("duplicate credential id")
+        self._s.passkeys[passkey.credential_id] = passkey
+
+    def get(self, credential_id: str) -> Passkey | None:
+        return self._s.passkeys.get(credential_id)
+
+    def for_member(self, member_id: str) -> list[Passkey]:
+        mine = [p for p in self._s.passkeys.values() if p.member_id == member_id]
+        return sorted(mine, key=lambda p: (p.created_at, p.credential_id))
+
+    def record_use(self, credential_id: str, sign_count: int, at: datetime) -> bool:
+        passkey = self._s.passkeys.get(credential_id)
+        if passkey is None or sign_count_regressed(passkey.sign_count, sign_count):
+            return False
+        self._s.passkeys[credential_id] = replace(passkey, sign_count=sign_count, last_used_at=at)
+        return True
+
+    def remove(self, credential_id: str) -> bool:
+        return self._s.passkeys.pop(credential_id, None) is not None
+
+
+class MemoryAuthChallenges:
+    def __init__(self, state: MemoryAuthState) -> None:
+        self._s = state
+
+    def put(self, challenge: AuthChallenge) -> None:
+        self._s.challenges[challenge.handle_hash, challenge.purpose] = challenge
+
+    def get(self, handle_hash: str, purpose: ChallengePurpose) -> AuthChallenge | None:
+        return self._s.challenges.get((handle_hash, purpose))
+
+    def take_challenge(self, handle_hash: str, purpose: ChallengePurpose) -> bytes | None:
+        stored = self._s.challenges.get((handle_hash, purpose))
+        if stored is None or stored.challenge is None:
+            return None
+        self._s.challenges[handle_hash, purpose] = replace(stored, challenge=None)
+        return stored.challenge
+
+    def delete(self, handle_hash: str, purpose: ChallengePurpose) -> None:
+        self._s.challenges.pop((handle_hash, purpose), None)
+
+    def delete_expired(self, before: datetime) -> int:
+        ended = [key for key, c in self._s.challenges.items() if c.expires_at <= before]
+        for key in ended:
+            del self._s.challenges[key]
+        return len(ended)

@@ -15,8 +15,10 @@ from truce.adapters.memory.auth_store import (
     MemoryAccounts,
     MemoryApiTokens,
     MemoryAuditTrail,
+    MemoryAuthChallenges,
     MemoryAuthState,
     MemoryLoginFailures,
+    MemoryPasskeys,
     MemorySessions,
 )
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
@@ -26,9 +28,11 @@ from truce.application.ports import (
     Agreements,
     ApiTokens,
     AuditTrail,
+    AuthChallenges,
     Bodies,
     LoginFailures,
     Members,
+    Passkeys,
     Record,
     ReportCursor,
     Reports,
@@ -210,6 +214,8 @@ class MemoryUnitOfWork:
         self.api_tokens: ApiTokens = MemoryApiTokens(auth)
         self.login_failures: LoginFailures = MemoryLoginFailures(auth)
         self.audit: AuditTrail = MemoryAuditTrail(auth)
+        self.passkeys: Passkeys = MemoryPasskeys(auth)
+        self.auth_challenges: AuthChallenges = MemoryAuthChallenges(auth)
 
 
 class MemoryUnitOfWorkFactory:

@@ -22,6 +22,7 @@ from truce.adapters.sql import auth_tables as a
 from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, optional_time, to_utc
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Scope, Session
+from truce.domain.passkeys import AuthChallenge, ChallengePurpose, Passkey
 
 
 def _credential_row(credential: Credential) -> dict[str, Any]:
@@ -300,3 +301,125 @@ __all__ = [
     "SqlLoginFailures",
     "SqlSessions",
 ]
+
+
+def _row_to_passkey(row: RowMapping) -> Passkey:
+    return Passkey(
+        credential_id=row["credential_id"],
+        member_id=row["member_id"],
+        name=row["name"],
+        public_key=row["public_key"],
+        sign_count=row["sign_count"],
+        transports=tuple(row["transports"].split()),
+        created_at=from_db_time(row["created_at"]),
+        last_used_at=optional_time(row["last_used_at"]),
+    )
+
+
+class SqlPasskeys:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def add(self, passkey: Passkey) -> None:
+        self._c.execute(
+            insert(a.passkeys).values(
+                credential_id=passkey.credential_id,
+                member_id=passkey.member_id,
+                name=passkey.name,
+                public_key=passkey.public_key,
+                sign_count=passkey.sign_count,
+                transports=" ".join(passkey.transports),
+                created_at=to_utc(passkey.created_at),
+                last_used_at=None if passkey.last_used_at is None else to_utc(passkey.last_used_at),
+            )
+        )
+
+    def get(self, credential_id: str) -> Passkey | None:
+        query = select(a.passkeys).where(a.passkeys.c.credential_id == credential_id)
+        row = self._c.execute(query).mappings().first()
+        return None if row is None else _row_to_passkey(row)
+
+    def for_member(self, member_id: str) -> list[Passkey]:
+        c = a.passkeys.c
+        query = (
+            select(a.passkeys)
+            .where(c.member_id == member_id)
+            .order_by(c.created_at, c.credential_id)
+        )
+        return [_row_to_passkey(row) for row in self._c.execute(query).mappings()]
+
+    def record_use(self, credential_id: str, sign_count: int, at: datetime) -> bool:
+        # One conditional UPDATE, as for TOTP steps: a replayed or cloned counter matches no
+        # row. Counters of 0 on both sides (authenticators that keep none) are allowed.
+        c = a.passkeys.c
+        moved = c.sign_count == 0 if sign_count == 0 else c.sign_count < sign_count
+        used = self._c.execute(
+            update(a.passkeys)
+            .where(and_(c.credential_id == credential_id, moved))
+            .values(sign_count=sign_count, last_used_at=to_utc(at))
+        ).rowcount
+        return bool(used == 1)
+
+    def remove(self, credential_id: str) -> bool:
+        query = delete(a.passkeys).where(a.passkeys.c.credential_id == credential_id)
+        return bool(self._c.execute(query).rowcount == 1)
+
+
+def _row_to_challenge(row: RowMapping) -> AuthChallenge:
+    return AuthChallenge(
+        handle_hash=row["handle_hash"],
+        purpose=ChallengePurpose(row["purpose"]),
+        member_id=row["member_id"],
+        created_at=from_db_time(row["created_at"]),
+        expires_at=from_db_time(row["expires_at"]),
+        challenge=row["challenge"],
+    )
+
+
+class SqlAuthChallenges:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def put(self, challenge: AuthChallenge) -> None:
+        self.delete(challenge.handle_hash, challenge.purpose)
+        self._c.execute(
+            insert(a.auth_challenges).values(
+                handle_hash=challenge.handle_hash,
+                purpose=challenge.purpose.value,
+                member_id=challenge.member_id,
+                challenge=challenge.challenge,
+                created_at=to_utc(challenge.created_at),
+                expires_at=to_utc(challenge.expires_at),
+            )
+        )
+
+    def get(self, handle_hash: str, purpose: ChallengePurpose) -> AuthChallenge | None:
+        query = select(a.auth_challenges).where(self._key(handle_hash, purpose))
+        row = self._c.execute(query).mappings().first()
+        return None if row is None else _row_to_challenge(row)
+
+    def take_challenge(self, handle_hash: str, purpose: ChallengePurpose) -> bytes | None:
+        c = a.auth_challenges.c
+        query = select(c.challenge).where(self._key(handle_hash, purpose))
+        value = self._c.execute(query).scalar()
+        if value is None:
+            return None
+        # Cleared only where it still holds what was read: one of two racing answers wins.
+        taken = self._c.execute(
+            update(a.auth_challenges)
+            .where(and_(self._key(handle_hash, purpose), c.challenge == value))
+            .values(challenge=None)
+        ).rowcount
+        return bytes(value) if taken == 1 else None
+
+    def delete(self, handle_hash: str, purpose: ChallengePurpose) -> None:
+        self._c.execute(delete(a.auth_challenges).where(self._key(handle_hash, purpose)))
+
+    def delete_expired(self, before: datetime) -> int:
+        query = delete(a.auth_challenges).where(a.auth_challenges.c.expires_at <= to_utc(before))
+        return int(self._c.execute(query).rowcount)
+
+    @staticmethod
+    def _key(handle_hash: str, purpose: ChallengePurpose) -> ColumnElement[bool]:
+        c = a.auth_challenges.c
+        return and_(c.handle_hash == handle_hash, c.purpose == purpose.value)

@@ -100,3 +100,33 @@ audit_entries = Table(
     Column("address", String(ADDRESS), nullable=True),
     Index("ix_audit_entries_allowed_seq", "allowed", "seq"),
 )
+
+# WebAuthn credentials. The credential id (base64url) is the key: an authenticator names it
+# in every assertion, and no two members can hold the same one. `public_key` is the COSE
+# key; `transports` is space-separated ("internal hybrid usb").
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("credential_id", String(1400), primary_key=True),
+    Column("member_id", String(ID), ForeignKey("members.id"), nullable=False, index=True),
+    Column("name", String(NAME), nullable=False),
+    Column("public_key", LargeBinary(1024), nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("transports", String(NAME), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+)
+
+# Short-lived states of sign-in and enrolment (a sign-in waiting for its second factor, a
+# WebAuthn challenge, a recent re-entry of the password), keyed by the SHA-256 of a secret
+# handle the browser holds and by what they wait for.
+auth_challenges = Table(
+    "auth_challenges",
+    metadata,
+    Column("handle_hash", String(DIGEST), primary_key=True),
+    Column("purpose", String(32), primary_key=True),
+    Column("member_id", String(ID), ForeignKey("members.id"), nullable=False),
+    Column("challenge", LargeBinary(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

@@ -11,7 +11,9 @@ from truce.adapters.sql.auth_repositories import (
     SqlAccounts,
     SqlApiTokens,
     SqlAuditTrail,
+    SqlAuthChallenges,
     SqlLoginFailures,
+    SqlPasskeys,
     SqlSessions,
 )
 from truce.adapters.sql.record_store import SqlRecord
@@ -28,9 +30,11 @@ from truce.application.ports import (
     Agreements,
     ApiTokens,
     AuditTrail,
+    AuthChallenges,
     Bodies,
     LoginFailures,
     Members,
+    Passkeys,
     Record,
     Reports,
     Sessions,
@@ -69,6 +73,8 @@ class SqlUnitOfWork:
         self.api_tokens: ApiTokens = SqlApiTokens(connection)
         self.login_failures: LoginFailures = SqlLoginFailures(connection)
         self.audit: AuditTrail = SqlAuditTrail(connection)
+        self.passkeys: Passkeys = SqlPasskeys(connection)
+        self.auth_challenges: AuthChallenges = SqlAuthChallenges(connection)
         return self
 
     def __exit__(

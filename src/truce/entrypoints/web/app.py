@@ -29,6 +29,7 @@ from truce.entrypoints.web.assets import FrontendAssets
 from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
+from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
@@ -117,6 +118,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         route_handlers=[
             Pages,
             SessionPages,
+            SecondFactorPages,
+            AccountPages,
             ReportsApi,
             RegistryApi,
             RecordApi,

@@ -26,6 +26,7 @@ from truce.domain.errors import InvalidInputError
 from truce.domain.reports import EventType, Reliability, SourceKind, parse_file_report
 from truce.entrypoints.web.auth import SESSION_COOKIE, Viewer, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.routes.account import signed_in_response, start_second_factor
 
 FormData = URLEncodedBody[dict[str, str]]
 
@@ -120,36 +121,22 @@ class SessionPages(Controller):
         request: Request[Any, Any, Any],
     ) -> Template | Redirect:
         username = data.get("username", "").strip()
-        code = data.get("totp_code", "").strip() or None
         try:
             signed_in = services.auth.login(
-                username, data.get("password", ""), client_address(request), code
+                username, data.get("password", ""), client_address(request)
             )
         except TooManyAttemptsError as error:
             context = _login_context(assets, username, "Too many attempts. Try again later.")
             throttled = Template("login.html", context=context, status_code=429)
             throttled.headers["Retry-After"] = str(error.retry_after_seconds)
             return throttled
-        except SecondFactorRequiredError:
-            message = "Enter the code from your authenticator app."
-            return Template(
-                "login.html", context=_login_context(assets, username, message, totp=True)
-            )
+        except SecondFactorRequiredError as waiting:
+            return start_second_factor(waiting.pending, services)
         except AuthenticationError:
             # One message for every failure: it must not tell which part was wrong.
             context = _login_context(assets, username, "Sign-in failed.")
             return Template("login.html", context=context, status_code=HTTP_401_UNAUTHORIZED)
-        response = Redirect("/", status_code=HTTP_303_SEE_OTHER)
-        response.set_cookie(
-            SESSION_COOKIE,
-            signed_in.session_id,
-            expires=int(signed_in.expires_at.timestamp()),
-            httponly=True,
-            secure=services.settings.secure_cookies,
-            samesite="strict",
-            path="/",
-        )
-        return response
+        return signed_in_response(signed_in, services)
 
     @post("/logout", sync_to_thread=True)
     def logout(self, services: ServicesDep, request: Request[Any, Any, Any]) -> Redirect:
@@ -161,13 +148,10 @@ class SessionPages(Controller):
         return response
 
 
-def _login_context(
-    assets: AssetsDep, username: str = "", error: str = "", *, totp: bool = False
-) -> dict[str, Any]:
+def _login_context(assets: AssetsDep, username: str = "", error: str = "") -> dict[str, Any]:
     return {
         "username": username,
         "error": error,
-        "totp": totp,
         "htmx": assets.available("htmx.min.js"),
         "viewer": None,
     }
