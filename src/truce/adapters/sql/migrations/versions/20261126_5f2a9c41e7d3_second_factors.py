@@ -1,7 +1,7 @@
 """second factors: passkeys and short-lived sign-in challenges
 
 Revision ID: 5f2a9c41e7d3
-Revises: dc3595cdee89
+Revises: f4b5e309b72a
 Create Date: 2026-11-26
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "5f2a9c41e7d3"
-down_revision = "dc3595cdee89"
+down_revision = "f4b5e309b72a"
 branch_labels = None
 depends_on = None
 
