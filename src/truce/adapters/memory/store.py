@@ -19,6 +19,11 @@ from truce.adapters.memory.auth_store import (
     MemoryLoginFailures,
     MemorySessions,
 )
+from truce.adapters.memory.decision_store import (
+    MemoryDecisionState,
+    MemoryMemberKeys,
+    MemorySignedDecisions,
+)
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.application.ports import (
     Accounts,
@@ -28,12 +33,14 @@ from truce.application.ports import (
     AuditTrail,
     Bodies,
     LoginFailures,
+    MemberKeys,
     Members,
     Record,
     ReportCursor,
     Reports,
     ReportScope,
     Sessions,
+    SignedDecisions,
 )
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
@@ -51,6 +58,7 @@ class MemoryState:
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     record: MemoryRecordState = field(default_factory=MemoryRecordState)
     auth: MemoryAuthState = field(default_factory=MemoryAuthState)
+    decisions: MemoryDecisionState = field(default_factory=MemoryDecisionState)
 
 
 class MemoryBodies:
@@ -193,10 +201,13 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth"}
+        own_copies = {"record", "auth", "decisions"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
-            **copies, record=self._shared.record.copy(), auth=self._shared.auth.copy()
+            **copies,
+            record=self._shared.record.copy(),
+            auth=self._shared.auth.copy(),
+            decisions=self._shared.decisions.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -210,6 +221,8 @@ class MemoryUnitOfWork:
         self.api_tokens: ApiTokens = MemoryApiTokens(auth)
         self.login_failures: LoginFailures = MemoryLoginFailures(auth)
         self.audit: AuditTrail = MemoryAuditTrail(auth)
+        self.member_keys: MemberKeys = MemoryMemberKeys(self._working.decisions)
+        self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
 
 
 class MemoryUnitOfWorkFactory:

@@ -14,6 +14,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlLoginFailures,
     SqlSessions,
 )
+from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -30,10 +31,12 @@ from truce.application.ports import (
     AuditTrail,
     Bodies,
     LoginFailures,
+    MemberKeys,
     Members,
     Record,
     Reports,
     Sessions,
+    SignedDecisions,
 )
 
 
@@ -69,6 +72,8 @@ class SqlUnitOfWork:
         self.api_tokens: ApiTokens = SqlApiTokens(connection)
         self.login_failures: LoginFailures = SqlLoginFailures(connection)
         self.audit: AuditTrail = SqlAuditTrail(connection)
+        self.member_keys: MemberKeys = SqlMemberKeys(connection)
+        self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         return self
 
     def __exit__(
