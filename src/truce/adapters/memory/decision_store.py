@@ -37,8 +37,8 @@ class MemoryMemberKeys:
         return next((k for k in self.for_member(member_id) if k.current), None)
 
     def for_member(self, member_id: str) -> list[MemberKey]:
-        keys = [k for k in self._s.keys.values() if k.member_id == member_id]
-        return sorted(keys, key=lambda k: (k.added_at, k.ended_at is None, k.key_id))
+        # Insertion order is the order added.
+        return [k for k in self._s.keys.values() if k.member_id == member_id]
 
     def end(self, key_id: str, at: datetime, end: KeyEnd) -> None:
         key = self._s.keys.get(key_id)

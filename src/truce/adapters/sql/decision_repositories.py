@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, insert, select, update
+from sqlalchemy import Connection, RowMapping, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import decision_tables as d
@@ -58,7 +58,10 @@ class SqlMemberKeys:
         # A savepoint keeps the surrounding transaction usable when a constraint refuses.
         try:
             with self._c.begin_nested():
-                self._c.execute(insert(d.member_keys).values(_key_row(key)))
+                c = d.member_keys.c
+                count = select(func.count()).where(c.member_id == key.member_id)
+                serial = self._c.execute(count).scalar_one()
+                self._c.execute(insert(d.member_keys).values({**_key_row(key), "serial": serial}))
         except IntegrityError as error:
             raise ConflictError("the key is registered already, or the member has one") from error
 
@@ -75,11 +78,7 @@ class SqlMemberKeys:
 
     def for_member(self, member_id: str) -> list[MemberKey]:
         c = d.member_keys.c
-        query = (
-            select(d.member_keys)
-            .where(c.member_id == member_id)
-            .order_by(c.added_at, c.is_current.is_not(None), c.key_id)
-        )
+        query = select(d.member_keys).where(c.member_id == member_id).order_by(c.serial)
         return [_row_to_key(row) for row in self._c.execute(query).mappings()]
 
     def end(self, key_id: str, at: datetime, end: KeyEnd) -> None:

@@ -38,7 +38,10 @@ member_keys = Table(
     # Server custody: nonce, AES-GCM ciphertext and tag of the 32-byte seed.
     Column("sealed_private_key", LargeBinary(128), nullable=True),
     Column("is_current", Boolean, nullable=True),
+    # The member's keys numbered in the order added (0, 1, ...): their history in order.
+    Column("serial", Integer, nullable=False),
     UniqueConstraint("member_id", "is_current"),
+    UniqueConstraint("member_id", "serial"),
 )
 
 # A decision is known by the SHA-256 of its payload: the same payload twice is one row (S10).

@@ -28,11 +28,13 @@ def upgrade() -> None:
         sa.Column("end_reason", sa.String(16), nullable=True),
         sa.Column("sealed_private_key", sa.LargeBinary(128), nullable=True),
         sa.Column("is_current", sa.Boolean(), nullable=True),
+        sa.Column("serial", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["member_id"], ["members.id"], name="fk_member_keys_member_id_members"
         ),
         sa.PrimaryKeyConstraint("key_id", name="pk_member_keys"),
         sa.UniqueConstraint("member_id", "is_current", name="uq_member_keys_member_id_is_current"),
+        sa.UniqueConstraint("member_id", "serial", name="uq_member_keys_member_id_serial"),
     )
     op.create_index("ix_member_keys_member_id", "member_keys", ["member_id"])
     op.create_table(
