@@ -45,7 +45,7 @@ class Reauth:
         self.asked = []
 
     def reauthenticate(self, member_id, password, address, totp_code=None):
-        self.asked.append(member_id)
+        self.asked.append((member_id, address, totp_code))
         if password == "wrong":
             raise InvalidInputError([])
 
@@ -393,7 +393,7 @@ def test_the_server_signs_for_a_member_after_reauthentication(
     keys.generate(GOV.member_id)
     draft = DecisionDraft(DecisionKind.ENDORSEMENT, "agreement", AGREEMENT, "endorse", "as agreed")
     submitted = decisions.sign_for_member(cast["gov_liaison"], "pw", draft, address="127.0.0.1")
-    assert reauth.asked == [GOV.member_id]
+    assert reauth.asked == [(GOV.member_id, "127.0.0.1", None)]
     assert submitted.created
     assert submitted.stored.decision.reasons == "as agreed"
     [view] = decisions.decisions_on(GOV, "agreement", AGREEMENT)
