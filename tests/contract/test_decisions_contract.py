@@ -24,7 +24,13 @@ from truce.application.decisions import (
 from truce.application.demo_case import AGREEMENT as AGREEMENT_V1
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService
 from truce.application.record import RecordService
-from truce.domain.decisions import DecisionKind, DecisionStatus, KeyCustody, KeyEnd
+from truce.domain.decisions import (
+    DecisionKind,
+    DecisionStatus,
+    DecisionTakenError,
+    KeyCustody,
+    KeyEnd,
+)
 from truce.domain.errors import (
     AccessDeniedError,
     ConflictError,
@@ -426,3 +432,18 @@ def test_record_verify_passes_with_keys_and_decisions(cast, keys, decisions, clo
     report = record.verify()
     assert report.ok, report.problems
     assert report.commitments >= 1
+
+
+def test_a_store_refuses_a_payload_or_revision_taken_and_stays_usable(
+    cast, keys, decisions, clock, uow_factory
+):
+    client = client_of(keys, GOV)
+    first = decisions.submit(GOV, *signed(decisions, client, GOV, clock)).stored
+    other = decisions.submit(GOV, *signed(decisions, client, GOV, clock, value="reject")).stored
+    with uow_factory() as uow:
+        with pytest.raises(DecisionTakenError):
+            uow.signed_decisions.add(first)  # the same payload
+        with pytest.raises(DecisionTakenError):
+            uow.signed_decisions.add(replace(other, payload_hash="f" * 64, revision=0))
+        assert uow.signed_decisions.get(first.payload_hash) == first
+        assert [d.revision for d in uow.signed_decisions.in_slot(*first.decision.slot)] == [0, 1]
