@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from truce.application.auth import SecretKeyMissingError
 from truce.bootstrap import Services, build_services
 from truce.domain.decisions import MemberKey
 from truce.domain.errors import FieldError, InvalidInputError, TruceError
@@ -39,7 +40,7 @@ def _services() -> Iterator[Services]:
     services = build_services(Settings.from_env())
     try:
         yield services
-    except TruceError as error:
+    except (TruceError, SecretKeyMissingError) as error:
         errors.print(Text(f"Refused: {error}", style="red"))
         raise typer.Exit(1) from None
     finally:
