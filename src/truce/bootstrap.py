@@ -8,13 +8,16 @@ from sqlalchemy import Engine
 
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.member_signing import DemoSealer, Ed25519KeyPairs
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.adapters.webauthn import WebAuthnVerifier
-from truce.application.auth import AuthService
+from truce.application.auth import AuthService, SecretBox
+from truce.application.decisions import DecisionService, default_objects
+from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
 from truce.application.ports import (
     Clock,
@@ -38,6 +41,8 @@ class Services:
     registry: RegistryService
     record: RecordService
     auth: AuthService
+    member_keys: MemberKeyService
+    decisions: DecisionService
     engine: Engine | None
 
     def close(self) -> None:
@@ -65,6 +70,18 @@ def build_services(
         uow = SqlUnitOfWorkFactory(engine)
     clock = clock or SystemClock()
     ids = ids or UuidFactory()
+    # An empty secret is passed on as it is: the service refuses to store a second factor
+    # without one, and nothing else here needs it.
+    auth = AuthService(
+        uow,
+        clock,
+        ids,
+        hasher or Argon2Hasher(),
+        server_secret=settings.secret_key,
+        demo=settings.demo,
+        passkeys=passkeys or WebAuthnVerifier(),
+    )
+    member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     return Services(
         settings=settings,
         clock=clock,
@@ -73,19 +90,29 @@ def build_services(
         record=RecordService(
             uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
         ),
-        # An empty secret is passed on as it is: the service refuses to store a second factor
-        # without one, and nothing else here needs it.
-        auth=AuthService(
+        auth=auth,
+        member_keys=member_keys,
+        decisions=DecisionService(
             uow,
             clock,
-            ids,
-            hasher or Argon2Hasher(),
-            server_secret=settings.secret_key,
-            demo=settings.demo,
-            passkeys=passkeys or WebAuthnVerifier(),
+            canonical_json,
+            Ed25519KeyPairs(),
+            member_keys,
+            auth,
+            settings.record_origin,
+            default_objects(canonical_json),
         ),
         engine=engine,
     )
+
+
+def member_key_sealer(settings: Settings) -> Sealer:
+    """Server-held member keys are sealed with AES-GCM under a key derived from
+    TRUCE_SECRET_KEY; only a demo without a secret keeps them unsealed (its store is
+    thrown away each run), as it keeps its record key."""
+    if settings.demo and not settings.secret_key:
+        return DemoSealer()
+    return SecretBox(settings.secret_key, SEAL_PURPOSE)
 
 
 def mechanism_signer(settings: Settings) -> MechanismSigner:

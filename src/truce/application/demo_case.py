@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from truce.application.decisions import DecisionDraft, DecisionService
+from truce.application.member_keys import MemberKeyService
 from truce.application.monitoring import MonitoringService
 from truce.application.registry import RegistryService
 from truce.domain.agreements import Agreement
+from truce.domain.decisions import DecisionKind
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
 from truce.domain.reports import parse_file_report
 
@@ -185,8 +188,23 @@ def members_of_cast() -> list[Member]:
     ]
 
 
-def seed_astana_case(registry: RegistryService, monitoring: MonitoringService) -> bool:
-    """Seed the case into an empty store. Returns False, changing nothing, if already seeded."""
+# Signed decisions the demo makes: the two parties signed the ceasefire of 29 December 2016;
+# a guarantor acknowledges the terms it polices. (username, kind, value, reasons)
+DECISIONS: tuple[tuple[str, DecisionKind, str, str], ...] = (
+    ("gov_liaison", DecisionKind.ENDORSEMENT, "endorse", "Signed in Ankara and Damascus."),
+    ("opposition_liaison", DecisionKind.ENDORSEMENT, "endorse", "Signed by the factions."),
+    ("guarantor_ru", DecisionKind.ACKNOWLEDGEMENT, "acknowledge", ""),
+)
+
+
+def seed_astana_case(
+    registry: RegistryService,
+    monitoring: MonitoringService,
+    member_keys: MemberKeyService | None = None,
+) -> bool:
+    """Seed the case into an empty store, giving each member of the cast a signing key held
+    by the server when `member_keys` is given. Returns False, changing nothing, if already
+    seeded."""
     if any(a.id == AGREEMENT_ID for a in registry.directory().agreements):
         return False
     for body in BODIES:
@@ -196,9 +214,21 @@ def seed_astana_case(registry: RegistryService, monitoring: MonitoringService) -
     members = {member.username: member for member in members_of_cast()}
     for member in members.values():
         registry.add_member(member)
+        if member_keys is not None:
+            member_keys.generate(member.id)
     registry.conclude_agreement(AGREEMENT)
     now = monitoring.clock.now()
     for username, fields in REPORTS:
         command = parse_file_report(fields, now=now)
         monitoring.file_report(command, submitter=members[username])
     return True
+
+
+def seed_decisions(decisions: DecisionService, password: str) -> int:
+    """Sign the demo's decisions with the cast's server-held keys; `password` is the demo
+    password each member re-authenticates with, as anyone signing through the server must."""
+    members = {member.username: member for member in members_of_cast()}
+    for username, kind, value, reasons in DECISIONS:
+        draft = DecisionDraft(kind, "agreement", AGREEMENT_ID, value, reasons)
+        decisions.sign_for_member(members[username], password, draft, address="console")
+    return len(DECISIONS)

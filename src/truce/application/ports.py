@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
+from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.passkeys import (
     AuthChallenge,
@@ -253,6 +254,42 @@ class AuditTrail(Protocol):
         ...
 
 
+class MemberKeys(Protocol):
+    """Members' signing keys: at most one current key per member (the store enforces it)."""
+
+    def add(self, key: MemberKey) -> None:
+        """Store a key; raise ConflictError if its id is taken or the member has a current one."""
+        ...
+
+    def get(self, key_id: str) -> MemberKey | None: ...
+    def current(self, member_id: str) -> MemberKey | None: ...
+    def for_member(self, member_id: str) -> list[MemberKey]:
+        """Oldest first."""
+        ...
+
+    def end(self, key_id: str, at: datetime, end: KeyEnd) -> None:
+        """Mark the key rotated or revoked from `at` on."""
+        ...
+
+
+class SignedDecisions(Protocol):
+    def add(self, stored: StoredDecision) -> None:
+        """Store a decision; raise DecisionTakenError if its payload hash, or its revision in
+        its slot, is taken (a concurrent submission won)."""
+        ...
+
+    def get(self, payload_hash: str) -> StoredDecision | None: ...
+    def in_slot(
+        self, member_id: str, kind: str, object_kind: str, object_id: str, object_hash: str
+    ) -> list[StoredDecision]:
+        """The member's decisions of this kind on this version, by revision."""
+        ...
+
+    def about(self, object_kind: str, object_id: str) -> list[StoredDecision]:
+        """Every decision on any version of the object, in the order received."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -269,6 +306,9 @@ class UnitOfWork(Protocol):
     audit: AuditTrail
     passkeys: Passkeys
     auth_challenges: AuthChallenges
+
+    member_keys: MemberKeys
+    signed_decisions: SignedDecisions
 
     def __enter__(self) -> Self: ...
     def __exit__(

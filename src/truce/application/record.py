@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from truce.application.decisions import decision_content
 from truce.application.ports import (
     Canonical,
     Clock,
@@ -112,7 +113,16 @@ def _reopen_member(uow: UnitOfWork, document: dict[str, Any]) -> dict[str, Any] 
     return None if member is None else {"username": member.username, "title": member.title}
 
 
-REOPENERS: dict[str, Reopener] = {"report.filed": _reopen_report, "member.added": _reopen_member}
+def _reopen_decision(uow: UnitOfWork, document: dict[str, Any]) -> dict[str, Any] | None:
+    stored = uow.signed_decisions.get(str(document.get("payload_hash")))
+    return None if stored is None else decision_content(stored)
+
+
+REOPENERS: dict[str, Reopener] = {
+    "report.filed": _reopen_report,
+    "member.added": _reopen_member,
+    "decision.signed": _reopen_decision,
+}
 
 
 def _first_divergence(

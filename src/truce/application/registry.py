@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from truce.application.access_guard import principal_of
-from truce.application.ports import Clock, JsonValue, UnitOfWorkFactory
+from truce.application.decisions import agreement_terms
+from truce.application.ports import Clock, UnitOfWorkFactory
 from truce.domain.access import Principal
 from truce.domain.agreements import Agreement, check_agreement
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError
@@ -101,7 +102,7 @@ class RegistryService:
                 "agreement.concluded",
                 subject=f"agreement:{agreement.id}",
                 at=self.clock.now(),
-                public=_agreement_terms(agreement),
+                public=agreement_terms(agreement),
             )
             uow.commit()
 
@@ -122,18 +123,3 @@ class RegistryService:
                 members=uow.members.list_all(),
                 agreements=uow.agreements.list_all(),
             )
-
-
-def _agreement_terms(agreement: Agreement) -> dict[str, JsonValue]:
-    return {
-        "agreement_id": agreement.id,
-        "version": agreement.version,
-        "title": agreement.title,
-        "entry_into_force": agreement.entry_into_force.isoformat(),
-        "party_ids": list(agreement.party_ids),
-        "guarantor_ids": list(agreement.guarantor_ids),
-        "mediator_ids": list(agreement.mediator_ids),
-        "observer_ids": list(agreement.observer_ids),
-        "excluded_actor_ids": list(agreement.excluded_actor_ids),
-        "summary": agreement.summary,
-    }

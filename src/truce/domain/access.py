@@ -205,6 +205,8 @@ class Resource:
     # For a publication record: the kind of the material it publishes. The record copies that
     # material's owner, confidentiality and channel, so it is read exactly like the material.
     subject_kind: ResourceKind | None = None
+    # For an agreement: the parties and guarantors it names, who may endorse its versions.
+    named_body_ids: frozenset[str] = frozenset()
 
     @property
     def published(self) -> bool:
@@ -313,6 +315,10 @@ def _addressed_to_them(principal: Principal, resource: Resource) -> bool:
     return bool(principal.body_id) and resource.accused_body_id == principal.body_id
 
 
+def _named_in_it(principal: Principal, resource: Resource) -> bool:
+    return bool(principal.body_id) and principal.body_id in resource.named_body_ids
+
+
 def _any(*conditions: Condition) -> Condition:
     def holds(principal: Principal, resource: Resource) -> bool:
         return any(condition.holds(principal, resource) for condition in conditions)
@@ -385,6 +391,9 @@ OWN_MATERIAL: Final = Condition(
 )
 ADDRESSED: Final = Condition(
     "addressed to them", _addressed_to_them, "a reply request naming the principal's body"
+)
+NAMED: Final = Condition(
+    "named in it", _named_in_it, "an agreement naming the principal's body as party or guarantor"
 )
 
 _PL = Audience.PARTY_LIAISON
@@ -461,6 +470,7 @@ CONDITIONS: Final = (
     OWN_IN_OWN_CHANNEL,
     OWN_IN_ANY_CHANNEL,
     ADDRESSED,
+    NAMED,
     OWN_MATERIAL,
     _PUBLICATION_READ[_PL],
     _TALKS_PUBLISHER,
@@ -582,6 +592,8 @@ _RULES_BY_KIND: Mapping[ResourceKind, Mapping[Action, Rule]] = {
         Action.READ: _AGREEMENT_READ,
         Action.CREATE: {_MED: OWN_BODY},
         Action.EDIT: {_MED: OWN_BODY},
+        # A signed decision on one exact version (domain/decisions.py).
+        Action.ENDORSE: {_PL: NAMED, _GD: NAMED},
         Action.AUDIT: _OPERATOR_ONLY,
     },
 }
@@ -698,7 +710,7 @@ _NOT_APPLICABLE: Mapping[ResourceKind, frozenset[Action]] = {
     ResourceKind.AUDIT_ENTRY: _NOT_ON_MATERIAL | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
     ResourceKind.MEMBER: (_NOT_ON_MATERIAL - {Action.ADMINISTER})
     | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
-    ResourceKind.AGREEMENT: _NOT_ON_MATERIAL,
+    ResourceKind.AGREEMENT: _NOT_ON_MATERIAL - {Action.ENDORSE},
 }
 
 # Every refusal that is not merely "no rule": (kind, action) -> reason.

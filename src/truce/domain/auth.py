@@ -152,6 +152,9 @@ class Scope(StrEnum):
     REPORTS_READ = "reports:read"
     REPORTS_WRITE = "reports:write"
     RECORD_READ = "record:read"
+    # Read signed decisions on what the member may read; submit the member's own.
+    DECISIONS_READ = "decisions:read"
+    DECISIONS_WRITE = "decisions:write"
     ADMIN = "admin"
 
 

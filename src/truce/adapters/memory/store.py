@@ -21,6 +21,11 @@ from truce.adapters.memory.auth_store import (
     MemoryPasskeys,
     MemorySessions,
 )
+from truce.adapters.memory.decision_store import (
+    MemoryDecisionState,
+    MemoryMemberKeys,
+    MemorySignedDecisions,
+)
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.application.ports import (
     Accounts,
@@ -31,6 +36,7 @@ from truce.application.ports import (
     AuthChallenges,
     Bodies,
     LoginFailures,
+    MemberKeys,
     Members,
     Passkeys,
     Record,
@@ -38,6 +44,7 @@ from truce.application.ports import (
     Reports,
     ReportScope,
     Sessions,
+    SignedDecisions,
 )
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
@@ -55,6 +62,7 @@ class MemoryState:
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     record: MemoryRecordState = field(default_factory=MemoryRecordState)
     auth: MemoryAuthState = field(default_factory=MemoryAuthState)
+    decisions: MemoryDecisionState = field(default_factory=MemoryDecisionState)
 
 
 class MemoryBodies:
@@ -197,10 +205,13 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth"}
+        own_copies = {"record", "auth", "decisions"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
-            **copies, record=self._shared.record.copy(), auth=self._shared.auth.copy()
+            **copies,
+            record=self._shared.record.copy(),
+            auth=self._shared.auth.copy(),
+            decisions=self._shared.decisions.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -216,6 +227,9 @@ class MemoryUnitOfWork:
         self.audit: AuditTrail = MemoryAuditTrail(auth)
         self.passkeys: Passkeys = MemoryPasskeys(auth)
         self.auth_challenges: AuthChallenges = MemoryAuthChallenges(auth)
+
+        self.member_keys: MemberKeys = MemoryMemberKeys(self._working.decisions)
+        self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
 
 
 class MemoryUnitOfWorkFactory:

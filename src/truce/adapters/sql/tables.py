@@ -225,4 +225,5 @@ record_cosignatures = Table(
     Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )
 
-from truce.adapters.sql import auth_tables  # noqa: E402,F401 - registers the auth tables on metadata
+# Registers the auth and decision tables on metadata.
+from truce.adapters.sql import auth_tables, decision_tables  # noqa: E402,F401

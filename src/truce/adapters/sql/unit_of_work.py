@@ -16,6 +16,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlPasskeys,
     SqlSessions,
 )
+from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -33,11 +34,13 @@ from truce.application.ports import (
     AuthChallenges,
     Bodies,
     LoginFailures,
+    MemberKeys,
     Members,
     Passkeys,
     Record,
     Reports,
     Sessions,
+    SignedDecisions,
 )
 
 
@@ -75,6 +78,9 @@ class SqlUnitOfWork:
         self.audit: AuditTrail = SqlAuditTrail(connection)
         self.passkeys: Passkeys = SqlPasskeys(connection)
         self.auth_challenges: AuthChallenges = SqlAuthChallenges(connection)
+
+        self.member_keys: MemberKeys = SqlMemberKeys(connection)
+        self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         return self
 
     def __exit__(

@@ -17,9 +17,10 @@ from rich.table import Table
 from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import SchemaChangeRefusedError, current, upgrade
 from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_tables
-from truce.application.demo_case import CAST, seed_astana_case
+from truce.application.demo_case import CAST, seed_astana_case, seed_decisions
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
+from truce.entrypoints.cli.member_keys import member_keys_app
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.entrypoints.web.app import create_app
@@ -43,6 +44,7 @@ app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(member_keys_app, name="member-key")
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)
@@ -92,8 +94,10 @@ def demo(
         shutil.rmtree(DEMO_KEY_DIR, ignore_errors=True)
     services = build_services(settings)
     try:
-        seeded = seed_astana_case(services.registry, services.monitoring)
+        seeded = seed_astana_case(services.registry, services.monitoring, services.member_keys)
         services.auth.set_demo_credentials(demo=settings.demo)
+        if seeded:
+            seed_decisions(services.decisions, DEMO_PASSWORD)
         reports = services.monitoring.total_reports()
         _witness_demo_record(services, settings.key_dir / "witnesses")
         console.print(
