@@ -14,6 +14,7 @@ from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.auth import AuthService
+from truce.application.intake import IntakeService
 from truce.application.monitoring import MonitoringService
 from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
 from truce.application.record import CheckpointSigner, RecordService
@@ -32,6 +33,7 @@ class Services:
     record: RecordService
     auth: AuthService
     engine: Engine | None
+    intake: IntakeService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -57,10 +59,11 @@ def build_services(
         uow = SqlUnitOfWorkFactory(engine)
     clock = clock or SystemClock()
     ids = ids or UuidFactory()
+    monitoring = MonitoringService(uow, clock, ids)
     return Services(
         settings=settings,
         clock=clock,
-        monitoring=MonitoringService(uow, clock, ids),
+        monitoring=monitoring,
         registry=RegistryService(uow, clock),
         record=RecordService(
             uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
@@ -76,6 +79,7 @@ def build_services(
             demo=settings.demo,
         ),
         engine=engine,
+        intake=IntakeService(uow, clock, ids, monitoring),
     )
 
 

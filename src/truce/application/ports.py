@@ -6,7 +6,7 @@ application never learns which one it talks to.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
+from truce.domain.intake import CurrentEvent, ImportJournal, QuarantinedRow, Tombstone
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.record import HashStore
 from truce.domain.reports import Report
@@ -174,6 +175,40 @@ class AuditTrail(Protocol):
         ...
 
 
+class Intake(Protocol):
+    """Bulk intake: dataset reports in batches, the import journal, the quarantine."""
+
+    def current(self, refs: Collection[str]) -> dict[str, CurrentEvent]:
+        """The standing (not retired) report of each dataset event named, by source_ref."""
+        ...
+
+    def add_reports(self, reports: Sequence[Report], idempotency_scope: str) -> None:
+        """Insert many reports at once (they carry no idempotency key)."""
+        ...
+
+    def retire(self, report_ids: Sequence[str], reason: str) -> None:
+        """Mark reports superseded or withdrawn: they leave lists, stay readable by id."""
+        ...
+
+    def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]: ...
+    def add_tombstone(self, tombstone: Tombstone) -> None: ...
+    def quarantine(self, rows: Sequence[QuarantinedRow]) -> int:
+        """Keep rows not already kept (by id); the number newly kept."""
+        ...
+
+    def quarantined(self, limit: int, *, open_only: bool = True) -> list[QuarantinedRow]:
+        """Newest first."""
+        ...
+
+    def quarantined_row(self, row_id: str) -> QuarantinedRow | None: ...
+    def resolve(self, row_id: str, report_id: str, at: datetime) -> None: ...
+    def count_quarantined(self, *, open_only: bool = True) -> int: ...
+    def journal(self, file_sha256: str, kind: str) -> ImportJournal | None: ...
+    def save_journal(self, journal: ImportJournal) -> None:
+        """Insert or replace the journal of (file, kind)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -188,6 +223,7 @@ class UnitOfWork(Protocol):
     api_tokens: ApiTokens
     login_failures: LoginFailures
     audit: AuditTrail
+    intake: Intake
 
     def __enter__(self) -> Self: ...
     def __exit__(

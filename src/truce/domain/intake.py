@@ -42,6 +42,8 @@ class SourceRow:
     cells: dict[str, str]
     raw: str
     problem: str | None = None
+    # A JSON Lines row's object, whose values need not be text.
+    data: dict[str, object] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ class QuarantinedRow:
     # Set when a corrected version was filed as a report.
     resolved_report_id: str | None = None
     resolved_at: datetime | None = None
+    # The body whose submission this was; None for a dataset row, which is public.
+    owner_body_id: str | None = None
 
     @property
     def open(self) -> bool:

@@ -348,7 +348,7 @@ def map_fields(
     command = parse_file_report(merged, now=now, assume_utc=True)
     if command.source_ref is not None:
         return command
-    ref = key if key else fingerprint(command)
+    ref = key or fingerprint(command)
     return replace(command, source_ref=f"{prefix}:{ref}")
 
 

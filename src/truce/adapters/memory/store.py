@@ -19,6 +19,7 @@ from truce.adapters.memory.auth_store import (
     MemoryLoginFailures,
     MemorySessions,
 )
+from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.application.ports import (
     Accounts,
@@ -27,6 +28,7 @@ from truce.application.ports import (
     ApiTokens,
     AuditTrail,
     Bodies,
+    Intake,
     LoginFailures,
     Members,
     Record,
@@ -51,6 +53,7 @@ class MemoryState:
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     record: MemoryRecordState = field(default_factory=MemoryRecordState)
     auth: MemoryAuthState = field(default_factory=MemoryAuthState)
+    intake: MemoryIntakeState = field(default_factory=MemoryIntakeState)
 
 
 class MemoryBodies:
@@ -157,7 +160,8 @@ class MemoryReports:
         return sum(1 for _ in self._visible(scope))
 
     def _visible(self, scope: ReportScope | None) -> list[Report]:
-        reports = list(self._s.reports.values())
+        retired = self._s.intake.retired
+        reports = [r for r in self._s.reports.values() if r.id not in retired]
         return reports if scope is None else [r for r in reports if scope.admits(r)]
 
 
@@ -193,10 +197,13 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth"}
+        own_copies = {"record", "auth", "intake"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
-            **copies, record=self._shared.record.copy(), auth=self._shared.auth.copy()
+            **copies,
+            record=self._shared.record.copy(),
+            auth=self._shared.auth.copy(),
+            intake=self._shared.intake.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -210,6 +217,7 @@ class MemoryUnitOfWork:
         self.api_tokens: ApiTokens = MemoryApiTokens(auth)
         self.login_failures: LoginFailures = MemoryLoginFailures(auth)
         self.audit: AuditTrail = MemoryAuditTrail(auth)
+        self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
 
 
 class MemoryUnitOfWorkFactory:

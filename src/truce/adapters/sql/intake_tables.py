@@ -41,6 +41,7 @@ quarantine = Table(
     Column("quarantined_at", DateTime(timezone=True), nullable=False),
     Column("resolved_report_id", String(ID), nullable=True),
     Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("owner_body_id", String(ID), nullable=True),
     Index("ix_quarantine_quarantined_at_id", "quarantined_at", "id"),
 )
 

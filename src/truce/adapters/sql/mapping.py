@@ -85,9 +85,7 @@ def _details(content: FileReport) -> str | None:
         details["evidence_links"] = list(content.evidence_links)
     if content.observer is not None:
         o = content.observer
-        details["observer"] = [
-            o.latitude, o.longitude, o.bearing, o.distance_m, o.weapon, o.sensor
-        ]
+        details["observer"] = [o.latitude, o.longitude, o.bearing, o.distance_m, o.weapon, o.sensor]
     return json.dumps(details, ensure_ascii=False) if details else None
 
 

@@ -241,5 +241,8 @@ record_cosignatures = Table(
     Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )
 
-from truce.adapters.sql import auth_tables  # noqa: E402,F401 - registers the auth tables on metadata
-from truce.adapters.sql import intake_tables  # noqa: E402,F401 - registers the intake tables
+# Registers the auth and intake tables on metadata.
+from truce.adapters.sql import (  # noqa: E402
+    auth_tables,  # noqa: F401
+    intake_tables,  # noqa: F401
+)

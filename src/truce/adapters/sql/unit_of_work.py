@@ -14,6 +14,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlLoginFailures,
     SqlSessions,
 )
+from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -29,6 +30,7 @@ from truce.application.ports import (
     ApiTokens,
     AuditTrail,
     Bodies,
+    Intake,
     LoginFailures,
     Members,
     Record,
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.api_tokens: ApiTokens = SqlApiTokens(connection)
         self.login_failures: LoginFailures = SqlLoginFailures(connection)
         self.audit: AuditTrail = SqlAuditTrail(connection)
+        self.intake: Intake = SqlIntake(connection)
         return self
 
     def __exit__(

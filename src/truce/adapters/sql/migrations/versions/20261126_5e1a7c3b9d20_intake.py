@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("quarantined_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resolved_report_id", sa.String(64), nullable=True),
         sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("owner_body_id", sa.String(64), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_quarantine"),
     )
     op.create_index("ix_quarantine_quarantined_at_id", "quarantine", ["quarantined_at", "id"])
