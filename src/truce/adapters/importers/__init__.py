@@ -163,6 +163,7 @@ def _mapper(kind: ImportKind, mapping: ColumnMapping | None) -> RowMapper:
 
         def hxl(row: SourceRow, now: datetime) -> FileReport:
             fields, key = hxl_fields(row.cells)
+            fields.setdefault("source_name", "HXL dataset")
             return map_fields(fields, now, prefix="hxl", key=key)
 
         return hxl
