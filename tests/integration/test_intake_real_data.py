@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class Interrupted(Exception):
+class StopImportError(Exception):
     pass
 
 
@@ -75,10 +75,10 @@ def test_an_interrupted_import_resumes_to_the_same_final_state(
     def stop_after_three(_done: int) -> None:
         nonlocal batches
         batches += 1
-        if batches == 3:  # noqa: PLR2004 - the third committed batch
-            raise Interrupted
+        if batches == 3:
+            raise StopImportError
 
-    with pytest.raises(Interrupted):
+    with pytest.raises(StopImportError):
         intake.import_file(open_source(ImportKind.UCDP, path), progress=stop_after_three)
     resumed = intake.import_file(open_source(ImportKind.UCDP, path))
     assert resumed.resumed_from == 1_500

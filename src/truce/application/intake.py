@@ -233,9 +233,7 @@ class IntakeService:
         for index, item in enumerate(items):
             raw = _raw_json(item)
             try:
-                if not isinstance(item, dict):
-                    raise InvalidInputError([FieldError("item", "must be a JSON object")])
-                command = parse_file_report(item, now=now)
+                command = parse_file_report(_object(item), now=now)
                 filed = self.monitoring.file_report(command, submitter)
             except InvalidInputError as error:
                 results.append(self._reject(index, raw, error.errors, channel, submitter))
@@ -299,9 +297,11 @@ class _BatchImporter:
         quarantined: list[QuarantinedRow] = []
         for row in rows:
             counts.read += 1
+            if row.problem is not None:
+                quarantined.append(self._quarantined(row, [FieldError("row", row.problem)], now))
+                counts.add(Outcome.QUARANTINED)
+                continue
             try:
-                if row.problem is not None:
-                    raise InvalidInputError([FieldError("row", row.problem)])
                 mapped.append((row, self.source.mapper(row, now)))
             except InvalidInputError as error:
                 quarantined.append(self._quarantined(row, error.errors, now))
@@ -478,6 +478,12 @@ def _agreement_for(uow: UnitOfWork, agreement_id: str | None) -> Agreement:
         message = "no agreement is set up yet" if not agreements else "name the agreement"
         raise InvalidInputError([FieldError("agreement_id", message)])
     return agreements[0]
+
+
+def _object(item: object) -> dict[str, object]:
+    if not isinstance(item, dict):
+        raise InvalidInputError([FieldError("item", "must be a JSON object")])
+    return item
 
 
 def _raw_json(item: object) -> str:

@@ -387,9 +387,11 @@ def mapping_from(data: Mapping[str, object]) -> ColumnMapping:
         errors.append(FieldError("constants", "must be a table of field = value"))
         constants = {}
     known = set(FileReport.__dataclass_fields__) - {"casualties", "translations", "observer"}
-    for name in [*columns, *constants]:
-        if name not in known:
-            errors.append(FieldError(str(name), "is not a report field"))
+    errors.extend(
+        FieldError(str(name), "is not a report field")
+        for name in [*columns, *constants]
+        if name not in known
+    )
     optional = {name: data.get(name) for name in ("key", "version", "prefix")}
     for name, value in optional.items():
         if value is not None and not isinstance(value, str):

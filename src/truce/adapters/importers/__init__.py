@@ -71,7 +71,7 @@ def _raw(cells: list[str]) -> str:
     return out.getvalue()[:MAX_RAW]
 
 
-def csv_rows(handle: io.TextIOBase, *, hxl: bool = False) -> Iterator[SourceRow]:
+def csv_rows(handle: io.TextIOBase, *, hxl: bool = False) -> Iterator[SourceRow]:  # noqa: C901 - one loop naming each way a row can be broken
     """Rows keyed by header name (by hashtag for HXL). A row with the wrong number of cells
     or broken quoting is yielded with its problem, to be quarantined."""
     reader = csv.reader(handle)
