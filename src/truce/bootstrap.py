@@ -17,6 +17,7 @@ from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.auth import AuthService, SecretBox
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
 from truce.application.ports import (
@@ -44,6 +45,7 @@ class Services:
     member_keys: MemberKeyService
     decisions: DecisionService
     engine: Engine | None
+    intake: IntakeService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -82,10 +84,11 @@ def build_services(
         passkeys=passkeys or WebAuthnVerifier(),
     )
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
+    monitoring = MonitoringService(uow, clock, ids)
     return Services(
         settings=settings,
         clock=clock,
-        monitoring=MonitoringService(uow, clock, ids),
+        monitoring=monitoring,
         registry=RegistryService(uow, clock),
         record=RecordService(
             uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
@@ -103,6 +106,7 @@ def build_services(
             default_objects(canonical_json),
         ),
         engine=engine,
+        intake=IntakeService(uow, clock, ids, monitoring),
     )
 
 

@@ -6,7 +6,7 @@ application never learns which one it talks to.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -16,6 +16,7 @@ from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
+from truce.domain.intake import CurrentEvent, ImportJournal, QuarantinedRow, Tombstone
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.passkeys import (
     AuthChallenge,
@@ -287,6 +288,39 @@ class SignedDecisions(Protocol):
 
     def about(self, object_kind: str, object_id: str) -> list[StoredDecision]:
         """Every decision on any version of the object, in the order received."""
+
+
+class Intake(Protocol):
+    """Bulk intake: dataset reports in batches, the import journal, the quarantine."""
+
+    def current(self, refs: Collection[str]) -> dict[str, CurrentEvent]:
+        """The standing (not retired) report of each dataset event named, by source_ref."""
+        ...
+
+    def add_reports(self, reports: Sequence[Report], idempotency_scope: str) -> None:
+        """Insert many reports at once (they carry no idempotency key)."""
+        ...
+
+    def retire(self, report_ids: Sequence[str], reason: str) -> None:
+        """Mark reports superseded or withdrawn: they leave lists, stay readable by id."""
+        ...
+
+    def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]: ...
+    def add_tombstone(self, tombstone: Tombstone) -> None: ...
+    def quarantine(self, rows: Sequence[QuarantinedRow]) -> int:
+        """Keep rows not already kept (by id); the number newly kept."""
+        ...
+
+    def quarantined(self, limit: int, *, open_only: bool = True) -> list[QuarantinedRow]:
+        """Newest first."""
+        ...
+
+    def quarantined_row(self, row_id: str) -> QuarantinedRow | None: ...
+    def resolve(self, row_id: str, report_id: str, at: datetime) -> None: ...
+    def count_quarantined(self, *, open_only: bool = True) -> int: ...
+    def journal(self, file_sha256: str, kind: str) -> ImportJournal | None: ...
+    def save_journal(self, journal: ImportJournal) -> None:
+        """Insert or replace the journal of (file, kind)."""
         ...
 
 
@@ -309,6 +343,7 @@ class UnitOfWork(Protocol):
 
     member_keys: MemberKeys
     signed_decisions: SignedDecisions
+    intake: Intake
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -82,6 +82,8 @@ class ResourceKind(StrEnum):
     AUDIT_ENTRY = "audit_entry"
     MEMBER = "member"
     AGREEMENT = "agreement"
+    # Rows and submissions intake could not accept, kept for correction (issue 5).
+    QUARANTINE = "quarantine"
 
 
 # Material of the monitoring side: read along the confidentiality ladder.
@@ -596,6 +598,18 @@ _RULES_BY_KIND: Mapping[ResourceKind, Mapping[Action, Rule]] = {
         Action.ENDORSE: {_PL: NAMED, _GD: NAMED},
         Action.AUDIT: _OPERATOR_ONLY,
     },
+    # A dataset row is public material; a device's rejected item stays its body's own.
+    # Correcting one (edit) files a new report, so only those who may file reports may.
+    ResourceKind.QUARANTINE: {
+        Action.READ: _LADDER_READ,
+        Action.EDIT: {
+            _PL: OWN_BODY,
+            _GD: OWN_BODY,
+            _MON: _any(OWN_BODY, IF_PUBLIC),
+            _AN: _any(OWN_BODY, IF_PUBLIC),
+        },
+        Action.AUDIT: _OPERATOR_ONLY,
+    },
 }
 
 # Actions that follow read exactly (lists, counts, search, feeds, exports).
@@ -686,6 +700,9 @@ _DENIED_BY_KIND: Mapping[ResourceKind, Mapping[Action, str]] = {
     },
     ResourceKind.MEMBER: {},
     ResourceKind.AGREEMENT: {**_PUBLICATION_STEPS},
+    ResourceKind.QUARANTINE: {
+        Action.CREATE: "intake quarantines what it cannot accept; no member does",
+    },
 }
 
 # Actions that mean nothing for a kind: refused to everyone (listed so nothing is forgotten).
@@ -711,6 +728,7 @@ _NOT_APPLICABLE: Mapping[ResourceKind, frozenset[Action]] = {
     ResourceKind.MEMBER: (_NOT_ON_MATERIAL - {Action.ADMINISTER})
     | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
     ResourceKind.AGREEMENT: _NOT_ON_MATERIAL - {Action.ENDORSE},
+    ResourceKind.QUARANTINE: _NOT_ON_MATERIAL | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
 }
 
 # Every refusal that is not merely "no rule": (kind, action) -> reason.

@@ -10,12 +10,12 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NoReturn, TypeVar
 
-from truce.domain.commands import FileReport
+from truce.domain.commands import Casualty, FileReport, Observer, Translation
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import FieldError, InvalidInputError
 
@@ -59,7 +59,44 @@ class EventType(StrEnum):
     HUMANITARIAN_OBSTRUCTION = "humanitarian_obstruction"
     ATTACK_ON_PROTECTED_INFRASTRUCTURE = "attack_on_protected_infrastructure"
     INCURSION = "incursion"
+    PROTESTS = "protests"
+    RIOTS = "riots"
     OTHER = "other"
+
+
+class SubEventType(StrEnum):
+    """ACLED's sub-event types (codebook 2023), under the event types above."""
+
+    ARMED_CLASH = "armed_clash"
+    GOVERNMENT_REGAINS_TERRITORY = "government_regains_territory"
+    NON_STATE_ACTOR_OVERTAKES_TERRITORY = "non_state_actor_overtakes_territory"
+    CHEMICAL_WEAPON = "chemical_weapon"
+    AIR_DRONE_STRIKE = "air_drone_strike"
+    SUICIDE_BOMB = "suicide_bomb"
+    SHELLING_ARTILLERY_MISSILE_ATTACK = "shelling_artillery_missile_attack"
+    REMOTE_EXPLOSIVE_LANDMINE_IED = "remote_explosive_landmine_ied"
+    GRENADE = "grenade"
+    SEXUAL_VIOLENCE = "sexual_violence"
+    ATTACK = "attack"
+    ABDUCTION_FORCED_DISAPPEARANCE = "abduction_forced_disappearance"
+    PEACEFUL_PROTEST = "peaceful_protest"
+    PROTEST_WITH_INTERVENTION = "protest_with_intervention"
+    EXCESSIVE_FORCE_AGAINST_PROTESTERS = "excessive_force_against_protesters"
+    VIOLENT_DEMONSTRATION = "violent_demonstration"
+    MOB_VIOLENCE = "mob_violence"
+    AGREEMENT = "agreement"
+    ARRESTS = "arrests"
+    CHANGE_TO_GROUP_ACTIVITY = "change_to_group_activity"
+    DISRUPTED_WEAPONS_USE = "disrupted_weapons_use"
+    HEADQUARTERS_OR_BASE_ESTABLISHED = "headquarters_or_base_established"
+    LOOTING_PROPERTY_DESTRUCTION = "looting_property_destruction"
+    NON_VIOLENT_TRANSFER_OF_TERRITORY = "non_violent_transfer_of_territory"
+    OTHER = "other"
+
+
+class CasualtyKind(StrEnum):
+    KILLED = "killed"
+    INJURED = "injured"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +117,57 @@ class Report:
         return self.content.confidentiality
 
 
+# The fields a report had before intake (issue 5): always part of its content.
+_LEGACY_FIELDS = (
+    "source_kind",
+    "source_name",
+    "reliability",
+    "credibility",
+    "occurred_from",
+    "occurred_to",
+    "place_text",
+    "latitude",
+    "longitude",
+    "event_type",
+    "perpetrator",
+    "target",
+    "killed",
+    "injured",
+    "narrative",
+    "narrative_lang",
+    "confidentiality",
+    "agreement_id",
+    "idempotency_key",
+)
+_INTAKE_FIELDS = tuple(f.name for f in fields(FileReport) if f.name not in _LEGACY_FIELDS)
+_DEFAULTS = {f.name: f.default for f in fields(FileReport) if f.name in _INTAKE_FIELDS}
+
+
+def content_fields(command: FileReport) -> dict[str, Any]:
+    """The command's fields as plain values. The intake fields appear only when given, so a
+    report that uses none of them has the same fingerprint and commitment as before they
+    existed: records written earlier still verify."""
+    content: dict[str, Any] = {name: getattr(command, name) for name in _LEGACY_FIELDS}
+    for name in _INTAKE_FIELDS:
+        value = getattr(command, name)
+        if value != _DEFAULTS[name]:
+            content[name] = _plain(value)
+    return content
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Casualty | Translation | Observer):
+        return asdict(value)
+    return value
+
+
 def fingerprint(command: FileReport) -> str:
     """A stable SHA-256 of the command's content (the idempotency key itself excluded)."""
-    fields = asdict(command)
-    fields.pop("idempotency_key")
-    canonical = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
+    content = content_fields(command)
+    content.pop("idempotency_key")
+    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -255,6 +338,7 @@ def parse_file_report(
         ),
         agreement_id=read.convert("agreement_id", _text(MAX_SHORT_TEXT), required=False),
         idempotency_key=read.convert("idempotency_key", _text(MAX_IDEMPOTENCY_KEY), required=False),
+        **_intake_fields(read),
     )
     # Rules across fields are checked only over fields that were themselves valid, so one
     # mistake is reported once, where it was made.
@@ -263,6 +347,110 @@ def parse_file_report(
     if read.errors:
         raise InvalidInputError(read.errors)
     return command
+
+
+MAX_LIST = 100
+MAX_LINK = 2_000
+
+
+def _intake_fields(read: _Reader) -> dict[str, Any]:
+    """The optional fields intake added: each absent field keeps its "not given" default."""
+    given = {
+        "time_precision": read.convert("time_precision", _text(32), required=False),
+        "place_precision": read.convert("place_precision", _text(32), required=False),
+        "uncertainty_m": read.convert("uncertainty_m", _measure(40_075_000), required=False),
+        "sub_event_type": read.convert("sub_event_type", _choice(SubEventType), required=False),
+        "casualties": read.convert("casualties", _casualties, required=False),
+        "translations": read.convert("translations", _translations, required=False),
+        "evidence_links": read.convert("evidence_links", _links, required=False),
+        "observer": _observer(read),
+        "supersedes": read.convert("supersedes", _text(MAX_SHORT_TEXT), required=False),
+        "source_ref": read.convert("source_ref", _text(MAX_SHORT_TEXT), required=False),
+        "source_version": read.convert("source_version", _text(64), required=False),
+    }
+    return {key: value for key, value in given.items() if value is not None}
+
+
+def _measure(bound: float) -> Callable[[object], float]:
+    def parse(value: object) -> float:
+        number = _coordinate(bound)(value)
+        if number < 0:
+            raise ValueError("must not be negative")
+        return number
+
+    return parse
+
+
+def _items(value: object) -> list[Mapping[str, object]]:
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        _reject(f"must be a list of at most {MAX_LIST} objects")
+    if not all(isinstance(item, Mapping) for item in value):
+        _reject("must be a list of objects")
+    return value
+
+
+def _casualties(value: object) -> tuple[Casualty, ...]:
+    found = []
+    for item in _items(value):
+        kind = _choice(CasualtyKind)(item.get("kind"))
+        category = _text(64)(item.get("category", "unknown"))
+        best = _count(item.get("best"))
+        low = None if item.get("low") is None else _count(item.get("low"))
+        high = None if item.get("high") is None else _count(item.get("high"))
+        if (low is not None and low > best) or (high is not None and high < best):
+            raise ValueError("each casualty figure needs low <= best <= high")
+        found.append(Casualty(kind, category, best, low, high))
+    return tuple(found)
+
+
+def _translations(value: object) -> tuple[Translation, ...]:
+    return tuple(
+        Translation(
+            lang=_language(item.get("lang")),
+            text=_text(MAX_NARRATIVE)(item.get("text")),
+            provenance=_text(MAX_SHORT_TEXT)(item.get("provenance")),
+        )
+        for item in _items(value)
+    )
+
+
+def _links(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > MAX_LIST:
+        _reject(f"must be a list of at most {MAX_LIST} links")
+    return tuple(_text(MAX_LINK)(item) for item in value)
+
+
+_OBSERVER_FIELDS = {
+    "latitude": _coordinate(90),
+    "longitude": _coordinate(180),
+    "bearing": _measure(360),
+    "distance_m": _measure(1_000_000),
+    "weapon": _text(MAX_SHORT_TEXT),
+    "sensor": _text(MAX_SHORT_TEXT),
+}
+
+
+def _observer(read: _Reader) -> Observer | None:
+    """The observer section, sent as an object (`observer`) by the API or as flat
+    `observer_*` fields by the web form."""
+    nested = read.raw("observer")
+    if nested is not None and not isinstance(nested, Mapping):
+        read.fail("observer", "must be an object")
+        return None
+    source = _Reader(nested) if isinstance(nested, Mapping) else read
+    prefix = "" if isinstance(nested, Mapping) else "observer_"
+    values = {
+        name: source.convert(prefix + name, parse, required=False)
+        for name, parse in _OBSERVER_FIELDS.items()
+    }
+    read.errors.extend(
+        FieldError(f"observer.{e.field}", e.message) for e in source.errors if source is not read
+    )
+    if all(value is None for value in values.values()):
+        return None
+    if (values["latitude"] is None) != (values["longitude"] is None):
+        read.fail("observer.longitude", "latitude and longitude go together")
+    return Observer(**values)  # type: ignore[arg-type]
 
 
 def _language(value: object) -> str:
@@ -303,7 +491,7 @@ def report_content(report: Report) -> dict[str, Any]:
     Any later change to any of these, anywhere, makes the commitment fail to open."""
     content: dict[str, Any] = {
         key: (value.isoformat() if isinstance(value, datetime) else value)
-        for key, value in asdict(report.content).items()
+        for key, value in content_fields(report.content).items()
     }
     content["confidentiality"] = report.content.confidentiality.value
     content.update(

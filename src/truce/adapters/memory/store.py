@@ -26,6 +26,7 @@ from truce.adapters.memory.decision_store import (
     MemoryMemberKeys,
     MemorySignedDecisions,
 )
+from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.application.ports import (
     Accounts,
@@ -35,6 +36,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    Intake,
     LoginFailures,
     MemberKeys,
     Members,
@@ -63,6 +65,7 @@ class MemoryState:
     record: MemoryRecordState = field(default_factory=MemoryRecordState)
     auth: MemoryAuthState = field(default_factory=MemoryAuthState)
     decisions: MemoryDecisionState = field(default_factory=MemoryDecisionState)
+    intake: MemoryIntakeState = field(default_factory=MemoryIntakeState)
 
 
 class MemoryBodies:
@@ -169,7 +172,8 @@ class MemoryReports:
         return sum(1 for _ in self._visible(scope))
 
     def _visible(self, scope: ReportScope | None) -> list[Report]:
-        reports = list(self._s.reports.values())
+        retired = self._s.intake.retired
+        reports = [r for r in self._s.reports.values() if r.id not in retired]
         return reports if scope is None else [r for r in reports if scope.admits(r)]
 
 
@@ -205,13 +209,14 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions"}
+        own_copies = {"record", "auth", "decisions", "intake"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
             record=self._shared.record.copy(),
             auth=self._shared.auth.copy(),
             decisions=self._shared.decisions.copy(),
+            intake=self._shared.intake.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -230,6 +235,7 @@ class MemoryUnitOfWork:
 
         self.member_keys: MemberKeys = MemoryMemberKeys(self._working.decisions)
         self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
+        self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
 
 
 class MemoryUnitOfWorkFactory:

@@ -5,12 +5,13 @@ Times are stored in UTC; SQLite hands them back without a zone, so reading re-at
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import RowMapping
 
-from truce.domain.commands import FileReport
+from truce.domain.commands import Casualty, FileReport, Observer, Translation
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.reports import Report
 
@@ -57,7 +58,51 @@ def report_to_row(report: Report, idempotency_scope: str) -> dict[str, Any]:
         "narrative": content.narrative,
         "narrative_lang": content.narrative_lang,
         "confidentiality": content.confidentiality.value,
+        "time_precision": content.time_precision,
+        "place_precision": content.place_precision,
+        "uncertainty_m": content.uncertainty_m,
+        "sub_event_type": content.sub_event_type,
+        "perpetrator_actor_id": content.perpetrator_actor_id,
+        "target_actor_id": content.target_actor_id,
+        "excluded_actor": content.excluded_actor or None,
+        "supersedes": content.supersedes,
+        "source_ref": content.source_ref,
+        "source_version": content.source_version,
+        "details": _details(content),
     }
+
+
+def _details(content: FileReport) -> str | None:
+    """The nested parts of a report as JSON, or nothing when it has none."""
+    details: dict[str, Any] = {}
+    if content.casualties:
+        details["casualties"] = [
+            [c.kind, c.category, c.best, c.low, c.high] for c in content.casualties
+        ]
+    if content.translations:
+        details["translations"] = [[t.lang, t.text, t.provenance] for t in content.translations]
+    if content.evidence_links:
+        details["evidence_links"] = list(content.evidence_links)
+    if content.observer is not None:
+        o = content.observer
+        details["observer"] = [o.latitude, o.longitude, o.bearing, o.distance_m, o.weapon, o.sensor]
+    return json.dumps(details, ensure_ascii=False) if details else None
+
+
+def _from_details(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    details = json.loads(text)
+    found: dict[str, Any] = {}
+    if "casualties" in details:
+        found["casualties"] = tuple(Casualty(*c) for c in details["casualties"])
+    if "translations" in details:
+        found["translations"] = tuple(Translation(*t) for t in details["translations"])
+    if "evidence_links" in details:
+        found["evidence_links"] = tuple(details["evidence_links"])
+    if "observer" in details:
+        found["observer"] = Observer(*details["observer"])
+    return found
 
 
 def row_to_report(row: RowMapping) -> Report:
@@ -81,6 +126,17 @@ def row_to_report(row: RowMapping) -> Report:
         confidentiality=Confidentiality(row["confidentiality"]),
         agreement_id=row["agreement_id"],
         idempotency_key=row["idempotency_key"],
+        time_precision=row["time_precision"],
+        place_precision=row["place_precision"],
+        uncertainty_m=row["uncertainty_m"],
+        sub_event_type=row["sub_event_type"],
+        perpetrator_actor_id=row["perpetrator_actor_id"],
+        target_actor_id=row["target_actor_id"],
+        excluded_actor=bool(row["excluded_actor"]),
+        supersedes=row["supersedes"],
+        source_ref=row["source_ref"],
+        source_version=row["source_version"],
+        **_from_details(row["details"]),
     )
     return Report(
         id=row["id"],

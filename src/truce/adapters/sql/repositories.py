@@ -322,7 +322,12 @@ class SqlReports:
         self, limit: int, after: ReportCursor | None = None, scope: ReportScope | None = None
     ) -> list[Report]:
         r = t.reports
-        query = select(r).order_by(r.c.filed_at.desc(), r.c.id.desc()).limit(limit)
+        query = (
+            select(r)
+            .where(r.c.retired.is_(None))
+            .order_by(r.c.filed_at.desc(), r.c.id.desc())
+            .limit(limit)
+        )
         if scope is not None:
             query = query.where(_admitted(scope))
         if after is not None:
@@ -336,7 +341,7 @@ class SqlReports:
             return [row_to_report(row) for row in self._c.execute(query).mappings()]
 
     def count(self, scope: ReportScope | None = None) -> int:
-        query = select(func.count()).select_from(t.reports)
+        query = select(func.count()).select_from(t.reports).where(t.reports.c.retired.is_(None))
         if scope is not None:
             query = query.where(_admitted(scope))
         with self._context(scope, "the total number of reports, a number and no content"):

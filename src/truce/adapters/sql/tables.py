@@ -158,6 +158,22 @@ reports = Table(
     Column("narrative", Text, nullable=False),
     Column("narrative_lang", String(35), nullable=False),
     Column("confidentiality", String(16), nullable=False),
+    # Intake (issue 5): the source's native precision codes and the normalised radius.
+    Column("time_precision", String(32), nullable=True),
+    Column("place_precision", String(32), nullable=True),
+    Column("uncertainty_m", Float, nullable=True),
+    Column("sub_event_type", String(64), nullable=True),
+    Column("perpetrator_actor_id", String(ID), nullable=True),
+    Column("target_actor_id", String(ID), nullable=True),
+    Column("excluded_actor", Boolean, nullable=True),
+    Column("supersedes", String(ID), nullable=True),
+    Column("source_ref", String(NAME), nullable=True, index=True),
+    Column("source_version", String(64), nullable=True),
+    # Casualties, translations, evidence links and the observer section, as JSON.
+    Column("details", Text, nullable=True),
+    # Not content: set when a later report superseded this one or its publisher withdrew
+    # it. Lists show only reports that stand; a retired report can still be read by id.
+    Column("retired", String(16), nullable=True),
     UniqueConstraint("idempotency_scope", "idempotency_key"),
     Index("ix_reports_filed_at_id", "filed_at", "id"),
 )
@@ -225,5 +241,9 @@ record_cosignatures = Table(
     Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )
 
-# Registers the auth and decision tables on metadata.
-from truce.adapters.sql import auth_tables, decision_tables  # noqa: E402,F401
+# Registers the auth, decision and intake tables on metadata.
+from truce.adapters.sql import (  # noqa: E402
+    auth_tables,  # noqa: F401
+    decision_tables,  # noqa: F401
+    intake_tables,  # noqa: F401
+)

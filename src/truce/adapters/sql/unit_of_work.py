@@ -17,6 +17,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlSessions,
 )
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
+from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -33,6 +34,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    Intake,
     LoginFailures,
     MemberKeys,
     Members,
@@ -81,6 +83,7 @@ class SqlUnitOfWork:
 
         self.member_keys: MemberKeys = SqlMemberKeys(connection)
         self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
+        self.intake: Intake = SqlIntake(connection)
         return self
 
     def __exit__(

@@ -20,6 +20,7 @@ from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_table
 from truce.application.demo_case import CAST, seed_astana_case, seed_decisions
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
+from truce.entrypoints.cli.imports import import_app, quarantine_app
 from truce.entrypoints.cli.member_keys import member_keys_app
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
@@ -45,6 +46,8 @@ app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(member_keys_app, name="member-key")
+app.add_typer(import_app, name="import")
+app.add_typer(quarantine_app, name="quarantine")
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)

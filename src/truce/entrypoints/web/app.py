@@ -32,6 +32,7 @@ from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
+from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
@@ -122,6 +123,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             SecondFactorPages,
             AccountPages,
             ReportsApi,
+            IntakeApi,
             RegistryApi,
             RecordApi,
             RecordPages,

@@ -1,0 +1,211 @@
+"""Intake on SQL: dataset reports in bulk, the import journal, the quarantine, tombstones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+
+from truce.adapters.sql import intake_tables as it
+from truce.adapters.sql import tables as t
+from truce.adapters.sql.mapping import from_db_time, optional_time, report_to_row, to_utc
+from truce.adapters.sql.rls import as_system
+from truce.domain.errors import FieldError
+from truce.domain.intake import (
+    CurrentEvent,
+    ImportCounts,
+    ImportJournal,
+    JournalStatus,
+    QuarantinedRow,
+    Tombstone,
+)
+from truce.domain.reports import Report
+
+# Bound parameters per IN list: under SQLite's limit of 32,766 and PostgreSQL's 65,535.
+IN_CHUNK = 2_000
+
+_INSERT_REPORTS = insert(t.reports)
+_RETIRE = (
+    update(t.reports)
+    .where(t.reports.c.id == bindparam("report_id"))
+    .values(retired=bindparam("reason"))
+)
+
+
+class SqlIntake:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def current(self, refs: Collection[str]) -> dict[str, CurrentEvent]:
+        found: dict[str, CurrentEvent] = {}
+        ordered = sorted(set(refs))
+        with as_system(self._c, "intake compares a dataset's events with the reports they made"):
+            self._fill_current(ordered, found)
+        return found
+
+    def _fill_current(self, ordered: list[str], found: dict[str, CurrentEvent]) -> None:
+        r = t.reports
+        for start in range(0, len(ordered), IN_CHUNK):
+            query = select(r.c.source_ref, r.c.id, r.c.source_version, r.c.fingerprint).where(
+                r.c.source_ref.in_(ordered[start : start + IN_CHUNK]), r.c.retired.is_(None)
+            )
+            for row in self._c.execute(query):
+                found[row.source_ref] = CurrentEvent(
+                    row.source_ref, row.id, row.source_version, row.fingerprint
+                )
+
+    def add_reports(self, reports: Sequence[Report], idempotency_scope: str) -> None:
+        if reports:
+            rows = [report_to_row(report, idempotency_scope) for report in reports]
+            with as_system(self._c, "filing a batch of dataset reports the service admitted"):
+                self._c.execute(_INSERT_REPORTS, rows)
+
+    def retire(self, report_ids: Sequence[str], reason: str) -> None:
+        if report_ids:
+            rows = [{"report_id": i, "reason": reason} for i in report_ids]
+            with as_system(self._c, "retiring superseded or withdrawn reports, never editing them"):
+                self._c.execute(_RETIRE, rows)
+
+    def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]:
+        d = it.dataset_tombstones
+        found: dict[str, Tombstone] = {}
+        ordered = sorted(set(refs))
+        for start in range(0, len(ordered), IN_CHUNK):
+            query = select(d).where(d.c.source_ref.in_(ordered[start : start + IN_CHUNK]))
+            for row in self._c.execute(query):
+                found[row.source_ref] = Tombstone(
+                    row.source_ref,
+                    from_db_time(row.withdrawn_at),
+                    row.source_version,
+                    row.report_id,
+                )
+        return found
+
+    def add_tombstone(self, tombstone: Tombstone) -> None:
+        self._c.execute(
+            insert(it.dataset_tombstones).values(
+                source_ref=tombstone.source_ref,
+                withdrawn_at=to_utc(tombstone.withdrawn_at),
+                source_version=tombstone.source_version,
+                report_id=tombstone.report_id,
+            )
+        )
+
+    def quarantine(self, rows: Sequence[QuarantinedRow]) -> int:
+        if not rows:
+            return 0
+        q = it.quarantine
+        ids = [row.id for row in rows]
+        kept = {
+            found
+            for start in range(0, len(ids), IN_CHUNK)
+            for found in self._c.execute(
+                select(q.c.id).where(q.c.id.in_(ids[start : start + IN_CHUNK]))
+            ).scalars()
+        }
+        new: dict[str, QuarantinedRow] = {r.id: r for r in rows if r.id not in kept}
+        if new:
+            self._c.execute(insert(q), [_quarantine_row(row) for row in new.values()])
+        return len(new)
+
+    def quarantined(self, limit: int, *, open_only: bool = True) -> list[QuarantinedRow]:
+        q = it.quarantine
+        query = select(q).order_by(q.c.quarantined_at.desc(), q.c.id.desc()).limit(limit)
+        if open_only:
+            query = query.where(q.c.resolved_report_id.is_(None))
+        return [_quarantined(row) for row in self._c.execute(query).mappings()]
+
+    def quarantined_row(self, row_id: str) -> QuarantinedRow | None:
+        q = it.quarantine
+        row = self._c.execute(select(q).where(q.c.id == row_id)).mappings().first()
+        return None if row is None else _quarantined(row)
+
+    def resolve(self, row_id: str, report_id: str, at: datetime) -> None:
+        q = it.quarantine
+        self._c.execute(
+            update(q)
+            .where(q.c.id == row_id)
+            .values(resolved_report_id=report_id, resolved_at=to_utc(at))
+        )
+
+    def count_quarantined(self, *, open_only: bool = True) -> int:
+        q = it.quarantine
+        query = select(func.count()).select_from(q)
+        if open_only:
+            query = query.where(q.c.resolved_report_id.is_(None))
+        return int(self._c.execute(query).scalar_one())
+
+    def journal(self, file_sha256: str, kind: str) -> ImportJournal | None:
+        j = it.import_journals
+        row = (
+            self._c.execute(select(j).where(j.c.file_sha256 == file_sha256, j.c.kind == kind))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return ImportJournal(
+            file_sha256=row["file_sha256"],
+            kind=row["kind"],
+            file_name=row["file_name"],
+            started_at=from_db_time(row["started_at"]),
+            rows_done=row["rows_done"],
+            status=JournalStatus(row["status"]),
+            counts=ImportCounts(
+                row["read"], row["imported"], row["updated"], row["unchanged"], row["quarantined"]
+            ),
+            finished_at=optional_time(row["finished_at"]),
+        )
+
+    def save_journal(self, journal: ImportJournal) -> None:
+        j = it.import_journals
+        values = {
+            "file_name": journal.file_name,
+            "started_at": to_utc(journal.started_at),
+            "finished_at": None if journal.finished_at is None else to_utc(journal.finished_at),
+            "status": journal.status.value,
+            "rows_done": journal.rows_done,
+            **journal.counts.as_dict(),
+        }
+        where = (j.c.file_sha256 == journal.file_sha256) & (j.c.kind == journal.kind)
+        if self._c.execute(update(j).where(where).values(values)).rowcount == 0:
+            self._c.execute(
+                insert(j).values(file_sha256=journal.file_sha256, kind=journal.kind, **values)
+            )
+
+
+def _quarantine_row(row: QuarantinedRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "file_name": row.file_name,
+        "file_sha256": row.file_sha256,
+        "line": row.line,
+        "raw": row.raw,
+        "reasons": json.dumps(
+            [{"field": r.field, "message": r.message} for r in row.reasons], ensure_ascii=False
+        ),
+        "quarantined_at": to_utc(row.quarantined_at),
+        "resolved_report_id": row.resolved_report_id,
+        "resolved_at": None if row.resolved_at is None else to_utc(row.resolved_at),
+        "owner_body_id": row.owner_body_id,
+    }
+
+
+def _quarantined(row: Any) -> QuarantinedRow:  # noqa: ANN401 - a RowMapping
+    return QuarantinedRow(
+        id=row["id"],
+        kind=row["kind"],
+        file_name=row["file_name"],
+        file_sha256=row["file_sha256"],
+        line=row["line"],
+        raw=row["raw"],
+        reasons=tuple(FieldError(r["field"], r["message"]) for r in json.loads(row["reasons"])),
+        quarantined_at=from_db_time(row["quarantined_at"]),
+        resolved_report_id=row["resolved_report_id"],
+        resolved_at=optional_time(row["resolved_at"]),
+        owner_body_id=row["owner_body_id"],
+    )

@@ -1,0 +1,494 @@
+"""Use cases of intake: importing datasets in batches, withdrawing what a publisher withdrew,
+device batch sync, and the quarantine.
+
+An import commits every `batch_size` rows in one unit of work: the new reports, the retired
+ones, the quarantined rows, one record entry for the batch and the journal, together. A run
+that stops anywhere resumes after the last committed batch and reaches the same state.
+
+Imported reports are filed by the mechanism itself: `submitted_by` is empty (no member filed
+them) and `submitter_body_id` is the mechanism's body. They are public, so every principal
+may read them by the ordinary ladder; nobody gains anything from being the mechanism's body
+beyond what the ladder already gives its staff (docs/intake.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import islice
+
+from truce.application.access_guard import principal_of
+from truce.application.monitoring import Filed, MonitoringService
+from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from truce.domain.access import Action, Principal, Resource, ResourceKind, decide
+from truce.domain.agreements import Agreement
+from truce.domain.commands import FileReport
+from truce.domain.confidentiality import Confidentiality
+from truce.domain.errors import (
+    AccessDeniedError,
+    FieldError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
+from truce.domain.intake import (
+    CurrentEvent,
+    ImportCounts,
+    ImportJournal,
+    JournalStatus,
+    Outcome,
+    QuarantinedRow,
+    SourceRow,
+    Tombstone,
+    batch_digest,
+    quarantine_id,
+)
+from truce.domain.parties import BodyKind, Member
+from truce.domain.reports import Report, fingerprint, parse_file_report
+
+BATCH_SIZE = 5_000
+RowMapper = Callable[[SourceRow, datetime], FileReport]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """A file opened by an importer: what it is, its hash, its rows, how a row maps."""
+
+    kind: str
+    file_name: str
+    file_sha256: str
+    rows: Iterable[SourceRow]
+    mapper: RowMapper
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    counts: ImportCounts
+    resumed_from: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One item of a device's batch: filed, duplicate (a retry) or rejected."""
+
+    index: int
+    status: str
+    report_id: str | None = None
+    errors: tuple[FieldError, ...] = ()
+    quarantine_id: str | None = None
+
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class _Batch:
+    """What one batch decided, before it is written."""
+
+    reports: list[Report]
+    retired: list[str]
+    quarantined: list[QuarantinedRow]
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeService:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    ids: IdFactory
+    monitoring: MonitoringService
+    batch_size: int = BATCH_SIZE
+
+    # --- dataset imports ------------------------------------------------------------------
+
+    def import_file(
+        self,
+        source: ImportSource,
+        *,
+        agreement_id: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        """Import every row, or resume the import of the same file where it stopped.
+        `progress` is called with the number of rows done after each committed batch."""
+        with self.uow() as uow:
+            agreement = _agreement_for(uow, agreement_id)
+            body_id = _mechanism_body(uow)
+            journal = uow.intake.journal(source.file_sha256, source.kind)
+        if journal is None or journal.status is JournalStatus.COMPLETE:
+            journal = ImportJournal(
+                source.file_sha256, source.kind, source.file_name, self.clock.now()
+            )
+        resumed_from = journal.rows_done
+        rows = iter(source.rows)
+        # Rows already committed by an interrupted run are read past, not imported again.
+        for _ in islice(rows, resumed_from):
+            pass
+        importer = _BatchImporter(self, source, agreement, body_id)
+        while batch := list(islice(rows, self.batch_size)):
+            importer.run(batch, journal)
+            if progress is not None:
+                progress(journal.rows_done)
+        with self.uow() as uow:
+            journal.status = JournalStatus.COMPLETE
+            journal.finished_at = self.clock.now()
+            uow.intake.save_journal(journal)
+            uow.commit()
+        return ImportResult(journal.counts, resumed_from)
+
+    def withdraw(self, refs: Iterable[tuple[str, str | None]], kind: str) -> ImportCounts:
+        """Retire the standing report of each (source_ref, version) its publisher deleted,
+        keeping a tombstone. Withdrawing again changes nothing."""
+        counts = ImportCounts()
+        now = self.clock.now()
+        pending = iter(refs)
+        while batch := list(islice(pending, self.batch_size)):
+            with self.uow() as uow:
+                keys = [ref for ref, _ in batch]
+                standing = uow.intake.current(keys)
+                known = uow.intake.tombstones(keys)
+                retired = []
+                for ref, version in batch:
+                    counts.read += 1
+                    if ref in known:
+                        counts.unchanged += 1
+                        continue
+                    current = standing.get(ref)
+                    report_id = None if current is None else current.report_id
+                    if report_id is not None:
+                        retired.append(report_id)
+                    uow.intake.add_tombstone(Tombstone(ref, now, version, report_id))
+                    known[ref] = Tombstone(ref, now, version, report_id)
+                    counts.updated += 1
+                uow.intake.retire(retired, "withdrawn")
+                if retired or counts.updated:
+                    uow.record.append(
+                        "dataset.withdrawn",
+                        subject=f"dataset:{kind}",
+                        at=now,
+                        public={"kind": kind, "refs": len(batch), "retired": len(retired)},
+                    )
+                uow.commit()
+        return counts
+
+    # --- quarantine -----------------------------------------------------------------------
+
+    def quarantine_list(self, principal: Principal, limit: int = 100) -> list[QuarantinedRow]:
+        """Open rows the principal may read, newest first."""
+        with self.uow() as uow:
+            rows = uow.intake.quarantined(max(limit * 4, 400))
+        return [row for row in rows if _may(principal, Action.READ, row)][:limit]
+
+    def quarantine_count(self) -> int:
+        with self.uow() as uow:
+            return uow.intake.count_quarantined()
+
+    def quarantine_all(self, limit: int = 100) -> list[QuarantinedRow]:
+        """For the operator's command line, which runs with the store's own rights."""
+        with self.uow() as uow:
+            return uow.intake.quarantined(limit, open_only=False)
+
+    def quarantined_row(self, row_id: str, principal: Principal | None = None) -> QuarantinedRow:
+        """The row; with a principal, only if the policy lets them read it (404 alike)."""
+        with self.uow() as uow:
+            row = uow.intake.quarantined_row(row_id)
+        if row is None or (principal is not None and not _may(principal, Action.READ, row)):
+            raise NotFoundError("quarantined row")
+        return row
+
+    def resubmit(self, row_id: str, data: dict[str, object], submitter: Member) -> Filed:
+        """File a corrected version of a quarantined row as a report of the submitter's body,
+        and mark the row resolved by it."""
+        with self.uow() as uow:
+            principal = principal_of(uow, submitter)
+            row = uow.intake.quarantined_row(row_id)
+        if row is None or not row.open or not _may(principal, Action.READ, row):
+            raise NotFoundError("quarantined row")
+        if not _may(principal, Action.EDIT, row):
+            raise AccessDeniedError("quarantine: may not correct this row")
+        command = parse_file_report(data, now=self.clock.now(), assume_utc=True)
+        filed = self.monitoring.file_report(command, submitter)
+        with self.uow() as uow:
+            uow.intake.resolve(row_id, filed.report.id, self.clock.now())
+            uow.record.append(
+                "quarantine.resolved",
+                subject=f"quarantine:{row_id}",
+                at=self.clock.now(),
+                public={"quarantine_id": row_id, "report_id": filed.report.id},
+            )
+            uow.commit()
+        return filed
+
+    # --- device batch sync ----------------------------------------------------------------
+
+    def file_batch(self, items: list[object], submitter: Member, channel: str) -> list[ItemResult]:
+        """File each item of an offline device's batch on its own: a retried item (same
+        idempotency key) answers duplicate, a broken one is rejected with its field errors
+        and quarantined, so nothing the device sent is lost."""
+        results = []
+        now = self.clock.now()
+        for index, item in enumerate(items):
+            raw = _raw_json(item)
+            try:
+                command = parse_file_report(_object(item), now=now)
+                filed = self.monitoring.file_report(command, submitter)
+            except InvalidInputError as error:
+                results.append(self._reject(index, raw, error.errors, channel, submitter))
+            except IdempotencyConflictError as error:
+                reasons = (FieldError("idempotency_key", str(error)),)
+                results.append(self._reject(index, raw, reasons, channel, submitter))
+            else:
+                status = "filed" if filed.created else "duplicate"
+                results.append(ItemResult(index, status, report_id=filed.report.id))
+        return results
+
+    def _reject(
+        self,
+        index: int,
+        raw: str,
+        errors: Iterable[FieldError],
+        channel: str,
+        submitter: Member,
+    ) -> ItemResult:
+        digest = fingerprint_text(raw)
+        row = QuarantinedRow(
+            id=quarantine_id(digest, index + 1),
+            kind="device",
+            file_name=channel,
+            file_sha256=digest,
+            line=index + 1,
+            raw=raw,
+            reasons=tuple(errors),
+            quarantined_at=self.clock.now(),
+            owner_body_id=submitter.body_id,
+        )
+        with self.uow() as uow:
+            if uow.intake.quarantine([row]):
+                uow.record.append(
+                    "quarantine.added",
+                    subject=f"quarantine:{row.id}",
+                    at=row.quarantined_at,
+                    public={"quarantine_id": row.id, "kind": "device", "reasons": len(row.reasons)},
+                )
+            uow.commit()
+        return ItemResult(index, "rejected", errors=row.reasons, quarantine_id=row.id)
+
+
+class _BatchImporter:
+    """Decides and writes one batch at a time. Keeps a small cache of actor names."""
+
+    def __init__(
+        self, service: IntakeService, source: ImportSource, agreement: Agreement, body_id: str
+    ) -> None:
+        self.service = service
+        self.source = source
+        self.agreement = agreement
+        self.body_id = body_id
+        self.scope = f"import:{source.kind}"
+        self.actors: dict[str, tuple[str, bool] | None] = {}
+
+    def run(self, rows: list[SourceRow], journal: ImportJournal) -> None:
+        now = self.service.clock.now()
+        counts = journal.counts
+        mapped: list[tuple[SourceRow, FileReport]] = []
+        quarantined: list[QuarantinedRow] = []
+        for row in rows:
+            counts.read += 1
+            if row.problem is not None:
+                quarantined.append(self._quarantined(row, [FieldError("row", row.problem)], now))
+                counts.add(Outcome.QUARANTINED)
+                continue
+            try:
+                mapped.append((row, self.source.mapper(row, now)))
+            except InvalidInputError as error:
+                quarantined.append(self._quarantined(row, error.errors, now))
+                counts.add(Outcome.QUARANTINED)
+        with self.service.uow() as uow:
+            batch = self._decide(uow, mapped, counts, now)
+            batch.quarantined = quarantined
+            batch.first_line, batch.last_line = rows[0].line, rows[-1].line
+            self._write(uow, batch, journal, now)
+
+    def _decide(
+        self,
+        uow: UnitOfWork,
+        mapped: list[tuple[SourceRow, FileReport]],
+        counts: ImportCounts,
+        now: datetime,
+    ) -> _Batch:
+        refs = [command.source_ref for _, command in mapped if command.source_ref]
+        standing: dict[str, CurrentEvent] = uow.intake.current(refs)
+        withdrawn = uow.intake.tombstones(refs)
+        batch = _Batch([], [], [], 0, 0)
+        for _, received in mapped:
+            command = self._resolve_actors(uow, received)
+            ref = command.source_ref or ""
+            current = standing.get(ref)
+            print_ = fingerprint(command)
+            if current is not None and current.fingerprint == print_:
+                counts.add(Outcome.UNCHANGED)
+                continue
+            if current is None and _still_withdrawn(withdrawn.get(ref), command):
+                counts.add(Outcome.UNCHANGED)
+                continue
+            if current is not None:
+                if _older(command.source_version, current.source_version):
+                    counts.add(Outcome.UNCHANGED)
+                    continue
+                command = replace(command, supersedes=current.report_id)
+                print_ = fingerprint(command)
+                batch.retired.append(current.report_id)
+                counts.add(Outcome.UPDATED)
+            else:
+                counts.add(Outcome.IMPORTED)
+            report = Report(
+                id=self.service.ids.new_id(),
+                agreement_id=self.agreement.id,
+                filed_at=now,
+                submitted_by=None,
+                submitter_body_id=self.body_id,
+                content=replace(command, agreement_id=self.agreement.id),
+                fingerprint=print_,
+            )
+            batch.reports.append(report)
+            standing[ref] = CurrentEvent(ref, report.id, command.source_version, print_)
+        return batch
+
+    def _write(self, uow: UnitOfWork, batch: _Batch, journal: ImportJournal, now: datetime) -> None:
+        # Written before retiring, so an event corrected twice within one batch retires a
+        # report of this batch too.
+        reports = batch.reports
+        uow.intake.add_reports(reports, self.scope)
+        uow.intake.retire(batch.retired, "superseded")
+        newly_quarantined = uow.intake.quarantine(batch.quarantined)
+        if reports or batch.retired or newly_quarantined:
+            uow.record.append(
+                "dataset.batch_imported",
+                subject=f"import:{self.source.file_sha256}",
+                at=now,
+                public={
+                    "kind": self.source.kind,
+                    "file_sha256": self.source.file_sha256,
+                    "agreement_id": self.agreement.id,
+                    "submitter_body_id": self.body_id,
+                    "first_line": batch.first_line,
+                    "last_line": batch.last_line,
+                    "reports": len(reports),
+                    "retired": len(batch.retired),
+                    "quarantined": newly_quarantined,
+                    "reports_digest": batch_digest([(r.id, r.fingerprint) for r in reports]),
+                    "first_report_id": reports[0].id if reports else None,
+                    "last_report_id": reports[-1].id if reports else None,
+                },
+            )
+        journal.rows_done = journal.counts.read
+        uow.intake.save_journal(journal)
+        uow.commit()
+
+    def _quarantined(
+        self, row: SourceRow, errors: Iterable[FieldError], now: datetime
+    ) -> QuarantinedRow:
+        return QuarantinedRow(
+            id=quarantine_id(self.source.file_sha256, row.line),
+            kind=self.source.kind,
+            file_name=self.source.file_name,
+            file_sha256=self.source.file_sha256,
+            line=row.line,
+            raw=row.raw,
+            reasons=tuple(errors),
+            quarantined_at=now,
+        )
+
+    def _resolve_actors(self, uow: UnitOfWork, command: FileReport) -> FileReport:
+        perpetrator = self._actor(uow, command.perpetrator)
+        target = self._actor(uow, command.target)
+        if perpetrator is None and target is None:
+            return command
+        return replace(
+            command,
+            perpetrator_actor_id=None if perpetrator is None else perpetrator[0],
+            target_actor_id=None if target is None else target[0],
+            excluded_actor=any(found is not None and found[1] for found in (perpetrator, target)),
+        )
+
+    def _actor(self, uow: UnitOfWork, name: str | None) -> tuple[str, bool] | None:
+        """The actor an alias names, and whether the agreement excludes it; cached per
+        import because a dataset names the same few hundred actors again and again."""
+        if name is None:
+            return None
+        if name not in self.actors:
+            found = uow.actors.find_by_name(name)
+            self.actors[name] = (
+                (found[0].id, found[0].excluded or found[0].id in self.agreement.excluded_actor_ids)
+                if len(found) == 1
+                else None
+            )
+        return self.actors[name]
+
+
+def _older(version: str | None, current: str | None) -> bool:
+    """True when the incoming version is not newer than the stored one (ACLED timestamps)."""
+    if version is None or current is None or not (version.isdigit() and current.isdigit()):
+        return False
+    return int(version) <= int(current)
+
+
+def _still_withdrawn(tombstone: Tombstone | None, command: FileReport) -> bool:
+    if tombstone is None:
+        return False
+    if tombstone.source_version is None or command.source_version is None:
+        return True
+    return not _older(tombstone.source_version, command.source_version) or (
+        tombstone.source_version == command.source_version
+    )
+
+
+def _may(principal: Principal, action: Action, row: QuarantinedRow) -> bool:
+    resource = Resource(
+        ResourceKind.QUARANTINE,
+        row.id,
+        owner_body_id=row.owner_body_id,
+        confidentiality=(
+            Confidentiality.PUBLIC if row.owner_body_id is None else Confidentiality.SUBMITTER
+        ),
+    )
+    return bool(decide(principal, action, resource))
+
+
+def _mechanism_body(uow: UnitOfWork) -> str:
+    bodies = [b for b in uow.bodies.list_all() if b.kind is BodyKind.MECHANISM]
+    if len(bodies) != 1:
+        raise InvalidInputError(
+            [FieldError("mechanism", "set up exactly one mechanism body before importing")]
+        )
+    return bodies[0].id
+
+
+def _agreement_for(uow: UnitOfWork, agreement_id: str | None) -> Agreement:
+    if agreement_id is not None:
+        agreement = uow.agreements.get(agreement_id)
+        if agreement is None:
+            raise InvalidInputError([FieldError("agreement_id", "names no known agreement")])
+        return agreement
+    agreements = uow.agreements.list_all()
+    if len(agreements) != 1:
+        message = "no agreement is set up yet" if not agreements else "name the agreement"
+        raise InvalidInputError([FieldError("agreement_id", message)])
+    return agreements[0]
+
+
+def _object(item: object) -> dict[str, object]:
+    if not isinstance(item, dict):
+        raise InvalidInputError([FieldError("item", "must be a JSON object")])
+    return item
+
+
+def _raw_json(item: object) -> str:
+    return json.dumps(item, ensure_ascii=False, sort_keys=True, default=str)[:100_000]
+
+
+def fingerprint_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
