@@ -13,6 +13,7 @@ from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.application.audit import AuditService
 from truce.application.auth import AuthService
 from truce.application.monitoring import MonitoringService
 from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
@@ -31,6 +32,7 @@ class Services:
     registry: RegistryService
     record: RecordService
     auth: AuthService
+    audit: AuditService
     engine: Engine | None
 
     def close(self) -> None:
@@ -75,6 +77,7 @@ def build_services(
             server_secret=settings.secret_key,
             demo=settings.demo,
         ),
+        audit=AuditService(uow, clock),
         engine=engine,
     )
 

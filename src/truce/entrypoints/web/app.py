@@ -29,6 +29,7 @@ from truce.entrypoints.web.assets import FrontendAssets
 from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
+from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
@@ -121,6 +122,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RegistryApi,
             RecordApi,
             RecordPages,
+            AdminPages,
             healthz,
             vendor,
             static,
