@@ -15,6 +15,7 @@ from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.adapters.webauthn import WebAuthnVerifier
+from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.decisions import DecisionService, default_objects
 from truce.application.intake import IntakeService
@@ -44,6 +45,7 @@ class Services:
     auth: AuthService
     member_keys: MemberKeyService
     decisions: DecisionService
+    audit: AuditService
     engine: Engine | None
     intake: IntakeService
 
@@ -105,6 +107,7 @@ def build_services(
             settings.record_origin,
             default_objects(canonical_json),
         ),
+        audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
     )

@@ -9,14 +9,34 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from truce.application.ports import ReportScope, UnitOfWork
-from truce.domain.access import ANONYMOUS, Action, Principal, Resource, ResourceKind, decide
+from truce.domain.access import (
+    ANONYMOUS,
+    Action,
+    Allow,
+    Deny,
+    Principal,
+    Resource,
+    ResourceKind,
+    decide,
+)
+from truce.domain.auth import AuditEntry, new_audit_entry
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import NotFoundError
 from truce.domain.parties import Member
 from truce.domain.reports import Report
+
+_audit_log = logging.getLogger("truce.audit")
+
+# What the audit trail says of an allowed decision (a Deny carries its own reason).
+ALLOWED_BY_POLICY = "allowed by the policy"
+# How many ids a list's audit entry names before it says how many more there were.
+LISTED_IDS_NAMED = 20
 
 # A body id no real body has: the probe for "somebody else's report".
 _SOMEONE_ELSE = "\x00another-body"
@@ -78,3 +98,61 @@ def access_report(
     if report is None or not decide(principal, action, report_resource(report)):
         raise NotFoundError("report")
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One access decision as the audit trail keeps it: who, what, the outcome and why."""
+
+    principal: Principal
+    action: Action
+    kind: ResourceKind
+    resource_id: str | None
+    outcome: Allow | Deny
+    reason: str = ""
+
+    @property
+    def why(self) -> str:
+        if self.reason:
+            return self.reason
+        return self.outcome.reason if isinstance(self.outcome, Deny) else ALLOWED_BY_POLICY
+
+
+def audit_decision(
+    uow: UnitOfWork, at: datetime, decision: Decision, address: str | None
+) -> AuditEntry:
+    """Write one decision to the audit trail inside the caller's unit of work (who, what,
+    allowed or denied and why, when, from where), and to the `truce.audit` log with every
+    field escaped: guessed ids and addresses come from clients (SECURITY S12)."""
+    entry = new_audit_entry(
+        at,
+        decision.principal.member_id,
+        decision.action.value,
+        decision.kind.value,
+        decision.resource_id,
+        allowed=bool(decision.outcome),
+        reason=decision.why,
+        address=address,
+    )
+    uow.audit.add(entry)
+    _audit_log.log(logging.INFO if entry.allowed else logging.WARNING, entry.log_line())
+    return entry
+
+
+def listed_reason(ids: Sequence[str], shown: int) -> str:
+    """What a list disclosed, for its one audit entry: how many rows, and the ids of those
+    that are not public (the first few, then how many more)."""
+    named = ", ".join(ids[:LISTED_IDS_NAMED])
+    more = len(ids) - LISTED_IDS_NAMED
+    tail = f" and {more} more" if more > 0 else ""
+    return f"listed {shown} reports, {len(ids)} not public: {named}{tail}"
+
+
+def audit_trail_resource(entry_id: str = "trail") -> Resource:
+    """The audit trail as the policy sees it: entries belong to no body and are never public."""
+    return Resource(ResourceKind.AUDIT_ENTRY, entry_id)
+
+
+def access_audit_trail(principal: Principal, action: Action = Action.LIST) -> Allow | Deny:
+    """May the principal read the audit trail? Operators only, by the policy's table."""
+    return decide(principal, action, audit_trail_resource())

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from truce.application.access_guard import access_report, principal_of, report_scope
+from truce.application.access_guard import (
+    Decision,
+    access_report,
+    audit_decision,
+    listed_reason,
+    principal_of,
+    report_scope,
+)
 from truce.application.ports import Clock, IdFactory, ReportCursor, UnitOfWork, UnitOfWorkFactory
-from truce.domain.access import Action, Deny, Principal, Resource, ResourceKind, decide
+from truce.domain.access import ALLOW, Action, Deny, Principal, Resource, ResourceKind, decide
 from truce.domain.agreements import Agreement
-from truce.domain.auth import new_audit_entry
 from truce.domain.commands import FileReport
+from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import (
     AccessDeniedError,
     FieldError,
@@ -44,15 +51,21 @@ class MonitoringService:
     clock: Clock
     ids: IdFactory
 
-    def file_report(self, command: FileReport, submitter: Member) -> Filed:
+    def file_report(
+        self, command: FileReport, submitter: Member, address: str | None = None
+    ) -> Filed:
         """File a report once: a retry with the same idempotency key returns the first result.
-        Only a member whose body may file reports can; idempotency keys are per member."""
+        Only a member whose body may file reports can; idempotency keys are per member. A
+        refusal leaves one audit entry (SECURITY S12); the filing itself is on the record."""
         with self.uow() as uow:
             principal = principal_of(uow, submitter)
-        probe = Resource(ResourceKind.REPORT, "new", owner_body_id=submitter.body_id)
-        decision = decide(principal, Action.CREATE, probe)
-        if isinstance(decision, Deny):
-            raise AccessDeniedError(decision.reason)
+            probe = Resource(ResourceKind.REPORT, "new", owner_body_id=submitter.body_id)
+            decision = decide(principal, Action.CREATE, probe)
+            if isinstance(decision, Deny):
+                refused = Decision(principal, Action.CREATE, ResourceKind.REPORT, None, decision)
+                audit_decision(uow, self.clock.now(), refused, address)
+                uow.commit()
+                raise AccessDeniedError(decision.reason)
         scope = submitter.id
         existing = self._replay(command, scope)
         if existing is not None:
@@ -70,37 +83,47 @@ class MonitoringService:
         self, principal: Principal, report_id: str, address: str | None = None
     ) -> Report:
         """The report if it exists and the principal may read it; NotFoundError alike. Every
-        refusal (forbidden or missing) leaves exactly one audit entry (SECURITY S12)."""
+        refusal (forbidden or missing) and every allowed read of a report that is not public
+        leaves exactly one audit entry (SECURITY S12, issue 3 item 5)."""
         with self.uow() as uow:
             report = uow.reports.get(report_id)
             try:
-                return access_report(principal, report)
+                allowed = access_report(principal, report)
             except NotFoundError:
                 reason = "no such report" if report is None else "need-to-know"
-                uow.audit.add(
-                    new_audit_entry(
-                        self.clock.now(),
-                        principal.member_id,
-                        Action.READ.value,
-                        ResourceKind.REPORT.value,
-                        report_id,
-                        allowed=False,
-                        reason=reason,
-                        address=address,
-                    )
+                refused = Decision(
+                    principal, Action.READ, ResourceKind.REPORT, report_id, Deny(reason), reason
                 )
+                audit_decision(uow, self.clock.now(), refused, address)
                 uow.commit()
                 raise
+            if allowed.confidentiality != Confidentiality.PUBLIC:
+                read = Decision(principal, Action.READ, ResourceKind.REPORT, report_id, ALLOW)
+                audit_decision(uow, self.clock.now(), read, address)
+                uow.commit()
+            return allowed
 
     def list_reports(
-        self, principal: Principal, limit: int = 50, after: ReportCursor | None = None
+        self,
+        principal: Principal,
+        limit: int = 50,
+        after: ReportCursor | None = None,
+        address: str | None = None,
     ) -> ReportPage:
-        """What the principal may read, newest first: the filter runs in the store."""
+        """What the principal may read, newest first: the filter runs in the store. A page
+        that shows any report that is not public leaves one audit entry naming them (one per
+        request, not one per row); a page of public reports only discloses nothing."""
         limit = max(1, min(limit, MAX_PAGE))
         with self.uow() as uow:
             # One extra row tells whether another page follows.
             rows = uow.reports.page(limit + 1, after, report_scope(principal))
-        page, more = rows[:limit], len(rows) > limit
+            page, more = rows[:limit], len(rows) > limit
+            hidden = [r.id for r in page if r.confidentiality != Confidentiality.PUBLIC]
+            if hidden:
+                reason = listed_reason(hidden, len(page))
+                listed = Decision(principal, Action.LIST, ResourceKind.REPORT, None, ALLOW, reason)
+                audit_decision(uow, self.clock.now(), listed, address)
+                uow.commit()
         cursor = ReportCursor(page[-1].filed_at, page[-1].id) if more else None
         return ReportPage(page, cursor)
 

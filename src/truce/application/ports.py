@@ -249,9 +249,18 @@ class AuditTrail(Protocol):
 
     def add(self, entry: AuditEntry) -> None: ...
     def recent(
-        self, limit: int, *, denied_only: bool = False, since: datetime | None = None
+        self,
+        limit: int,
+        *,
+        denied_only: bool = False,
+        since: datetime | None = None,
+        allowed: bool | None = None,
+        actor_member_id: str | None = None,
+        before_seq: int | None = None,
     ) -> list[AuditEntry]:
-        """Newest first, each with its `seq`."""
+        """Newest first, each with its `seq`: only denied ones with `denied_only`, only those
+        with this outcome when `allowed` is given, by this actor, from `since` on, and
+        numbered below `before_seq` (the next page's cursor)."""
         ...
 
 

@@ -125,6 +125,16 @@ REOPENERS: dict[str, Reopener] = {
 }
 
 
+# No record grows past a signed 64-bit count: a larger position names nothing, and must not
+# reach a store whose integers stop there (S13: a 5xx for a guessed number).
+MAX_POSITION = 2**63 - 1
+
+
+def _within_any_record(position: int | None, what: str) -> None:
+    if position is not None and not 0 <= position <= MAX_POSITION:
+        raise NotFoundError(what)
+
+
 def _first_divergence(
     stored: Iterator[tuple[int, int, bytes]], rebuilt: MemoryHashStore
 ) -> int | None:
@@ -182,6 +192,7 @@ class RecordService:
         return issued
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint:
+        _within_any_record(size, "checkpoint")
         with self.uow() as uow:
             found = uow.record.checkpoint(size)
         if found is None:
@@ -194,6 +205,8 @@ class RecordService:
 
     def prove(self, seq: int, size: int | None = None) -> ProofBundle:
         """Inclusion of entry `seq` in the checkpoint at `size` (the latest by default)."""
+        _within_any_record(seq, "record entry")
+        _within_any_record(size, "checkpoint")
         with self.uow() as uow:
             checkpoint = uow.record.checkpoint(size)
             entry = uow.record.entry(seq)
@@ -226,6 +239,7 @@ class RecordService:
             return uow.record.about(subject)
 
     def entry(self, seq: int) -> RecordEntry:
+        _within_any_record(seq, "record entry")
         with self.uow() as uow:
             found = uow.record.entry(seq)
         if found is None:
@@ -234,6 +248,7 @@ class RecordService:
 
     def add_cosignature(self, size: int, witness: str, cosignature: Cosignature) -> None:
         """Keep a witness's co-signature, once it is checked against the checkpoint body."""
+        _within_any_record(size, "checkpoint")
         with self.uow() as uow:
             checkpoint = uow.record.checkpoint(size)
             if checkpoint is None:

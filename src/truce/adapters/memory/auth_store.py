@@ -161,12 +161,23 @@ class MemoryAuditTrail:
         self._s.audit.append(replace(entry, seq=len(self._s.audit) + 1))
 
     def recent(
-        self, limit: int, *, denied_only: bool = False, since: datetime | None = None
+        self,
+        limit: int,
+        *,
+        denied_only: bool = False,
+        since: datetime | None = None,
+        allowed: bool | None = None,
+        actor_member_id: str | None = None,
+        before_seq: int | None = None,
     ) -> list[AuditEntry]:
+        wanted = False if denied_only else allowed
         chosen = [
             e
             for e in reversed(self._s.audit)
-            if not (denied_only and e.allowed) and (since is None or e.at >= since)
+            if (wanted is None or e.allowed == wanted)
+            and (since is None or e.at >= since)
+            and (actor_member_id is None or e.actor_member_id == actor_member_id)
+            and (before_seq is None or (e.seq or 0) < before_seq)
         ]
         return chosen[:limit]
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 
@@ -269,14 +270,26 @@ class SqlAuditTrail:
         )
 
     def recent(
-        self, limit: int, *, denied_only: bool = False, since: datetime | None = None
+        self,
+        limit: int,
+        *,
+        denied_only: bool = False,
+        since: datetime | None = None,
+        allowed: bool | None = None,
+        actor_member_id: str | None = None,
+        before_seq: int | None = None,
     ) -> list[AuditEntry]:
         c = a.audit_entries.c
         query = select(a.audit_entries).order_by(c.seq.desc()).limit(limit)
-        if denied_only:
-            query = query.where(c.allowed == false())
+        wanted = False if denied_only else allowed
+        if wanted is not None:
+            query = query.where(c.allowed == (true() if wanted else false()))
         if since is not None:
             query = query.where(c.at >= to_utc(since))
+        if actor_member_id is not None:
+            query = query.where(c.actor_member_id == actor_member_id)
+        if before_seq is not None:
+            query = query.where(c.seq < before_seq)
         return [_row_to_entry(row) for row in self._c.execute(query).mappings()]
 
 

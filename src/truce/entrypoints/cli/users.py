@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from truce.application.audit import AuditQuery, Outcome
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import TOKEN_ID_LENGTH, AuditEntry, Scope, escape_for_log
 from truce.domain.errors import TruceError
@@ -38,7 +39,7 @@ tokens_app = typer.Typer(
     rich_markup_mode=None,
 )
 audit_app = typer.Typer(
-    help="The audit trail: who was refused what, when, from where.",
+    help="The audit trail: who was allowed or refused what, when, from where.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -238,6 +239,30 @@ def denied(
     for entry in entries:
         table.add_row(*_audit_cells(entry, names))
     console.print(table)
+
+
+@audit_app.command("list")
+def list_entries(
+    decision: Outcome = typer.Option(Outcome.DENIED, help="Which decisions to show."),
+    member: str | None = typer.Option(None, help="Only this member's (a username)."),
+    since: datetime | None = typer.Option(None, help="Only entries from this moment (UTC)."),
+    before: int | None = typer.Option(None, help="Only entries numbered below this (paging)."),
+    limit: int = typer.Option(50, help="How many entries, newest first (1 to 200)."),
+) -> None:
+    """Decisions on sensitive resources, allowed or denied (denied by default), newest first;
+    the last line names the --before that shows the next page."""
+    moment = None if since is None else since.replace(tzinfo=since.tzinfo or UTC)
+    query = AuditQuery(decision, member, moment, before, limit)
+    with _services() as services:
+        page = services.audit.entries(query)
+    columns = ("#", "when", "who", "action", "resource", "decision", "from", "reason")
+    table = _table(f"Audit trail: {query.described()}", columns)
+    for entry in page.entries:
+        cells = _audit_cells(entry, page.names)
+        table.add_row(*cells[:5], _cell(entry.outcome), *cells[5:])
+    console.print(table)
+    if page.next_before is not None:
+        console.print(_cell(f"More: --before {page.next_before}"))
 
 
 def _audit_cells(entry: AuditEntry, names: dict[str, str]) -> list[Text]:

@@ -30,6 +30,7 @@ from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
+from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
@@ -128,6 +129,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RecordApi,
             RecordPages,
             DecisionsApi,
+            AdminPages,
             healthz,
             vendor,
             static,

@@ -54,7 +54,7 @@ class ReportsApi(Controller):
         fields["idempotency_key"] = _one_key(idempotency_key, data.idempotency_key)
         now = services.clock.now()
         command = parse_file_report(fields, now=now)
-        filed = services.monitoring.file_report(command, viewer.member)
+        filed = services.monitoring.file_report(command, viewer.member, viewer.address)
         status = HTTP_201_CREATED if filed.created else HTTP_200_OK
         return Response(
             ReportOut.of(filed.report),
@@ -72,7 +72,9 @@ class ReportsApi(Controller):
     ) -> ReportList:
         """The reports the caller may read, newest first, a page at a time."""
         _read_scope(viewer)
-        page = services.monitoring.list_reports(viewer.principal, limit, decode_cursor(after))
+        page = services.monitoring.list_reports(
+            viewer.principal, limit, decode_cursor(after), viewer.address
+        )
         return ReportList(
             items=[ReportOut.of(report) for report in page.reports],
             next=encode_cursor(page.next_cursor),

@@ -49,7 +49,7 @@ def _form_choices() -> dict[str, Any]:
 
 
 def _home_context(services: ServicesDep, assets: AssetsDep, viewer: Viewer) -> dict[str, Any]:
-    page = services.monitoring.list_reports(viewer.principal, limit=100)
+    page = services.monitoring.list_reports(viewer.principal, 100, address=viewer.address)
     return {
         "reports": page.reports,
         "total": services.monitoring.count_reports(viewer.principal),
@@ -72,7 +72,7 @@ class Pages(Controller):
 
     @get("/fragments/reports", sync_to_thread=True)
     def reports_fragment(self, services: ServicesDep, viewer: ViewerDep) -> Template:
-        page = services.monitoring.list_reports(viewer.principal, limit=100)
+        page = services.monitoring.list_reports(viewer.principal, 100, address=viewer.address)
         total = services.monitoring.count_reports(viewer.principal)
         return Template("_reports.html", context={"reports": page.reports, "total": total})
 
@@ -91,7 +91,7 @@ class Pages(Controller):
         try:
             # A browser's datetime-local field has no offset; the form says times are UTC.
             command = parse_file_report(data, now=services.clock.now(), assume_utc=True)
-            filed = services.monitoring.file_report(command, viewer.member)
+            filed = services.monitoring.file_report(command, viewer.member, viewer.address)
         except InvalidInputError as error:
             context = _home_context(services, assets, viewer)
             context.update(values=data, errors={e.field: e.message for e in error.errors})

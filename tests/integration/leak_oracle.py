@@ -1,0 +1,312 @@
+"""A visibility oracle written apart from the policy, and the read paths it is checked against
+(SECURITY S1, S2, S12).
+
+The oracle restates docs/access-control.md for reports in a few lines of its own; it never
+calls `truce.domain.access`, so a mistake in the policy cannot hide itself by being asked
+twice. Two surfaces expose the same read paths: the application services over the memory
+store, and the web app over SQL through Litestar's test client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from litestar.testing import TestClient
+
+from support import report_fields
+from truce.application.monitoring import MonitoringService
+from truce.bootstrap import Services
+from truce.domain.access import ANONYMOUS, Principal
+from truce.domain.auth import AuditEntry
+from truce.domain.errors import AccessDeniedError, NotFoundError
+from truce.domain.reports import parse_file_report
+
+# --- the oracle -------------------------------------------------------------------------------
+
+# Who each member of the cast is, copied by hand: (body, role). None is somebody not signed in.
+WHO: dict[str | None, tuple[str | None, str]] = {
+    "gov_liaison": ("gov", "party"),
+    "opposition_liaison": ("opp", "party"),
+    "guarantor_ru": ("ru", "guarantor"),
+    "guarantor_tr": ("tr", "guarantor"),
+    "guarantor_ir": ("ir", "guarantor"),
+    "un_mediator": ("un", "mediator"),
+    "host_mediator": ("kz", "mediator"),
+    "monitor": ("mechanism", "monitor"),
+    "analyst": ("mechanism", "analyst"),
+    "observer_us": ("us", "observer"),
+    "admin": ("mechanism", "operator"),
+    None: (None, "public"),
+}
+MEMBERS = tuple(name for name in WHO if name is not None)
+VIEWERS: tuple[str | None, ...] = (*MEMBERS, None)
+LEVELS = ("submitter", "guarantors", "mechanism", "public")
+# The lowest level of somebody else's report each role reads (3: only what is public).
+REACH = {
+    "party": 3,
+    "guarantor": 1,
+    "mediator": 2,
+    "monitor": 2,
+    "analyst": 2,
+    "observer": 3,
+    "operator": 3,
+    "public": 3,
+}
+# Roles that read whatever their own body filed, and those that may file at all. Operators sit
+# in the mechanism's body but administer: they read none of its material.
+READS_OWN = frozenset({"party", "guarantor", "mediator", "monitor", "analyst"})
+FILES = frozenset({"party", "guarantor", "monitor", "analyst"})
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """A report as the oracle knows it: who gave it, how far it may travel, its marker."""
+
+    id: str
+    body: str
+    level: str
+    marker: str
+
+    @property
+    def public(self) -> bool:
+        return self.level == "public"
+
+
+def sees(viewer: str | None, report: Filed) -> bool:
+    body, role = WHO[viewer]
+    if role in READS_OWN and report.body == body:
+        return True
+    return LEVELS.index(report.level) >= REACH[role]
+
+
+def may_file(member: str) -> bool:
+    return WHO[member][1] in FILES
+
+
+def seen_by(viewer: str | None, reports: list[Filed]) -> set[str]:
+    return {report.id for report in reports if sees(viewer, report)}
+
+
+MARKER = re.compile(r"leak-probe-\d{4}")
+
+
+def marker_for(number: int) -> str:
+    return f"leak-probe-{number:04d}"
+
+
+def fields_with(marker: str, level: str) -> dict[str, object]:
+    """A report whose every free-text field carries the marker, so any path that leaks any
+    of them shows it."""
+    return report_fields(
+        confidentiality=level,
+        narrative=f"Account {marker} of shelling near Basimah.",
+        place_text=f"Wadi Barada {marker}",
+        source_name=f"Source {marker}",
+        perpetrator=f"Unit {marker}",
+    )
+
+
+# --- the audit trail --------------------------------------------------------------------------
+
+
+@dataclass
+class AuditWatch:
+    """Reads what the audit trail gained since the last look."""
+
+    services: Services
+    seen: int = 0
+
+    def mark(self) -> None:
+        newest = self.services.auth.audit_entries(1)
+        self.seen = newest[0].seq or 0 if newest else 0
+
+    def new(self) -> list[AuditEntry]:
+        entries = [e for e in self.services.auth.audit_entries(1000) if (e.seq or 0) > self.seen]
+        self.mark()
+        return entries
+
+
+def member_id(viewer: str | None) -> str | None:
+    return None if viewer is None else f"member-{viewer}"
+
+
+# --- the read paths ---------------------------------------------------------------------------
+
+
+class Surface(Protocol):
+    """Every read path of reports, for one viewer at a time."""
+
+    address: str
+    watch: AuditWatch
+
+    def file(self, member: str, marker: str, level: str) -> str | None:
+        """The new report's id, or None when filing was refused."""
+        ...
+
+    def listed(self, viewer: str | None) -> list[list[str]]:
+        """Every page of the list, followed through its cursors: the ids on each page."""
+        ...
+
+    def count(self, viewer: str | None) -> int: ...
+    def get(self, viewer: str | None, report_id: str) -> str | None:
+        """The report's marker when it is served; None when it answers 'not found'."""
+        ...
+
+    def views(self, viewer: str | None) -> dict[str, Callable[[], str]]:
+        """Other read paths (pages, fragments) by name, each fetched as text when called."""
+        ...
+
+    def history(self, viewer: str | None, report_id: str) -> list[str]:
+        """Record entry bodies about the report, from every path that shows them."""
+        ...
+
+
+PAGE = 3
+ADDRESS = "10.9.8.7"
+
+
+@dataclass
+class ServiceSurface:
+    """The application services over the memory store."""
+
+    services: Services
+    watch: AuditWatch
+    address: str = ADDRESS
+
+    @property
+    def monitoring(self) -> MonitoringService:
+        return self.services.monitoring
+
+    def _principal(self, viewer: str | None) -> Principal:
+        if viewer is None:
+            return ANONYMOUS
+        return self.services.registry.principal_for(self.services.auth.find_member(viewer))
+
+    def file(self, member: str, marker: str, level: str) -> str | None:
+        command = parse_file_report(fields_with(marker, level), now=datetime.now(UTC))
+        try:
+            filed = self.monitoring.file_report(
+                command, self.services.auth.find_member(member), self.address
+            )
+        except AccessDeniedError:
+            return None
+        return filed.report.id
+
+    def listed(self, viewer: str | None) -> list[list[str]]:
+        pages: list[list[str]] = []
+        after = None
+        while True:
+            page = self.monitoring.list_reports(self._principal(viewer), PAGE, after, self.address)
+            pages.append([report.id for report in page.reports])
+            if page.next_cursor is None:
+                return pages
+            after = page.next_cursor
+
+    def count(self, viewer: str | None) -> int:
+        return self.monitoring.count_reports(self._principal(viewer))
+
+    def get(self, viewer: str | None, report_id: str) -> str | None:
+        try:
+            report = self.monitoring.get_report(self._principal(viewer), report_id, self.address)
+        except NotFoundError as error:
+            # Forbidden and missing raise the very same error.
+            refusal = str(error)
+        else:
+            found = MARKER.search(report.content.narrative)
+            return found.group(0) if found else ""
+        assert refusal == str(NotFoundError("report"))
+        return None
+
+    def views(self, viewer: str | None) -> dict[str, Callable[[], str]]:  # noqa: ARG002 - Surface
+        return {}
+
+    def history(self, viewer: str | None, report_id: str) -> list[str]:  # noqa: ARG002 - Surface
+        return [entry.body for entry in self.services.record.history(f"report:{report_id}")]
+
+
+@dataclass
+class WebSurface:
+    """The web app over SQL, each viewer with its own bearer token (or none)."""
+
+    services: Services
+    client: TestClient
+    tokens: dict[str, str]
+    watch: AuditWatch
+    # Litestar's test client reports this as the client's address.
+    address: str = "testclient"
+    missing_body: bytes = field(default=b"")
+    totals: list[int] = field(default_factory=list)
+
+    def headers(self, viewer: str | None) -> dict[str, str]:
+        return {} if viewer is None else {"Authorization": f"Bearer {self.tokens[viewer]}"}
+
+    def file(self, member: str, marker: str, level: str) -> str | None:
+        response = self.client.post(
+            "/api/v1/reports", json=fields_with(marker, level), headers=self.headers(member)
+        )
+        if response.status_code == 403:
+            assert response.json() == {"detail": "Not allowed", "errors": []}
+            return None
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def listed(self, viewer: str | None) -> list[list[str]]:
+        pages: list[list[str]] = []
+        self.totals.clear()
+        params: dict[str, str | int] = {"limit": PAGE}
+        while True:
+            response = self.client.get(
+                "/api/v1/reports", params=params, headers=self.headers(viewer)
+            )
+            assert response.status_code == 200, response.text
+            body = response.json()
+            pages.append([item["id"] for item in body["items"]])
+            self.totals.append(int(body["total"]))
+            if body["next"] is None:
+                return pages
+            params = {"limit": PAGE, "after": body["next"]}
+
+    def count(self, viewer: str | None) -> int:  # noqa: ARG002 - Surface
+        """The total every page of the last list carried (they must agree)."""
+        assert len(set(self.totals)) == 1, self.totals
+        return self.totals[0]
+
+    def get(self, viewer: str | None, report_id: str) -> str | None:
+        response = self.client.get(f"/api/v1/reports/{report_id}", headers=self.headers(viewer))
+        if response.status_code == 404:
+            assert response.content == self.not_found_body(), "forbidden must read as missing"
+            return None
+        assert response.status_code == 200, response.text
+        found = MARKER.search(response.json()["narrative"])
+        return found.group(0) if found else ""
+
+    def not_found_body(self) -> bytes:
+        if not self.missing_body:
+            response = self.client.get("/api/v1/reports/report-never-filed")
+            assert response.status_code == 404
+            self.missing_body = response.content
+            # The probe's own refusal is not part of what a test watches.
+            self.watch.mark()
+        return self.missing_body
+
+    def views(self, viewer: str | None) -> dict[str, Callable[[], str]]:
+        headers = self.headers(viewer)
+        return {
+            "home page": lambda: self.client.get("/", headers=headers).text,
+            "reports fragment": lambda: self.client.get("/fragments/reports", headers=headers).text,
+        }
+
+    def history(self, viewer: str | None, report_id: str) -> list[str]:
+        headers = self.headers(viewer)
+        subject = f"report:{report_id}"
+        api = self.client.get(f"/api/v1/record/subjects/{subject}", headers=headers)
+        page = self.client.get("/record/history", params={"subject": subject}, headers=headers)
+        assert api.status_code == page.status_code == 200
+        return [entry["body"] for entry in api.json()] + [page.text]
+
+
+COUNT_IN_PAGE = re.compile(r'Reports <span class="count">\((\d+)\)</span>')

@@ -1,0 +1,184 @@
+"""S2: no access by guessed ids. For each role's token, every route that takes an object id,
+given another party's object id, answers 404 with exactly the body of a missing id, and leaves
+one audit entry (S12).
+
+Routes come from the app's own route table, so a new route fails `test_every_route_is_
+classified` until it is placed in one of the tables below: id-free, taking a party's object
+id (probed here), or public by design (the record, assets, the schema: checked to show no
+party content).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from leak_oracle import MARKER, MEMBERS, VIEWERS, WHO, Filed, fields_with, marker_for, sees
+from litestar.testing import TestClient
+
+from integration_helpers import token_for
+from support import START
+from truce.bootstrap import Services
+from truce.domain.reports import parse_file_report
+from truce.entrypoints.web.app import create_app
+
+# Routes whose path names no object.
+ID_FREE = frozenset(
+    {
+        "/",
+        "/reports",
+        "/fragments/reports",
+        "/login",
+        "/logout",
+        "/api/v1/reports",
+        "/api/v1/actors",
+        "/api/v1/agreements",
+        "/api/v1/bodies",
+        "/api/v1/record/checkpoints",
+        "/api/v1/record/consistency",
+        "/api/v1/record/checkpoint",
+        "/api/v1/record/key",
+        "/record",
+        "/record/history",
+        "/record/verify",
+        "/admin/audit",
+        "/healthz",
+        "/api/v1/schema",
+        "/api/v1/schema/openapi.json",
+        "/api/v1/schema/openapi.yml",
+        "/api/v1/schema/openapi.yaml",
+    }
+)
+# Routes taking a party's object id, as the request a guesser makes.
+Probe = Callable[[str], str]
+OBJECT_ID_ROUTES: dict[str, Probe] = {
+    "/api/v1/reports/{report_id:str}": lambda report_id: f"/api/v1/reports/{report_id}",
+}
+# Routes whose ids name no party's object, and why.
+PUBLIC_BY_DESIGN = {
+    "/api/v1/record/checkpoints/{size:int}/cosignatures": "a witness co-signs a public size",
+    "/api/v1/record/entries/{seq:int}": "record positions; entries hold commitments, no content",
+    "/api/v1/record/entries/{seq:int}/proof": "proofs over the public record",
+    "/api/v1/record/subjects/{subject:str}": "the public record's entries about an object",
+    "/vendor/{name:str}": "front-end libraries by an allow-list of names",
+    "/static/{file_path:path}": "the app's own styles and images",
+    "/api/v1/schema/{path:str}": "the OpenAPI schema's renderings",
+}
+MISSING = "report-never-filed"
+FILERS = ("gov_liaison", "opposition_liaison", "guarantor_ru", "monitor")
+
+
+def test_every_route_is_classified(services):
+    app = create_app(services.settings, services)
+    paths = {route.path for route in app.routes}
+    tables = ID_FREE | set(OBJECT_ID_ROUTES) | set(PUBLIC_BY_DESIGN)
+    assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
+    assert tables - paths == set(), "a route classified here no longer exists"
+    takes_ids = {route.path for route in app.routes if route.path_parameters}
+    assert not takes_ids & ID_FREE
+
+
+def file_everything(services: Services) -> list[Filed]:
+    """Every filing body's report at every level short of public."""
+    filed = []
+    for member in FILERS:
+        for level in ("submitter", "guarantors", "mechanism"):
+            marker = marker_for(len(filed) + 1)
+            command = parse_file_report(fields_with(marker, level), now=START)
+            report = services.monitoring.file_report(command, services.auth.find_member(member))
+            body = WHO[member][0]
+            assert body is not None
+            filed.append(Filed(report.report.id, body, level, marker))
+    return filed
+
+
+def new_entries(services: Services, after: int):
+    return [e for e in services.auth.audit_entries(50) if (e.seq or 0) > after]
+
+
+def newest_seq(services: Services) -> int:
+    entries = services.auth.audit_entries(1)
+    return entries[0].seq or 0 if entries else 0
+
+
+@pytest.fixture
+def app_client(services):
+    with TestClient(create_app(services.settings, services), base_url="http://127.0.0.1") as c:
+        yield c
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, ids=lambda v: v or "anonymous")
+def test_another_partys_id_answers_as_a_missing_one(viewer, services, app_client):
+    filed = file_everything(services)
+    if viewer is not None:
+        app_client.headers["Authorization"] = f"Bearer {token_for(services, viewer)}"
+    for route, probe in OBJECT_ID_ROUTES.items():
+        missing = app_client.get(probe(MISSING))
+        assert missing.status_code == 404, route
+        for report in filed:
+            before = newest_seq(services)
+            response = app_client.get(probe(report.id))
+            entries = new_entries(services, before)
+            assert len(entries) == 1, f"{route} {report}: one audit entry per decision"
+            assert entries[0].resource_id == report.id
+            assert entries[0].actor_member_id == (viewer and f"member-{viewer}")
+            if sees(viewer, report):
+                assert response.status_code == 200, (viewer, report)
+                assert entries[0].allowed
+            else:
+                assert response.status_code == 404, (viewer, report)
+                assert response.content == missing.content
+                assert dict(response.headers) == dict(missing.headers) | {
+                    "content-length": response.headers["content-length"]
+                }
+                assert not entries[0].allowed
+
+
+def cursor_naming(report_id: str, moment: datetime = START) -> str:
+    raw = f"{moment.isoformat()}|{report_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("viewer", ["opposition_liaison", "observer_us", None])
+def test_a_cursor_naming_another_partys_report_tells_nothing(viewer, services, app_client):
+    filed = file_everything(services)
+    if viewer is not None:
+        app_client.headers["Authorization"] = f"Bearer {token_for(services, viewer)}"
+    hidden = [report for report in filed if not sees(viewer, report)]
+    assert hidden
+    moment = services.clock.now()
+    baseline = app_client.get("/api/v1/reports", params={"after": cursor_naming(MISSING, moment)})
+    for report in hidden:
+        guessed = app_client.get(
+            "/api/v1/reports", params={"after": cursor_naming(report.id, moment)}
+        )
+        assert guessed.status_code == baseline.status_code == 200
+        assert {i["id"] for i in guessed.json()["items"]} <= {
+            r.id for r in filed if sees(viewer, r)
+        }
+        assert guessed.json()["total"] == baseline.json()["total"]
+
+
+@pytest.mark.parametrize("viewer", ["opposition_liaison", "guarantor_tr", "observer_us", None])
+def test_the_public_record_shows_no_party_content_for_any_id(viewer, services, app_client):
+    """The record is public by design (docs/events.md): a guessed subject may show that a
+    report was filed, never what it says."""
+    filed = file_everything(services)
+    if viewer is not None:
+        app_client.headers["Authorization"] = f"Bearer {token_for(services, viewer)}"
+    size = services.record.issue_checkpoint().size
+    for report in filed:
+        subject = f"report:{report.id}"
+        api = app_client.get(f"/api/v1/record/subjects/{subject}")
+        page = app_client.get("/record/history", params={"subject": subject})
+        assert not MARKER.search(api.text + page.text)
+    for seq in range(size):
+        entry = app_client.get(f"/api/v1/record/entries/{seq}")
+        proof = app_client.get(f"/api/v1/record/entries/{seq}/proof")
+        assert not MARKER.search(entry.text + proof.text)
+
+
+def test_every_member_of_the_cast_is_probed():
+    assert set(VIEWERS) == {*MEMBERS, None}
