@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -9,12 +10,15 @@ from sqlalchemy import Engine
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
+from truce.adapters.oidc_client import HttpOidcClient
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.auth import AuthService
 from truce.application.monitoring import MonitoringService
+from truce.application.oidc import OidcService, parse_declared_providers
+from truce.application.oidc_ports import IdentityProviderClient
 from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
@@ -31,6 +35,7 @@ class Services:
     registry: RegistryService
     record: RecordService
     auth: AuthService
+    oidc: OidcService
     engine: Engine | None
 
     def close(self) -> None:
@@ -47,6 +52,7 @@ def build_services(
     signer: CheckpointSigner | None = None,
     migrate: bool = True,
     hasher: PasswordHasher | None = None,
+    oidc_client: IdentityProviderClient | None = None,
 ) -> Services:
     """Build the services over the SQL store named in settings, or over the given fakes."""
     engine = None
@@ -57,6 +63,16 @@ def build_services(
         uow = SqlUnitOfWorkFactory(engine)
     clock = clock or SystemClock()
     ids = ids or UuidFactory()
+    # An empty secret is passed on as it is: the service refuses to store a second factor
+    # (or a sealed client secret) without one, and nothing else here needs it.
+    auth = AuthService(
+        uow,
+        clock,
+        ids,
+        hasher or Argon2Hasher(),
+        server_secret=settings.secret_key,
+        demo=settings.demo,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -65,15 +81,16 @@ def build_services(
         record=RecordService(
             uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
         ),
-        # An empty secret is passed on as it is: the service refuses to store a second factor
-        # without one, and nothing else here needs it.
-        auth=AuthService(
+        auth=auth,
+        oidc=OidcService(
             uow,
             clock,
-            ids,
-            hasher or Argon2Hasher(),
+            oidc_client or HttpOidcClient(clock),
+            auth,
+            declared=parse_declared_providers(settings.oidc_providers),
             server_secret=settings.secret_key,
-            demo=settings.demo,
+            # Client secrets are named by the variable that holds them, read when used.
+            environ=os.environ,
         ),
         engine=engine,
     )

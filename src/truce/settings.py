@@ -47,6 +47,12 @@ class Settings:
     record_origin: str = "truce.local/record"
     # A served app signs a checkpoint this often (seconds) when the record has grown; 0 = never.
     checkpoint_interval: int = 300
+    # Organisations' OpenID Connect providers, as a JSON list (docs/settings.md); more can be
+    # stored with `truce oidc add`.
+    oidc_providers: str = ""
+    # The address parties reach this server at (https://truce.example.org), from which the
+    # OpenID Connect redirect URI is made; empty = taken from each request.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -225,4 +225,8 @@ record_cosignatures = Table(
     Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )
 
-from truce.adapters.sql import auth_tables  # noqa: E402,F401 - registers the auth tables on metadata
+# At the end: these modules add their tables to `metadata` above.
+from truce.adapters.sql import (  # noqa: E402
+    auth_tables,  # noqa: F401 - registers the auth tables on metadata
+    oidc_tables,  # noqa: F401 - registers the OpenID Connect tables
+)

@@ -14,6 +14,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlLoginFailures,
     SqlSessions,
 )
+from truce.adapters.sql.oidc_repositories import SqlOidcStore
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -22,6 +23,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
+from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
     Accounts,
     Actors,
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.api_tokens: ApiTokens = SqlApiTokens(connection)
         self.login_failures: LoginFailures = SqlLoginFailures(connection)
         self.audit: AuditTrail = SqlAuditTrail(connection)
+        self.oidc: OidcStore = SqlOidcStore(connection)
         return self
 
     def __exit__(
