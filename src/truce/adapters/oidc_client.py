@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote_plus
 
 import httpx
 from joserfc import jwt
@@ -127,7 +127,7 @@ class HttpOidcClient:
             form["client_id"] = client_id
         elif "client_secret_basic" in methods:
             # RFC 6749 section 2.3.1: both parts form-encoded before Basic encoding.
-            pair = f"{quote(client_id, safe='')}:{quote(client_secret, safe='')}"
+            pair = f"{quote_plus(client_id)}:{quote_plus(client_secret)}"
             headers["Authorization"] = f"Basic {base64.b64encode(pair.encode()).decode()}"
         elif "client_secret_post" in methods:
             form.update(client_id=client_id, client_secret=client_secret)
