@@ -30,6 +30,7 @@ from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
+from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
@@ -117,6 +118,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         route_handlers=[
             Pages,
             SessionPages,
+            OidcPages,
             ReportsApi,
             RegistryApi,
             RecordApi,
@@ -130,7 +132,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),
             "viewer": Provide(_viewer, sync_to_thread=True),
         },
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: register_template_globals(engine, services),
+        ),
         openapi_config=OpenAPIConfig(
             title="Truce API",
             version="1",
