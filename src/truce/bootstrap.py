@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -10,6 +11,7 @@ from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
 from truce.adapters.member_signing import DemoSealer, Ed25519KeyPairs
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
+from truce.adapters.oidc_client import HttpOidcClient
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
@@ -21,6 +23,8 @@ from truce.application.decisions import DecisionService, default_objects
 from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
+from truce.application.oidc import OidcService, parse_declared_providers
+from truce.application.oidc_ports import IdentityProviderClient
 from truce.application.ports import (
     Clock,
     IdFactory,
@@ -46,6 +50,7 @@ class Services:
     member_keys: MemberKeyService
     decisions: DecisionService
     audit: AuditService
+    oidc: OidcService
     engine: Engine | None
     intake: IntakeService
 
@@ -64,6 +69,7 @@ def build_services(
     migrate: bool = True,
     hasher: PasswordHasher | None = None,
     passkeys: PasskeyVerifier | None = None,
+    oidc_client: IdentityProviderClient | None = None,
 ) -> Services:
     """Build the services over the SQL store named in settings, or over the given fakes."""
     engine = None
@@ -75,7 +81,7 @@ def build_services(
     clock = clock or SystemClock()
     ids = ids or UuidFactory()
     # An empty secret is passed on as it is: the service refuses to store a second factor
-    # without one, and nothing else here needs it.
+    # (or a sealed client secret) without one, and nothing else here needs it.
     auth = AuthService(
         uow,
         clock,
@@ -106,6 +112,16 @@ def build_services(
             auth,
             settings.record_origin,
             default_objects(canonical_json),
+        ),
+        oidc=OidcService(
+            uow,
+            clock,
+            oidc_client or HttpOidcClient(clock),
+            auth,
+            declared=parse_declared_providers(settings.oidc_providers),
+            server_secret=settings.secret_key,
+            # Client secrets are named by the variable that holds them, read when used.
+            environ=os.environ,
         ),
         audit=AuditService(uow, clock),
         engine=engine,

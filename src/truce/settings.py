@@ -56,6 +56,12 @@ class Settings:
     # The origin (https://host[:port]) whose passkey answers are accepted. Empty: the scheme,
     # host and port the browser asked for.
     webauthn_origin: str = ""
+    # Organisations' OpenID Connect providers, as a JSON list (docs/settings.md); more can be
+    # stored with `truce oidc add`.
+    oidc_providers: str = ""
+    # The address parties reach this server at (https://truce.example.org), from which the
+    # OpenID Connect redirect URI is made; empty = taken from each request.
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

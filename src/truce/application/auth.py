@@ -387,6 +387,29 @@ class AuthService:
         self._accept(verified, password, AuthAction.SIGN_IN, session)
         return SignedIn(session_id, verified.member, session.expires_at)
 
+    def open_session(self, member_id: str, address: str, *, method: str) -> SignedIn:
+        """A session for a member whose identity another service established (an
+        organisation's OpenID Connect provider): the same session as a password sign-in,
+        audited alike. AuthenticationError when the account is disabled."""
+        now = self.clock.now()
+        address = address[:ADDRESS_LENGTH]
+        session_id = secrets.token_urlsafe(SECRET_BYTES)
+        session = new_session(secret_digest(session_id), member_id, now, address)
+        with self.uow() as uow:
+            member = _member_in(uow, member_id)
+            target = (ResourceKind.MEMBER, member_id)
+            if not member.active:
+                reason = f"account disabled ({method})"
+                self._audit(uow, member_id, AuthAction.SIGN_IN, target, DENIED, reason, address)
+                uow.commit()
+                raise AuthenticationError
+            uow.sessions.delete_ended(now)
+            uow.sessions.add(session)
+            reason = f"signed in with {method}"
+            self._audit(uow, member_id, AuthAction.SIGN_IN, target, ALLOWED, reason, address)
+            uow.commit()
+        return SignedIn(session_id, member, session.expires_at)
+
     def reauthenticate(
         self,
         member_id: str,

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from truce.application.oidc_ports import OidcStore
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
@@ -353,6 +354,7 @@ class UnitOfWork(Protocol):
     member_keys: MemberKeys
     signed_decisions: SignedDecisions
     intake: Intake
+    oidc: OidcStore
 
     def __enter__(self) -> Self: ...
     def __exit__(

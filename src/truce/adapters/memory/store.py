@@ -27,7 +27,9 @@ from truce.adapters.memory.decision_store import (
     MemorySignedDecisions,
 )
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
+from truce.adapters.memory.oidc_store import MemoryOidcState, MemoryOidcStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
+from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
     Accounts,
     Actors,
@@ -66,6 +68,7 @@ class MemoryState:
     auth: MemoryAuthState = field(default_factory=MemoryAuthState)
     decisions: MemoryDecisionState = field(default_factory=MemoryDecisionState)
     intake: MemoryIntakeState = field(default_factory=MemoryIntakeState)
+    oidc: MemoryOidcState = field(default_factory=MemoryOidcState)
 
 
 class MemoryBodies:
@@ -209,7 +212,7 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions", "intake"}
+        own_copies = {"record", "auth", "decisions", "intake", "oidc"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
@@ -217,6 +220,7 @@ class MemoryUnitOfWork:
             auth=self._shared.auth.copy(),
             decisions=self._shared.decisions.copy(),
             intake=self._shared.intake.copy(),
+            oidc=self._shared.oidc.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -236,6 +240,7 @@ class MemoryUnitOfWork:
         self.member_keys: MemberKeys = MemoryMemberKeys(self._working.decisions)
         self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
         self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
+        self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
 
 
 class MemoryUnitOfWorkFactory:

@@ -241,9 +241,10 @@ record_cosignatures = Table(
     Column("cosigned_at", DateTime(timezone=True), nullable=False),
 )
 
-# Registers the auth, decision and intake tables on metadata.
+# At the end: these modules add their tables to `metadata` above.
 from truce.adapters.sql import (  # noqa: E402
-    auth_tables,  # noqa: F401
-    decision_tables,  # noqa: F401
-    intake_tables,  # noqa: F401
+    auth_tables,  # noqa: F401 - registers the auth tables on metadata
+    decision_tables,  # noqa: F401 - registers the signed decision tables
+    intake_tables,  # noqa: F401 - registers the intake tables
+    oidc_tables,  # noqa: F401 - registers the OpenID Connect tables
 )

@@ -18,6 +18,7 @@ from truce.adapters.sql.auth_repositories import (
 )
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
 from truce.adapters.sql.intake_repositories import SqlIntake
+from truce.adapters.sql.oidc_repositories import SqlOidcStore
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -26,6 +27,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
+from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
     Accounts,
     Actors,
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.member_keys: MemberKeys = SqlMemberKeys(connection)
         self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         self.intake: Intake = SqlIntake(connection)
+        self.oidc: OidcStore = SqlOidcStore(connection)
         return self
 
     def __exit__(

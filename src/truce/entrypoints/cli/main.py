@@ -22,6 +22,7 @@ from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
 from truce.entrypoints.cli.imports import import_app, quarantine_app
 from truce.entrypoints.cli.member_keys import member_keys_app
+from truce.entrypoints.cli.oidc import oidc_app
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.entrypoints.web.app import create_app
@@ -48,6 +49,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(member_keys_app, name="member-key")
 app.add_typer(import_app, name="import")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(oidc_app, name="oidc")
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)

@@ -34,6 +34,7 @@ from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
+from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
@@ -123,6 +124,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             SessionPages,
             SecondFactorPages,
             AccountPages,
+            OidcPages,
             ReportsApi,
             IntakeApi,
             RegistryApi,
@@ -139,7 +141,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),
             "viewer": Provide(_viewer, sync_to_thread=True),
         },
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=HERE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: register_template_globals(engine, services),
+        ),
         openapi_config=OpenAPIConfig(
             title="Truce API",
             version="1",
