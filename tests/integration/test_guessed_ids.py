@@ -44,6 +44,19 @@ ID_FREE = frozenset(
         "/record/history",
         "/record/verify",
         "/admin/audit",
+        "/account/passkeys",
+        "/account/passkeys/options",
+        "/account/passkeys/remove",
+        "/account/reauthenticate",
+        "/account/security",
+        "/account/totp",
+        "/account/totp/confirm",
+        "/account/totp/remove",
+        "/api/v1/decisions/sign",
+        "/api/v1/reports/batch",
+        "/login/passkey",
+        "/login/passkey/options",
+        "/login/second-factor",
         "/healthz",
         "/api/v1/schema",
         "/api/v1/schema/openapi.json",
@@ -55,6 +68,11 @@ ID_FREE = frozenset(
 Probe = Callable[[str], str]
 OBJECT_ID_ROUTES: dict[str, Probe] = {
     "/api/v1/reports/{report_id:str}": lambda report_id: f"/api/v1/reports/{report_id}",
+    # The object is named in the query: the same guess, the same answer.
+    "/api/v1/decisions": lambda report_id: f"/api/v1/decisions?object=report:{report_id}",
+    "/api/v1/decisions/target": (
+        lambda report_id: f"/api/v1/decisions/target?object=report:{report_id}"
+    ),
 }
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
@@ -62,6 +80,8 @@ PUBLIC_BY_DESIGN = {
     "/api/v1/record/entries/{seq:int}": "record positions; entries hold commitments, no content",
     "/api/v1/record/entries/{seq:int}/proof": "proofs over the public record",
     "/api/v1/record/subjects/{subject:str}": "the public record's entries about an object",
+    "/login/oidc/{provider:str}": "an operator-declared provider's public name",
+    "/login/oidc/{provider:str}/callback": "a provider name; the state is bound to the browser",
     "/vendor/{name:str}": "front-end libraries by an allow-list of names",
     "/static/{file_path:path}": "the app's own styles and images",
     "/api/v1/schema/{path:str}": "the OpenAPI schema's renderings",
@@ -113,7 +133,8 @@ def app_client(services):
 def test_another_partys_id_answers_as_a_missing_one(viewer, services, app_client):
     filed = file_everything(services)
     if viewer is not None:
-        app_client.headers["Authorization"] = f"Bearer {token_for(services, viewer)}"
+        token = token_for(services, viewer, "reports:read", "decisions:read")
+        app_client.headers["Authorization"] = f"Bearer {token}"
     for route, probe in OBJECT_ID_ROUTES.items():
         missing = app_client.get(probe(MISSING))
         assert missing.status_code == 404, route
@@ -145,7 +166,8 @@ def cursor_naming(report_id: str, moment: datetime = START) -> str:
 def test_a_cursor_naming_another_partys_report_tells_nothing(viewer, services, app_client):
     filed = file_everything(services)
     if viewer is not None:
-        app_client.headers["Authorization"] = f"Bearer {token_for(services, viewer)}"
+        token = token_for(services, viewer, "reports:read", "decisions:read")
+        app_client.headers["Authorization"] = f"Bearer {token}"
     hidden = [report for report in filed if not sees(viewer, report)]
     assert hidden
     moment = services.clock.now()
@@ -167,7 +189,8 @@ def test_the_public_record_shows_no_party_content_for_any_id(viewer, services, a
     report was filed, never what it says."""
     filed = file_everything(services)
     if viewer is not None:
-        app_client.headers["Authorization"] = f"Bearer {token_for(services, viewer)}"
+        token = token_for(services, viewer, "reports:read", "decisions:read")
+        app_client.headers["Authorization"] = f"Bearer {token}"
     size = services.record.issue_checkpoint().size
     for report in filed:
         subject = f"report:{report.id}"

@@ -385,34 +385,78 @@ class DecisionService:
     # --- reading ------------------------------------------------------------------------------
 
     def current_version(
-        self, principal: Principal, object_kind: str, object_id: str
+        self, principal: Principal, object_kind: str, object_id: str, address: str | None = None
     ) -> ObjectVersion:
         """The version a client should sign, with its hash: what the principal may read."""
         with self.uow() as uow:
             found = self._resolve(uow, object_kind, object_id, None)
-        if found is None or not decide(principal, Action.READ, found.resource):
-            raise NotFoundError("object")
-        return found
+            readable = self._readable(uow, principal, found, object_kind, object_id, address)
+            uow.commit()
+        return readable
 
     def decisions_on(
-        self, principal: Principal, object_kind: str, object_id: str
+        self, principal: Principal, object_kind: str, object_id: str, address: str | None = None
     ) -> list[DecisionView]:
         """Every decision on the object, each with its verification status, for whoever may
         read the object; NotFoundError alike for missing and unreadable objects."""
         with self.uow() as uow:
             found = self._resolve(uow, object_kind, object_id, None)
-            if found is None or not decide(principal, Action.READ, found.resource):
-                raise NotFoundError("object")
+            found = self._readable(uow, principal, found, object_kind, object_id, address)
             decisions = uow.signed_decisions.about(found.kind, found.id)
             keys = {
                 key_id: uow.member_keys.get(key_id)
                 for key_id in {stored.decision.key_id for stored in decisions}
             }
+            uow.commit()
         latest = latest_revisions(decisions)
         return [
             self._view(stored, keys[stored.decision.key_id], latest, found.version_hash)
             for stored in decisions
         ]
+
+    def _readable(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        found: ObjectVersion | None,
+        object_kind: str,
+        object_id: str,
+        address: str | None,
+    ) -> ObjectVersion:
+        """The read choke point for decision pages: a refusal (missing or forbidden alike) and
+        an allowed read of material that is not public each leave one audit entry (S12)."""
+        allowed = found is not None and bool(decide(principal, Action.READ, found.resource))
+        if found is None or not allowed:
+            self._read_audited(uow, principal, object_kind, object_id, address, allowed=False)
+            # The refusal is kept although the request fails.
+            uow.commit()
+            raise NotFoundError("object")
+        if not found.resource.published:
+            self._read_audited(uow, principal, object_kind, object_id, address, allowed=True)
+        return found
+
+    def _read_audited(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        object_kind: str,
+        object_id: str,
+        address: str | None,
+        *,
+        allowed: bool,
+    ) -> None:
+        uow.audit.add(
+            new_audit_entry(
+                self.clock.now(),
+                principal.member_id,
+                "read",
+                object_kind,
+                object_id,
+                allowed=allowed,
+                reason="decisions on it" if allowed else "not found or need-to-know",
+                address=address,
+            )
+        )
 
     def _view(
         self,

@@ -153,7 +153,7 @@ class DecisionsApi(Controller):
         may read the object."""
         _read_scope(viewer)
         kind, object_id = _object(object_)
-        views = services.decisions.decisions_on(viewer.principal, kind, object_id)
+        views = services.decisions.decisions_on(viewer.principal, kind, object_id, viewer.address)
         return [DecisionOut.of(view) for view in views]
 
     @get("/target", sync_to_thread=True)
@@ -161,7 +161,9 @@ class DecisionsApi(Controller):
         """The object's current version and hash, and the origin: what a payload names."""
         _read_scope(viewer)
         kind, object_id = _object(object_)
-        found = services.decisions.current_version(viewer.principal, kind, object_id)
+        found = services.decisions.current_version(
+            viewer.principal, kind, object_id, viewer.address
+        )
         return TargetOut.of(found, services.decisions.origin)
 
 
