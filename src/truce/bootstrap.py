@@ -18,6 +18,7 @@ from truce.application.monitoring import MonitoringService
 from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
+from truce.domain.record import RecordError, parse_verifier_key
 from truce.settings import Settings
 
 
@@ -63,7 +64,12 @@ def build_services(
         monitoring=MonitoringService(uow, clock, ids),
         registry=RegistryService(uow, clock),
         record=RecordService(
-            uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
+            uow,
+            clock,
+            signer or mechanism_signer(settings),
+            Ed25519NoteVerifier(),
+            canonical_json,
+            witnesses=known_witnesses(settings.witness_keys),
         ),
         # An empty secret is passed on as it is: the service refuses to store a second factor
         # without one, and nothing else here needs it.
@@ -77,6 +83,18 @@ def build_services(
         ),
         engine=engine,
     )
+
+
+def known_witnesses(keys: str) -> dict[str, str]:
+    """TRUCE_WITNESS_KEYS as key name -> verifier key; a malformed key stops the start."""
+    known: dict[str, str] = {}
+    for text in keys.replace(",", " ").split():
+        try:
+            key = parse_verifier_key(text)
+        except RecordError as error:
+            raise ValueError(f"TRUCE_WITNESS_KEYS holds an invalid key {text!r}: {error}") from None
+        known[key.name] = text
+    return known
 
 
 def mechanism_signer(settings: Settings) -> MechanismSigner:

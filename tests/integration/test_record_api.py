@@ -31,11 +31,14 @@ def test_a_reports_history_and_its_proof_are_served(client, services):
     assert verify_inclusion(leaf, bundle["index"], checkpoint.size, proof, checkpoint.root)
 
 
-def test_a_witness_cosignature_is_kept_only_if_it_verifies(client, services):
-    filed_and_checkpointed(client, services)
+def test_a_witness_cosignature_is_kept_only_if_it_verifies(services):
+    witness = Ed25519Signer("witness.un", generate_key())
+    record = replace(services.record, witnesses={"witness.un": witness.verifier_key()})
+    services = replace(services, record=record)
+    client = TestClient(create_app(services.settings, services), base_url="http://127.0.0.1")
+    services.record.issue_checkpoint()
     note = client.get("/api/v1/record/checkpoint").text
     size = verify_checkpoint_note(note, services.record.signer.verifier_key()).size
-    witness = Ed25519Signer("witness.un", generate_key())
     line = parse_signed_note(cosign_note(note, witness)).signatures[-1].line()
     payload = {"witness": "witness.un", "verifier_key": witness.verifier_key(), "signature": line}
     bad = dict(payload, signature=line.replace(line[-6:-1], "AAAAA"))

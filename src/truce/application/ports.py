@@ -243,6 +243,8 @@ class StoredCheckpoint:
 class Cosignature:
     verifier_key: str
     signature: str
+    # When the record received it (None before it is stored).
+    cosigned_at: datetime | None = None
 
 
 class Canonical(Protocol):

@@ -8,7 +8,10 @@ signatures, and names the first entry (or checkpoint) that does not hold.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -27,6 +30,7 @@ from truce.domain.record import (
     Checkpoint,
     MemoryHashStore,
     RecordError,
+    VerificationBusyError,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -149,6 +153,26 @@ def _matches(rebuilt: MemoryHashStore, level: int, position: int, digest: bytes)
         return False
 
 
+class _VerifyGate:
+    """At most one full verification at a time in this process: it reads the whole record,
+    so a second one waiting in line would only double the load. The others are told to come
+    back after about as long as the last one took."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_seconds = 1.0
+
+    def run(self, work: Callable[[], VerificationReport]) -> VerificationReport:
+        if not self._lock.acquire(blocking=False):
+            raise VerificationBusyError(max(1, math.ceil(self._last_seconds)))
+        began = time.monotonic()
+        try:
+            return work()
+        finally:
+            self._last_seconds = time.monotonic() - began
+            self._lock.release()
+
+
 @dataclass(frozen=True, slots=True)
 class RecordService:
     uow: UnitOfWorkFactory
@@ -156,6 +180,10 @@ class RecordService:
     signer: CheckpointSigner
     notes: NoteVerifier
     canonical: Canonical
+    # The witnesses whose co-signatures are kept: key name -> verifier key. A co-signature is
+    # authenticated by its signature alone, so a key the record does not know is refused.
+    witnesses: Mapping[str, str] = field(default_factory=dict)
+    _gate: _VerifyGate = field(default_factory=_VerifyGate, repr=False, compare=False)
 
     def issue_checkpoint(self) -> StoredCheckpoint:
         """Sign the tree as it is now; the latest checkpoint again if nothing was appended."""
@@ -222,8 +250,16 @@ class RecordService:
             raise NotFoundError("record entry")
         return found
 
-    def add_cosignature(self, size: int, witness: str, cosignature: Cosignature) -> None:
-        """Keep a witness's co-signature, once it is checked against the checkpoint body."""
+    def add_cosignature(self, size: int, witness: str, cosignature: Cosignature) -> bool:
+        """Keep a known witness's co-signature, once it is checked against the checkpoint body.
+
+        True if it was kept now; False if this witness had already co-signed this checkpoint
+        (a retried request changes nothing, and the first co-signature stays).
+        """
+        if self.witnesses.get(witness) != cosignature.verifier_key:
+            raise InvalidInputError(
+                [FieldError("verifier_key", "is not the key of a witness this record knows")]
+            )
         with self.uow() as uow:
             checkpoint = uow.record.checkpoint(size)
             if checkpoint is None:
@@ -233,10 +269,17 @@ class RecordService:
                 body, cosignature.signature, cosignature.verifier_key
             ):
                 raise InvalidInputError([FieldError("signature", "does not verify")])
+            if witness in checkpoint.cosignatures:
+                return False
             uow.record.add_cosignature(size, witness, cosignature, self.clock.now())
             uow.commit()
+        return True
 
     def verify(self) -> VerificationReport:
+        """Recompute everything; raise VerificationBusyError while another one runs."""
+        return self._gate.run(self._verify)
+
+    def _verify(self) -> VerificationReport:
         report = VerificationReport()
         with self.uow() as uow:
             report.size = uow.record.size()

@@ -27,7 +27,8 @@ Exceptions (raised only for programmer misuse or malformed text, never by verifi
         ├── MalformedCheckpointError checkpoint text or fields break tlog-checkpoint
         ├── MalformedNoteError       note text breaks signed-note
         ├── MalformedKeyError        a key name, key id or verifier key string is invalid
-        └── NoteVerificationError    no valid signature from the expected key
+        ├── NoteVerificationError    no valid signature from the expected key
+        └── VerificationBusyError    a full verification is already running (throttle)
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ class MalformedKeyError(RecordError):
 
 class NoteVerificationError(RecordError):
     pass
+
+
+class VerificationBusyError(RecordError):
+    """A full verification is already running; try again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("a verification of the whole record is already running")
+        self.retry_after_seconds = retry_after_seconds
 
 
 # --------------------------------------------------------------------------------------

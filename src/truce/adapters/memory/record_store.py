@@ -107,10 +107,10 @@ class MemoryRecord:
     def add_cosignature(
         self, size: int, witness: str, cosignature: Cosignature, at: datetime
     ) -> None:
-        del at  # the memory store keeps only what the checks read
         stored = self._s.checkpoints[size]
         if witness in stored.cosignatures:
             raise ConflictError(f"{witness} has already co-signed size {size}")
         self._s.checkpoints[size] = replace(
-            stored, cosignatures={**stored.cosignatures, witness: cosignature}
+            stored,
+            cosignatures={**stored.cosignatures, witness: replace(cosignature, cosigned_at=at)},
         )

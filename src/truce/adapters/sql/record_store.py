@@ -179,7 +179,7 @@ class SqlRecord:
         s = t.record_cosignatures
         size = row.size
         cosignatures = {
-            c.witness: Cosignature(c.verifier_key, c.signature)
+            c.witness: Cosignature(c.verifier_key, c.signature, from_db_time(c.cosigned_at))
             for c in self._c.execute(select(s).where(s.c.size == size).order_by(s.c.witness))
         }
         return StoredCheckpoint(
