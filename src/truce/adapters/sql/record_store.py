@@ -7,11 +7,13 @@ nodes come from the pure `append_leaves`, which reads only the tree's right edge
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Dialect, Row, Table, and_, bindparam, insert, select, update
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -37,6 +39,68 @@ _NODE = select(t.record_nodes.c.digest).where(
         t.record_nodes.c.position == bindparam("position"),
     )
 )
+
+
+_HEAD = select(t.record_head.c.size).where(t.record_head.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_SET_SIZE = update(t.record_head).where(t.record_head.c.id == 1).values(size=bindparam("size"))
+
+
+class _BulkInsert:
+    """One INSERT, compiled once per dialect, run as DBAPI executemany calls of CHUNK rows.
+
+    An append writes about three rows per entry; SQLAlchemy's per-row parameter handling cost
+    more than SQLite's own insert (bench/README.md). Each value still goes through its
+    column type's bind processor (e.g. how SQLite stores a datetime), so rows read back
+    exactly as if SQLAlchemy had written them.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        self._sql = str(compiled)
+        self._columns = tuple(columns)
+        # Positional paramstyles (SQLite's qmark) take tuples in the compiled order; named
+        # ones (psycopg's pyformat) take dicts.
+        order = compiled.positiontup
+        self._named = tuple(columns) if order is None else None
+        # Where each compiled position takes its value from in a row given in `columns` order.
+        self._positions = None if order is None else [list(columns).index(n) for n in order]
+        self._processors = [
+            (index, processor)
+            for index, name in enumerate(columns)
+            if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+
+    def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            chunk = [self._bind(row) for row in rows[start : start + CHUNK]]
+            if chunk:
+                connection.exec_driver_sql(self._sql, chunk)
+
+    def _bind(self, row: Sequence[object]) -> tuple[object, ...] | dict[str, object]:
+        values = list(row)
+        for index, process in self._processors:
+            values[index] = process(values[index])
+        if self._named is not None:
+            return dict(zip(self._named, values, strict=True))
+        return tuple([values[index] for index in self._positions or ()])
+
+
+@dataclass(frozen=True, slots=True)
+class _Inserts:
+    entries: _BulkInsert
+    openings: _BulkInsert
+    nodes: _BulkInsert
+
+
+@cache
+def _bulk_inserts(dialect: Dialect) -> _Inserts:
+    entry_columns = ("seq", "kind", "body", "leaf_hash", "recorded_at", "subject")
+    return _Inserts(
+        entries=_BulkInsert(t.record_entries, entry_columns, dialect),
+        openings=_BulkInsert(t.record_openings, ("seq", "salt", "owner_body_id"), dialect),
+        nodes=_BulkInsert(t.record_nodes, ("level", "position", "digest"), dialect),
+    )
 
 
 class SqlHashStore:
@@ -72,34 +136,30 @@ class SqlRecord:
         pending, self._pending = self._pending, []
         size = self._lock_head()
         nodes = append_leaves(size, [p.leaf_hash for p in pending], SqlHashStore(self._c))
-        seqs = list(range(size, size + len(pending)))
-        self._insert(
-            t.record_entries, [_entry_row(seq, p) for seq, p in zip(seqs, pending, strict=True)]
+        seqs = range(size, size + len(pending))
+        inserts = _bulk_inserts(self._c.dialect)
+        inserts.entries.run(
+            self._c,
+            [
+                (seq, p.kind, p.body, p.leaf_hash, to_utc(p.at), p.subject)
+                for seq, p in zip(seqs, pending, strict=True)
+            ],
         )
-        openings = [
-            {"seq": seq, "salt": p.salt, "owner_body_id": p.owner_body_id}
-            for seq, p in zip(seqs, pending, strict=True)
-            if p.salt is not None
-        ]
-        self._insert(t.record_openings, openings)
-        self._insert(
-            t.record_nodes,
-            [{"level": n.level, "position": n.position, "digest": n.digest} for n in nodes],
+        inserts.openings.run(
+            self._c,
+            [
+                (seq, p.salt, p.owner_body_id)
+                for seq, p in zip(seqs, pending, strict=True)
+                if p.salt is not None
+            ],
         )
-        self._c.execute(
-            update(t.record_head).where(t.record_head.c.id == 1).values(size=size + len(pending))
-        )
-        return seqs
+        inserts.nodes.run(self._c, nodes)
+        self._c.execute(_SET_SIZE, {"size": size + len(pending)})
+        return list(seqs)
 
     def _lock_head(self) -> int:
-        query = select(t.record_head.c.size).where(t.record_head.c.id == 1)
-        if self._c.dialect.name != "sqlite":
-            query = query.with_for_update()
+        query = _HEAD if self._c.dialect.name == "sqlite" else _HEAD_FOR_UPDATE
         return int(self._c.execute(query).scalar_one())
-
-    def _insert(self, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            self._c.execute(insert(table), list(rows[start : start + CHUNK]))
 
     def size(self) -> int:
         return int(
@@ -189,17 +249,6 @@ class SqlRecord:
             issued_at=from_db_time(row.issued_at),
             cosignatures=cosignatures,
         )
-
-
-def _entry_row(seq: int, prepared: PreparedEntry) -> dict[str, object]:
-    return {
-        "seq": seq,
-        "kind": prepared.kind,
-        "body": prepared.body,
-        "leaf_hash": prepared.leaf_hash,
-        "recorded_at": to_utc(prepared.at),
-        "subject": prepared.subject,
-    }
 
 
 def _entry(row: Row[Any]) -> RecordEntry:
