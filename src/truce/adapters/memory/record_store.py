@@ -80,9 +80,14 @@ class MemoryRecord:
     def entries(self, start: int, end: int) -> Iterator[RecordEntry]:
         yield from self._s.entries[max(start, 0) : end]
 
-    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
-        for (level, position), digest in sorted(self._s.nodes.items()):
-            yield level, position, digest
+    def verification_rows(self, start: int, end: int) -> Iterator[tuple[int, str, str, bytes]]:
+        for entry in self._s.entries[max(start, 0) : end]:
+            yield entry.seq, entry.kind, entry.body, entry.leaf_hash
+
+    def level_nodes(self, level: int) -> list[tuple[int, bytes]]:
+        return sorted(
+            (position, digest) for (at, position), digest in self._s.nodes.items() if at == level
+        )
 
     def about(self, subject: str) -> list[RecordEntry]:
         return [e for e in self._s.entries if e.subject == subject]

@@ -13,7 +13,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Row, Table, and_, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -103,6 +114,29 @@ def _bulk_inserts(dialect: Dialect) -> _Inserts:
     )
 
 
+_VERIFICATION_ROWS = (
+    select(
+        t.record_entries.c.seq,
+        t.record_entries.c.kind,
+        t.record_entries.c.body,
+        t.record_entries.c.leaf_hash,
+    )
+    .where(
+        and_(
+            t.record_entries.c.seq >= bindparam("start"), t.record_entries.c.seq < bindparam("end")
+        )
+    )
+    .order_by(t.record_entries.c.seq)
+)
+_LEVEL_NODES = (
+    select(t.record_nodes.c.position, t.record_nodes.c.digest)
+    .where(t.record_nodes.c.level == bindparam("level"))
+    .order_by(t.record_nodes.c.position)
+)
+# Rows per fetch when a full verify streams the entries.
+VERIFY_BATCH = 20_000
+
+
 class SqlHashStore:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
@@ -180,11 +214,39 @@ class SqlRecord:
         for row in result:
             yield _entry(row)
 
-    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
-        n = t.record_nodes
-        query = select(n.c.level, n.c.position, n.c.digest).order_by(n.c.level, n.c.position)
-        for row in self._c.execute(query.execution_options(yield_per=CHUNK)):
-            yield row.level, row.position, bytes(row.digest)
+    def verification_rows(self, start: int, end: int) -> Iterator[tuple[int, str, str, bytes]]:
+        # The DBAPI cursor directly: a full verify reads every entry, and SQLAlchemy's row
+        # objects cost more than the reading itself (bench/README.md).
+        cursor = self._raw_cursor(_VERIFICATION_ROWS, {"start": start, "end": end}, stream=True)
+        try:
+            while rows := cursor.fetchmany(VERIFY_BATCH):
+                for seq, kind, body, leaf in rows:
+                    yield seq, kind, body, bytes(leaf)
+        finally:
+            cursor.close()
+
+    def level_nodes(self, level: int) -> list[tuple[int, bytes]]:
+        cursor = self._raw_cursor(_LEVEL_NODES, {"level": level})
+        try:
+            return [(position, bytes(digest)) for position, digest in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def _raw_cursor(
+        self, statement: Select[Any], parameters: dict[str, int], *, stream: bool = False
+    ) -> Any:  # noqa: ANN401 - a DBAPI cursor, typed by no one
+        """A DBAPI cursor on this connection (same transaction) running `statement`. With
+        `stream` on PostgreSQL it is a server-side cursor, so a million rows are not all
+        held in memory at once; SQLite reads lazily anyway."""
+        compiled = statement.compile(dialect=self._c.dialect)
+        arguments: tuple[int, ...] | dict[str, int] = parameters
+        if compiled.positiontup:
+            arguments = tuple(parameters[name] for name in compiled.positiontup)
+        driver: Any = self._c.connection.dbapi_connection
+        named = stream and self._c.dialect.name == "postgresql"
+        cursor = driver.cursor(name="truce_record_verify") if named else driver.cursor()
+        cursor.execute(str(compiled), arguments)
+        return cursor
 
     def about(self, subject: str) -> list[RecordEntry]:
         e = t.record_entries
