@@ -133,19 +133,49 @@ _LEVEL_NODES = (
     .where(t.record_nodes.c.level == bindparam("level"))
     .order_by(t.record_nodes.c.position)
 )
+# Prebuilt, as above: a proof through the service reads a checkpoint and an entry too.
+_ENTRY = select(t.record_entries).where(t.record_entries.c.seq == bindparam("seq"))
+_CHECKPOINT = select(t.record_checkpoints).where(t.record_checkpoints.c.size == bindparam("size"))
+_LATEST_CHECKPOINT = (
+    select(t.record_checkpoints).order_by(t.record_checkpoints.c.size.desc()).limit(1)
+)
+_COSIGNATURES = (
+    select(t.record_cosignatures)
+    .where(t.record_cosignatures.c.size == bindparam("size"))
+    .order_by(t.record_cosignatures.c.witness)
+)
 # Rows per fetch when a full verify streams the entries.
 VERIFY_BATCH = 20_000
 
 
 class SqlHashStore:
+    """Stored subtree hashes, read one point query at a time through the DBAPI cursor: a
+    proof reads about log2(n) of them, and SQLAlchemy's per-statement work cost several
+    times the read itself (bench/README.md)."""
+
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+        self._sql, self._positional = _node_query(connection.dialect)
+        self._cursor: Any = None
 
     def subtree(self, level: int, index: int) -> bytes:
-        digest = self._c.execute(_NODE, {"level": level, "position": index}).scalar()
-        if digest is None:
+        if self._cursor is None:
+            driver: Any = self._c.connection.dbapi_connection
+            self._cursor = driver.cursor()
+        arguments = (level, index) if self._positional else {"level": level, "position": index}
+        self._cursor.execute(self._sql, arguments)
+        row = self._cursor.fetchone()
+        if row is None:
             raise MissingNodeError(f"no stored hash at level {level}, position {index}")
-        return bytes(digest)
+        return bytes(row[0])
+
+
+@cache
+def _node_query(dialect: Dialect) -> tuple[str, bool]:
+    compiled = _NODE.compile(dialect=dialect)
+    if compiled.positiontup and list(compiled.positiontup) != ["level", "position"]:
+        raise RuntimeError("unexpected parameter order in the node query")
+    return str(compiled), bool(compiled.positiontup)
 
 
 class SqlRecord:
@@ -203,7 +233,7 @@ class SqlRecord:
         )
 
     def entry(self, seq: int) -> RecordEntry | None:
-        row = self._c.execute(select(t.record_entries).where(t.record_entries.c.seq == seq)).first()
+        row = self._c.execute(_ENTRY, {"seq": seq}).first()
         return None if row is None else _entry(row)
 
     def entries(self, start: int, end: int) -> Iterator[RecordEntry]:
@@ -272,11 +302,10 @@ class SqlRecord:
         )
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
-        c = t.record_checkpoints
-        query = select(c).order_by(c.c.size.desc()).limit(1)
-        if size is not None:
-            query = select(c).where(c.c.size == size)
-        row = self._c.execute(query).first()
+        if size is None:
+            row = self._c.execute(_LATEST_CHECKPOINT).first()
+        else:
+            row = self._c.execute(_CHECKPOINT, {"size": size}).first()
         return None if row is None else self._checkpoint(row)
 
     def checkpoints(self, limit: int = 50) -> list[StoredCheckpoint]:
@@ -298,11 +327,10 @@ class SqlRecord:
         )
 
     def _checkpoint(self, row: Row[Any]) -> StoredCheckpoint:
-        s = t.record_cosignatures
         size = row.size
         cosignatures = {
             c.witness: Cosignature(c.verifier_key, c.signature, from_db_time(c.cosigned_at))
-            for c in self._c.execute(select(s).where(s.c.size == size).order_by(s.c.witness))
+            for c in self._c.execute(_COSIGNATURES, {"size": size})
         }
         return StoredCheckpoint(
             size=size,
