@@ -168,6 +168,7 @@ class RecordPages(Controller):
         latest = services.record.checkpoints(1)
         checks = {entry.seq: _included(services, entry, latest) for entry in entries}
         context: dict[str, Any] = {"subject": subject, "entries": entries, "checks": checks}
+        context["latest"] = latest[0] if latest else None
         context["htmx"] = assets.available("htmx.min.js")
         return Template("record_history.html", context=context)
 
@@ -176,6 +177,7 @@ def _overview(services: ServicesDep, assets: AssetsDep) -> dict[str, Any]:
     return {
         "checkpoints": services.record.checkpoints(20),
         "log_key": services.record.signer.verifier_key(),
+        "witnesses": sorted(services.record.witnesses.items()),
         "htmx": assets.available("htmx.min.js"),
         "verification": None,
     }
