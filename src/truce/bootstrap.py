@@ -34,6 +34,7 @@ from truce.application.ports import (
 )
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
+from truce.domain.record import RecordError, parse_verifier_key
 from truce.settings import Settings
 
 
@@ -99,7 +100,12 @@ def build_services(
         monitoring=monitoring,
         registry=RegistryService(uow, clock),
         record=RecordService(
-            uow, clock, signer or mechanism_signer(settings), Ed25519NoteVerifier(), canonical_json
+            uow,
+            clock,
+            signer or mechanism_signer(settings),
+            Ed25519NoteVerifier(),
+            canonical_json,
+            witnesses=known_witnesses(settings.witness_keys),
         ),
         auth=auth,
         member_keys=member_keys,
@@ -136,6 +142,18 @@ def member_key_sealer(settings: Settings) -> Sealer:
     if settings.demo and not settings.secret_key:
         return DemoSealer()
     return SecretBox(settings.secret_key, SEAL_PURPOSE)
+
+
+def known_witnesses(keys: str) -> dict[str, str]:
+    """TRUCE_WITNESS_KEYS as key name -> verifier key; a malformed key stops the start."""
+    known: dict[str, str] = {}
+    for text in keys.replace(",", " ").split():
+        try:
+            key = parse_verifier_key(text)
+        except RecordError as error:
+            raise ValueError(f"TRUCE_WITNESS_KEYS holds an invalid key {text!r}: {error}") from None
+        known[key.name] = text
+    return known
 
 
 def mechanism_signer(settings: Settings) -> MechanismSigner:

@@ -45,6 +45,9 @@ class Settings:
     key_dir: Path = Path("truce-keys")
     # The record's origin line in checkpoints: a name unique to this deployment's log.
     record_origin: str = "truce.local/record"
+    # The witnesses whose checkpoint co-signatures the record keeps: their verifier keys (from
+    # `truce witness init`), separated by spaces or commas. Others are refused.
+    witness_keys: str = ""
     # A served app signs a checkpoint this often (seconds) when the record has grown; 0 = never.
     checkpoint_interval: int = 300
     # Passkeys (WebAuthn): the site's domain they belong to, e.g. truce.example.org. Empty:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from support import report_fields
 from truce.adapters.canonical import canonical_json
+from truce.adapters.memory.store import MemoryUnitOfWorkFactory
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner
 from truce.adapters.signing import Ed25519Signer, generate_key
 from truce.adapters.sql.rls import as_system
@@ -160,3 +161,47 @@ def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory):
     verification = record.verify()
     assert verification.first_bad_entry == 5
     assert verification.problems[0].message == "stored tree hashes do not match"
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        # an interior node over entries 8..11 changed
+        ("UPDATE record_nodes SET digest = zeroblob(32) WHERE level = 2 AND position = 2", 8),
+        # a leaf hash in the tree changed (the entry row still holds the right one)
+        ("UPDATE record_nodes SET digest = zeroblob(32) WHERE level = 0 AND position = 3", 3),
+        # nodes that belong to no complete subtree of this tree: named after its last entry
+        ("INSERT INTO record_nodes VALUES (1, 1000, zeroblob(32))", "end of level 1"),
+        ("INSERT INTO record_nodes VALUES (40, 0, zeroblob(32))", 0),
+        # a whole interior level removed
+        ("DELETE FROM record_nodes WHERE level = 1", 0),
+    ],
+)
+def test_every_altered_subtree_hash_is_found(
+    cast, monitoring, record, uow_factory, statement, named
+):
+    connection = sql_only(uow_factory)
+    if connection.dialect.name != "sqlite":
+        statement = statement.replace("zeroblob(32)", "decode(repeat('00', 32), 'hex')")
+    file(monitoring, cast)
+    record.issue_checkpoint()
+    assert record.verify().ok
+    connection.execute(text(statement))
+    verification = record.verify()
+    if named == "end of level 1":
+        named = verification.size >> 1 << 1
+    assert verification.first_bad_entry == named
+    assert "stored tree hashes do not match" in [p.message for p in verification.problems]
+
+
+def test_an_empty_record_verifies(clock):
+    empty = RecordService(
+        MemoryUnitOfWorkFactory(),
+        clock,
+        MechanismSigner(Ed25519Signer(ORIGIN, generate_key())),
+        Ed25519NoteVerifier(),
+        canonical_json,
+    )
+    report = empty.verify()
+    assert report.ok
+    assert report.size == 0

@@ -97,7 +97,10 @@ def test_a_witness_refuses_a_split_view_also_after_a_restart(store, tmp_path, mo
     runner.invoke(app, ["demo", "--seed-only"])
     log_key = runner.invoke(app, ["record", "key"]).output.strip()
     state = ["--name", "witness.un", "--state-dir", str(tmp_path / "un"), "--log-key", log_key]
-    assert runner.invoke(app, ["witness", "init", *state[:4]]).exit_code == 0
+    made = runner.invoke(app, ["witness", "init", *state[:4]])
+    assert made.exit_code == 0
+    # The record keeps co-signatures only from witnesses it was told about.
+    monkeypatch.setenv("TRUCE_WITNESS_KEYS", made.output.strip())
     first = runner.invoke(app, ["witness", "cosign", *state])
     assert first.exit_code == 0, first.output
     assert "co-signed" in first.output
@@ -108,3 +111,12 @@ def test_a_witness_refuses_a_split_view_also_after_a_restart(store, tmp_path, mo
     forked = runner.invoke(app, ["witness", "cosign", *state])
     assert forked.exit_code == 1
     assert "refused: fork" in forked.output
+
+
+def test_an_unknown_witness_is_refused_by_the_local_record(store, tmp_path):
+    runner.invoke(app, ["demo", "--seed-only"])
+    log_key = runner.invoke(app, ["record", "key"]).output.strip()
+    state = ["--name", "witness.xx", "--state-dir", str(tmp_path / "xx"), "--log-key", log_key]
+    result = runner.invoke(app, ["witness", "cosign", *state])
+    assert result.exit_code == 2
+    assert "is not the key of a witness this record knows" in result.output

@@ -8,6 +8,7 @@ from litestar.testing import TestClient
 from integration_helpers import csrf_token
 from support import report_fields
 from truce.adapters.signing import Ed25519Signer, cosign_note, generate_key, verify_checkpoint_note
+from truce.application.ports import Cosignature
 from truce.domain.record import leaf_hash, parse_signed_note, verify_inclusion
 from truce.entrypoints.web.app import create_app
 
@@ -31,11 +32,14 @@ def test_a_reports_history_and_its_proof_are_served(client, services):
     assert verify_inclusion(leaf, bundle["index"], checkpoint.size, proof, checkpoint.root)
 
 
-def test_a_witness_cosignature_is_kept_only_if_it_verifies(client, services):
-    filed_and_checkpointed(client, services)
+def test_a_witness_cosignature_is_kept_only_if_it_verifies(services):
+    witness = Ed25519Signer("witness.un", generate_key())
+    record = replace(services.record, witnesses={"witness.un": witness.verifier_key()})
+    services = replace(services, record=record)
+    client = TestClient(create_app(services.settings, services), base_url="http://127.0.0.1")
+    services.record.issue_checkpoint()
     note = client.get("/api/v1/record/checkpoint").text
     size = verify_checkpoint_note(note, services.record.signer.verifier_key()).size
-    witness = Ed25519Signer("witness.un", generate_key())
     line = parse_signed_note(cosign_note(note, witness)).signatures[-1].line()
     payload = {"witness": "witness.un", "verifier_key": witness.verifier_key(), "signature": line}
     bad = dict(payload, signature=line.replace(line[-6:-1], "AAAAA"))
@@ -84,3 +88,46 @@ def test_a_running_server_signs_checkpoints_on_a_schedule(services):
             time.sleep(0.1)
     [checkpoint] = services.record.checkpoints()
     assert checkpoint.size == services.record.verify().size
+
+
+def test_the_history_page_offers_verification_in_the_browser(client, services):
+    report = filed_and_checkpointed(client, services)
+    page = client.get("/record/history", params={"subject": f"report:{report['id']}"})
+    assert 'class="verify-entry"' in page.text
+    assert '<script src="/static/record-verify.js" defer></script>' in page.text
+    assert services.record.checkpoint().root.hex() in page.text
+    script = client.get("/static/record-verify.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert "crypto.subtle" in script.text
+
+
+def test_the_record_page_lists_who_cosigned_each_checkpoint_and_when(services):
+    witness = Ed25519Signer("witness.tr", generate_key())
+    record = replace(services.record, witnesses={"witness.tr": witness.verifier_key()})
+    services = replace(services, record=record)
+    checkpoint = services.record.issue_checkpoint()
+    line = parse_signed_note(cosign_note(checkpoint.note, witness)).signatures[-1].line()
+    services.record.add_cosignature(
+        checkpoint.size, "witness.tr", Cosignature(witness.verifier_key(), line)
+    )
+    with TestClient(create_app(services.settings, services), base_url="http://127.0.0.1") as c:
+        page = c.get("/record").text
+    assert "witness.tr <time" in page
+    assert services.clock.now().strftime("%Y-%m-%d %H:%M") in page
+    assert witness.verifier_key() in page  # among the witnesses the record knows
+
+
+def test_a_second_full_verify_while_one_runs_is_told_to_wait(client, services):
+    page = client.get("/record")
+    token = csrf_token(page.text)
+    gate = services.record._gate  # noqa: SLF001 - hold the gate as a running verify would
+    assert gate._lock.acquire()  # noqa: SLF001
+    try:
+        busy = client.post("/record/verify", data={"_csrf_token": token})
+    finally:
+        gate._lock.release()  # noqa: SLF001
+    assert busy.status_code == 429
+    assert int(busy.headers["Retry-After"]) >= 1
+    assert "already running" in busy.text
+    assert client.post("/record/verify", data={"_csrf_token": token}).status_code == 200

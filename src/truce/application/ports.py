@@ -410,6 +410,8 @@ class StoredCheckpoint:
 class Cosignature:
     verifier_key: str
     signature: str
+    # When the record received it (None before it is stored).
+    cosigned_at: datetime | None = None
 
 
 class Canonical(Protocol):
@@ -443,8 +445,13 @@ class Record(Protocol):
     def entry(self, seq: int) -> RecordEntry | None: ...
     def entries(self, start: int, end: int) -> Iterator[RecordEntry]: ...
     def about(self, subject: str) -> list[RecordEntry]: ...
-    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
-        """Every stored subtree hash as (level, position, digest), in that order."""
+    def verification_rows(self, start: int, end: int) -> Iterator[tuple[int, str, str, bytes]]:
+        """(seq, kind, body, leaf hash) of entries start..end-1 by seq: what a verifier reads,
+        streamed in large batches, without building whole entries."""
+        ...
+
+    def level_nodes(self, level: int) -> list[tuple[int, bytes]]:
+        """Every stored subtree hash at `level` as (position, digest), by position."""
         ...
 
     def stored_hashes(self) -> HashStore: ...

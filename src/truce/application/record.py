@@ -8,7 +8,10 @@ signatures, and names the first entry (or checkpoint) that does not hold.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +20,7 @@ from truce.application.ports import (
     Canonical,
     Clock,
     Cosignature,
+    Record,
     RecordEntry,
     StoredCheckpoint,
     UnitOfWork,
@@ -25,9 +29,12 @@ from truce.application.ports import (
 from truce.domain.commitments import commitment
 from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
 from truce.domain.record import (
+    HASH_SIZE,
     Checkpoint,
     MemoryHashStore,
     RecordError,
+    VerificationBusyError,
+    complete_levels,
     consistency_proof,
     inclusion_proof,
     leaf_hash,
@@ -135,38 +142,56 @@ def _within_any_record(position: int | None, what: str) -> None:
         raise NotFoundError(what)
 
 
-def _first_divergence(
-    stored: Iterator[tuple[int, int, bytes]], rebuilt: MemoryHashStore
-) -> int | None:
+# Levels a tree of up to 2**64 leaves can have: every one is read, so a stored hash that
+# belongs to no level of this tree is found too.
+MAX_LEVELS = 65
+
+
+def _first_divergence(record: Record, levels: list[bytes]) -> int | None:
     """The first entry under a stored subtree hash that differs from, is missing from, or is
-    extra to the tree rebuilt from the entries. One ordered read of the stored hashes instead
-    of one query per node; the lowest level that differs names the entry most precisely."""
-    first_by_level: dict[int, int] = {}
-    next_position: dict[int, int] = {}
-
-    def note(level: int, position: int) -> None:
-        first_by_level.setdefault(level, position << level)
-
-    for level, position, digest in stored:
-        expected = next_position.get(level, 0)
-        if position != expected:
-            note(level, expected)  # a gap: the node at `expected` is missing
-        if not _matches(rebuilt, level, position, digest):
-            note(level, position)
-        next_position[level] = position + 1
-    level = 0
-    while rebuilt.size >> level:
-        if next_position.get(level, 0) < rebuilt.size >> level:
-            note(level, next_position.get(level, 0))
-        level += 1
-    return first_by_level[min(first_by_level)] if first_by_level else None
+    extra to the tree recomputed from the entries. Each level is read in one query and
+    compared whole; only a level that differs is walked node by node. The lowest level that
+    differs names the entry most precisely."""
+    for level in range(MAX_LEVELS):
+        expected = levels[level] if level < len(levels) else b""
+        stored = record.level_nodes(level)
+        count = len(stored)
+        if [position for position, _ in stored] == list(range(count)) and b"".join(
+            digest for _, digest in stored
+        ) == expected:
+            continue
+        return _first_mismatch(stored, expected) << level
+    return None
 
 
-def _matches(rebuilt: MemoryHashStore, level: int, position: int, digest: bytes) -> bool:
-    try:
-        return rebuilt.subtree(level, position) == digest
-    except RecordError:
-        return False
+def _first_mismatch(stored: list[tuple[int, bytes]], expected: bytes) -> int:
+    """The first position where a level's stored hashes and the recomputed ones differ."""
+    for index, (position, digest) in enumerate(stored):
+        if position != index:  # a gap: the node at `index` is missing
+            return index
+        if digest != expected[index * HASH_SIZE : (index + 1) * HASH_SIZE]:
+            return index
+    return len(stored)  # all stored match: the first one missing, or the first extra
+
+
+class _VerifyGate:
+    """At most one full verification at a time in this process: it reads the whole record,
+    so a second one waiting in line would only double the load. The others are told to come
+    back after about as long as the last one took."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_seconds = 1.0
+
+    def run(self, work: Callable[[], VerificationReport]) -> VerificationReport:
+        if not self._lock.acquire(blocking=False):
+            raise VerificationBusyError(max(1, math.ceil(self._last_seconds)))
+        began = time.monotonic()
+        try:
+            return work()
+        finally:
+            self._last_seconds = time.monotonic() - began
+            self._lock.release()
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +201,10 @@ class RecordService:
     signer: CheckpointSigner
     notes: NoteVerifier
     canonical: Canonical
+    # The witnesses whose co-signatures are kept: key name -> verifier key. A co-signature is
+    # authenticated by its signature alone, so a key the record does not know is refused.
+    witnesses: Mapping[str, str] = field(default_factory=dict)
+    _gate: _VerifyGate = field(default_factory=_VerifyGate, repr=False, compare=False)
 
     def issue_checkpoint(self) -> StoredCheckpoint:
         """Sign the tree as it is now; the latest checkpoint again if nothing was appended."""
@@ -246,9 +275,17 @@ class RecordService:
             raise NotFoundError("record entry")
         return found
 
-    def add_cosignature(self, size: int, witness: str, cosignature: Cosignature) -> None:
-        """Keep a witness's co-signature, once it is checked against the checkpoint body."""
+    def add_cosignature(self, size: int, witness: str, cosignature: Cosignature) -> bool:
+        """Keep a known witness's co-signature, once it is checked against the checkpoint body.
+
+        True if it was kept now; False if this witness had already co-signed this checkpoint
+        (a retried request changes nothing, and the first co-signature stays).
+        """
         _within_any_record(size, "checkpoint")
+        if self.witnesses.get(witness) != cosignature.verifier_key:
+            raise InvalidInputError(
+                [FieldError("verifier_key", "is not the key of a witness this record knows")]
+            )
         with self.uow() as uow:
             checkpoint = uow.record.checkpoint(size)
             if checkpoint is None:
@@ -258,61 +295,65 @@ class RecordService:
                 body, cosignature.signature, cosignature.verifier_key
             ):
                 raise InvalidInputError([FieldError("signature", "does not verify")])
+            if witness in checkpoint.cosignatures:
+                return False
             uow.record.add_cosignature(size, witness, cosignature, self.clock.now())
             uow.commit()
+        return True
 
     def verify(self) -> VerificationReport:
+        """Recompute everything; raise VerificationBusyError while another one runs."""
+        return self._gate.run(self._verify)
+
+    def _verify(self) -> VerificationReport:
         report = VerificationReport()
         with self.uow() as uow:
             report.size = uow.record.size()
-            rebuilt = MemoryHashStore()
-            leaves = list(self._checked_leaves(uow, report))
-            rebuilt.append(leaves)
-            divergence = _first_divergence(uow.record.nodes(), rebuilt)
+            levels = complete_levels(self._checked_leaves(uow, report))
+            divergence = _first_divergence(uow.record, levels)
             if divergence is not None:
                 report.problems.append(
                     Problem(f"entry {divergence}", "stored tree hashes do not match", divergence)
                 )
+            rebuilt = MemoryHashStore.from_levels(levels)
             for checkpoint in uow.record.checkpoints(limit=1_000_000):
                 self._check_checkpoint(checkpoint, rebuilt, report)
         return report
 
-    def _checked_leaves(self, uow: UnitOfWork, report: VerificationReport) -> Iterator[bytes]:
-        for expected, entry in enumerate(uow.record.entries(0, report.size)):
-            where = f"entry {entry.seq}"
-            if entry.seq != expected:
+    def _checked_leaves(self, uow: UnitOfWork, report: VerificationReport) -> bytes:
+        """Every entry's leaf hash recomputed from its body, packed end to end."""
+        leaves = bytearray()
+        rows = uow.record.verification_rows(0, report.size)
+        for expected, (seq, kind, body, stored_leaf) in enumerate(rows):
+            if seq != expected:
                 report.problems.append(
-                    Problem(where, f"found where entry {expected} belongs", expected)
+                    Problem(f"entry {seq}", f"found where entry {expected} belongs", expected)
                 )
-            recomputed = leaf_hash(entry.body.encode())
-            if recomputed != entry.leaf_hash:
+            recomputed = leaf_hash(body.encode())
+            if recomputed != stored_leaf:
                 report.problems.append(
-                    Problem(where, "body does not match its leaf hash", entry.seq)
+                    Problem(f"entry {seq}", "body does not match its leaf hash", seq)
                 )
-            self._check_commitment(uow, entry, report)
-            yield recomputed
+            if kind in REOPENERS:
+                self._check_commitment(uow, seq, kind, body, report)
+            leaves += recomputed
+        return bytes(leaves)
 
     def _check_commitment(
-        self, uow: UnitOfWork, entry: RecordEntry, report: VerificationReport
+        self, uow: UnitOfWork, seq: int, kind: str, body: str, report: VerificationReport
     ) -> None:
-        reopen = REOPENERS.get(entry.kind)
-        if reopen is None:
-            return
-        document = json.loads(entry.body)
-        opening = uow.record.opening(entry.seq)
+        reopen = REOPENERS[kind]
+        document = json.loads(body)
+        opening = uow.record.opening(seq)
         content = reopen(uow, document)
         report.commitments += 1
         if opening is None or content is None:
             message = "the object it describes is missing" if content is None else "salt is missing"
-            report.problems.append(Problem(f"entry {entry.seq}", message, entry.seq))
+            report.problems.append(Problem(f"entry {seq}", message, seq))
             return
         if commitment(self.canonical(content), opening.salt) != document.get("commitment"):
             report.problems.append(
-                Problem(
-                    f"entry {entry.seq}",
-                    f"the {entry.kind} content it commits to was altered",
-                    entry.seq,
-                )
+                Problem(f"entry {seq}", f"the {kind} content it commits to was altered", seq)
             )
 
     def _check_checkpoint(

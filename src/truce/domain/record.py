@@ -27,7 +27,8 @@ Exceptions (raised only for programmer misuse or malformed text, never by verifi
         ├── MalformedCheckpointError checkpoint text or fields break tlog-checkpoint
         ├── MalformedNoteError       note text breaks signed-note
         ├── MalformedKeyError        a key name, key id or verifier key string is invalid
-        └── NoteVerificationError    no valid signature from the expected key
+        ├── NoteVerificationError    no valid signature from the expected key
+        └── VerificationBusyError    a full verification is already running (throttle)
 """
 
 from __future__ import annotations
@@ -98,6 +99,14 @@ class MalformedKeyError(RecordError):
 
 class NoteVerificationError(RecordError):
     pass
+
+
+class VerificationBusyError(RecordError):
+    """A full verification is already running; try again after `retry_after_seconds`."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__("a verification of the whole record is already running")
+        self.retry_after_seconds = retry_after_seconds
 
 
 # --------------------------------------------------------------------------------------
@@ -283,6 +292,28 @@ def find_divergence(leaf_hashes: Iterable[bytes], store: HashStore) -> int | Non
     return None
 
 
+def complete_levels(packed_leaf_hashes: bytes) -> list[bytes]:
+    """Every complete subtree hash over the given leaves, computed level by level.
+
+    `packed_leaf_hashes` is the leaf hashes end to end. Element L of the result holds the
+    (n >> L) hashes of level L end to end, exactly the nodes `append_leaves` stores, so a
+    verifier compares a whole level at once. One tight loop of SHA-256 per level: an auditor
+    recomputing a million-entry log does about a million hashes and little else.
+    """
+    if not isinstance(packed_leaf_hashes, bytes) or len(packed_leaf_hashes) % HASH_SIZE:
+        raise TreeArgumentError(f"leaf hashes must be packed {HASH_SIZE}-byte hashes")
+    levels = [packed_leaf_hashes]
+    current = packed_leaf_hashes
+    pair, sha256, prefix = 2 * HASH_SIZE, hashlib.sha256, _NODE_PREFIX
+    while len(current) >= pair:
+        end = len(current) - len(current) % pair
+        current = b"".join(
+            [sha256(prefix + current[i : i + pair]).digest() for i in range(0, end, pair)]
+        )
+        levels.append(current)
+    return levels
+
+
 def _stored_equals(store: HashStore, node: Node) -> bool:
     try:
         return store.subtree(node.level, node.position) == node.digest
@@ -345,6 +376,13 @@ class MemoryHashStore:
 
     def __init__(self) -> None:
         self._levels: dict[int, bytearray] = {}
+
+    @classmethod
+    def from_levels(cls, levels: Sequence[bytes]) -> MemoryHashStore:
+        """A store holding the packed levels `complete_levels` computed."""
+        store = cls()
+        store._levels = {level: bytearray(packed) for level, packed in enumerate(levels)}
+        return store
 
     @property
     def size(self) -> int:

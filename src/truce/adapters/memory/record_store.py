@@ -80,9 +80,14 @@ class MemoryRecord:
     def entries(self, start: int, end: int) -> Iterator[RecordEntry]:
         yield from self._s.entries[max(start, 0) : end]
 
-    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
-        for (level, position), digest in sorted(self._s.nodes.items()):
-            yield level, position, digest
+    def verification_rows(self, start: int, end: int) -> Iterator[tuple[int, str, str, bytes]]:
+        for entry in self._s.entries[max(start, 0) : end]:
+            yield entry.seq, entry.kind, entry.body, entry.leaf_hash
+
+    def level_nodes(self, level: int) -> list[tuple[int, bytes]]:
+        return sorted(
+            (position, digest) for (at, position), digest in self._s.nodes.items() if at == level
+        )
 
     def about(self, subject: str) -> list[RecordEntry]:
         return [e for e in self._s.entries if e.subject == subject]
@@ -107,10 +112,10 @@ class MemoryRecord:
     def add_cosignature(
         self, size: int, witness: str, cosignature: Cosignature, at: datetime
     ) -> None:
-        del at  # the memory store keeps only what the checks read
         stored = self._s.checkpoints[size]
         if witness in stored.cosignatures:
             raise ConflictError(f"{witness} has already co-signed size {size}")
         self._s.checkpoints[size] = replace(
-            stored, cosignatures={**stored.cosignatures, witness: cosignature}
+            stored,
+            cosignatures={**stored.cosignatures, witness: replace(cosignature, cosigned_at=at)},
         )

@@ -7,11 +7,24 @@ nodes come from the pure `append_leaves`, which reads only the tree's right edge
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -40,15 +53,130 @@ _NODE = select(t.record_nodes.c.digest).where(
 )
 
 
+_HEAD = select(t.record_head.c.size).where(t.record_head.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_SET_SIZE = update(t.record_head).where(t.record_head.c.id == 1).values(size=bindparam("size"))
+
+
+class _BulkInsert:
+    """One INSERT, compiled once per dialect, run as DBAPI executemany calls of CHUNK rows.
+
+    An append writes about three rows per entry; SQLAlchemy's per-row parameter handling cost
+    more than SQLite's own insert (bench/README.md). Each value still goes through its
+    column type's bind processor (e.g. how SQLite stores a datetime), so rows read back
+    exactly as if SQLAlchemy had written them.
+    """
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+        self._sql = str(compiled)
+        self._columns = tuple(columns)
+        # Positional paramstyles (SQLite's qmark) take tuples in the compiled order; named
+        # ones (psycopg's pyformat) take dicts.
+        order = compiled.positiontup
+        self._named = tuple(columns) if order is None else None
+        # Where each compiled position takes its value from in a row given in `columns` order.
+        self._positions = None if order is None else [list(columns).index(n) for n in order]
+        self._processors = [
+            (index, processor)
+            for index, name in enumerate(columns)
+            if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+
+    def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            chunk = [self._bind(row) for row in rows[start : start + CHUNK]]
+            if chunk:
+                connection.exec_driver_sql(self._sql, chunk)
+
+    def _bind(self, row: Sequence[object]) -> tuple[object, ...] | dict[str, object]:
+        values = list(row)
+        for index, process in self._processors:
+            values[index] = process(values[index])
+        if self._named is not None:
+            return dict(zip(self._named, values, strict=True))
+        return tuple([values[index] for index in self._positions or ()])
+
+
+@dataclass(frozen=True, slots=True)
+class _Inserts:
+    entries: _BulkInsert
+    openings: _BulkInsert
+    nodes: _BulkInsert
+
+
+@cache
+def _bulk_inserts(dialect: Dialect) -> _Inserts:
+    entry_columns = ("seq", "kind", "body", "leaf_hash", "recorded_at", "subject")
+    return _Inserts(
+        entries=_BulkInsert(t.record_entries, entry_columns, dialect),
+        openings=_BulkInsert(t.record_openings, ("seq", "salt", "owner_body_id"), dialect),
+        nodes=_BulkInsert(t.record_nodes, ("level", "position", "digest"), dialect),
+    )
+
+
+_VERIFICATION_ROWS = (
+    select(
+        t.record_entries.c.seq,
+        t.record_entries.c.kind,
+        t.record_entries.c.body,
+        t.record_entries.c.leaf_hash,
+    )
+    .where(
+        and_(
+            t.record_entries.c.seq >= bindparam("start"), t.record_entries.c.seq < bindparam("end")
+        )
+    )
+    .order_by(t.record_entries.c.seq)
+)
+_LEVEL_NODES = (
+    select(t.record_nodes.c.position, t.record_nodes.c.digest)
+    .where(t.record_nodes.c.level == bindparam("level"))
+    .order_by(t.record_nodes.c.position)
+)
+# Prebuilt, as above: a proof through the service reads a checkpoint and an entry too.
+_ENTRY = select(t.record_entries).where(t.record_entries.c.seq == bindparam("seq"))
+_CHECKPOINT = select(t.record_checkpoints).where(t.record_checkpoints.c.size == bindparam("size"))
+_LATEST_CHECKPOINT = (
+    select(t.record_checkpoints).order_by(t.record_checkpoints.c.size.desc()).limit(1)
+)
+_COSIGNATURES = (
+    select(t.record_cosignatures)
+    .where(t.record_cosignatures.c.size == bindparam("size"))
+    .order_by(t.record_cosignatures.c.witness)
+)
+# Rows per fetch when a full verify streams the entries.
+VERIFY_BATCH = 20_000
+
+
 class SqlHashStore:
+    """Stored subtree hashes, read one point query at a time through the DBAPI cursor: a
+    proof reads about log2(n) of them, and SQLAlchemy's per-statement work cost several
+    times the read itself (bench/README.md)."""
+
     def __init__(self, connection: Connection) -> None:
         self._c = connection
+        self._sql, self._positional = _node_query(connection.dialect)
+        self._cursor: Any = None
 
     def subtree(self, level: int, index: int) -> bytes:
-        digest = self._c.execute(_NODE, {"level": level, "position": index}).scalar()
-        if digest is None:
+        if self._cursor is None:
+            driver: Any = self._c.connection.dbapi_connection
+            self._cursor = driver.cursor()
+        arguments = (level, index) if self._positional else {"level": level, "position": index}
+        self._cursor.execute(self._sql, arguments)
+        row = self._cursor.fetchone()
+        if row is None:
             raise MissingNodeError(f"no stored hash at level {level}, position {index}")
-        return bytes(digest)
+        return bytes(row[0])
+
+
+@cache
+def _node_query(dialect: Dialect) -> tuple[str, bool]:
+    compiled = _NODE.compile(dialect=dialect)
+    if compiled.positiontup and list(compiled.positiontup) != ["level", "position"]:
+        raise RuntimeError("unexpected parameter order in the node query")
+    return str(compiled), bool(compiled.positiontup)
 
 
 class SqlRecord:
@@ -73,36 +201,30 @@ class SqlRecord:
         pending, self._pending = self._pending, []
         size = self._lock_head()
         nodes = append_leaves(size, [p.leaf_hash for p in pending], SqlHashStore(self._c))
-        seqs = list(range(size, size + len(pending)))
-        self._insert(
-            t.record_entries, [_entry_row(seq, p) for seq, p in zip(seqs, pending, strict=True)]
+        seqs = range(size, size + len(pending))
+        inserts = _bulk_inserts(self._c.dialect)
+        inserts.entries.run(
+            self._c,
+            [
+                (seq, p.kind, p.body, p.leaf_hash, to_utc(p.at), p.subject)
+                for seq, p in zip(seqs, pending, strict=True)
+            ],
         )
         openings = [
-            {"seq": seq, "salt": p.salt, "owner_body_id": p.owner_body_id}
+            (seq, p.salt, p.owner_body_id)
             for seq, p in zip(seqs, pending, strict=True)
             if p.salt is not None
         ]
         # The salts are the mechanism's: written whatever principal made the change.
         with as_system(self._c, "the record keeps the salts of its commitments"):
-            self._insert(t.record_openings, openings)
-        self._insert(
-            t.record_nodes,
-            [{"level": n.level, "position": n.position, "digest": n.digest} for n in nodes],
-        )
-        self._c.execute(
-            update(t.record_head).where(t.record_head.c.id == 1).values(size=size + len(pending))
-        )
-        return seqs
+            inserts.openings.run(self._c, openings)
+        inserts.nodes.run(self._c, nodes)
+        self._c.execute(_SET_SIZE, {"size": size + len(pending)})
+        return list(seqs)
 
     def _lock_head(self) -> int:
-        query = select(t.record_head.c.size).where(t.record_head.c.id == 1)
-        if self._c.dialect.name != "sqlite":
-            query = query.with_for_update()
+        query = _HEAD if self._c.dialect.name == "sqlite" else _HEAD_FOR_UPDATE
         return int(self._c.execute(query).scalar_one())
-
-    def _insert(self, table: Table, rows: Sequence[Mapping[str, object]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            self._c.execute(insert(table), list(rows[start : start + CHUNK]))
 
     def size(self) -> int:
         return int(
@@ -112,7 +234,7 @@ class SqlRecord:
         )
 
     def entry(self, seq: int) -> RecordEntry | None:
-        row = self._c.execute(select(t.record_entries).where(t.record_entries.c.seq == seq)).first()
+        row = self._c.execute(_ENTRY, {"seq": seq}).first()
         return None if row is None else _entry(row)
 
     def entries(self, start: int, end: int) -> Iterator[RecordEntry]:
@@ -123,11 +245,39 @@ class SqlRecord:
         for row in result:
             yield _entry(row)
 
-    def nodes(self) -> Iterator[tuple[int, int, bytes]]:
-        n = t.record_nodes
-        query = select(n.c.level, n.c.position, n.c.digest).order_by(n.c.level, n.c.position)
-        for row in self._c.execute(query.execution_options(yield_per=CHUNK)):
-            yield row.level, row.position, bytes(row.digest)
+    def verification_rows(self, start: int, end: int) -> Iterator[tuple[int, str, str, bytes]]:
+        # The DBAPI cursor directly: a full verify reads every entry, and SQLAlchemy's row
+        # objects cost more than the reading itself (bench/README.md).
+        cursor = self._raw_cursor(_VERIFICATION_ROWS, {"start": start, "end": end}, stream=True)
+        try:
+            while rows := cursor.fetchmany(VERIFY_BATCH):
+                for seq, kind, body, leaf in rows:
+                    yield seq, kind, body, bytes(leaf)
+        finally:
+            cursor.close()
+
+    def level_nodes(self, level: int) -> list[tuple[int, bytes]]:
+        cursor = self._raw_cursor(_LEVEL_NODES, {"level": level})
+        try:
+            return [(position, bytes(digest)) for position, digest in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def _raw_cursor(
+        self, statement: Select[Any], parameters: dict[str, int], *, stream: bool = False
+    ) -> Any:  # noqa: ANN401 - a DBAPI cursor, typed by no one
+        """A DBAPI cursor on this connection (same transaction) running `statement`. With
+        `stream` on PostgreSQL it is a server-side cursor, so a million rows are not all
+        held in memory at once; SQLite reads lazily anyway."""
+        compiled = statement.compile(dialect=self._c.dialect)
+        arguments: tuple[int, ...] | dict[str, int] = parameters
+        if compiled.positiontup:
+            arguments = tuple(parameters[name] for name in compiled.positiontup)
+        driver: Any = self._c.connection.dbapi_connection
+        named = stream and self._c.dialect.name == "postgresql"
+        cursor = driver.cursor(name="truce_record_verify") if named else driver.cursor()
+        cursor.execute(str(compiled), arguments)
+        return cursor
 
     def about(self, subject: str) -> list[RecordEntry]:
         e = t.record_entries
@@ -154,11 +304,10 @@ class SqlRecord:
         )
 
     def checkpoint(self, size: int | None = None) -> StoredCheckpoint | None:
-        c = t.record_checkpoints
-        query = select(c).order_by(c.c.size.desc()).limit(1)
-        if size is not None:
-            query = select(c).where(c.c.size == size)
-        row = self._c.execute(query).first()
+        if size is None:
+            row = self._c.execute(_LATEST_CHECKPOINT).first()
+        else:
+            row = self._c.execute(_CHECKPOINT, {"size": size}).first()
         return None if row is None else self._checkpoint(row)
 
     def checkpoints(self, limit: int = 50) -> list[StoredCheckpoint]:
@@ -180,11 +329,10 @@ class SqlRecord:
         )
 
     def _checkpoint(self, row: Row[Any]) -> StoredCheckpoint:
-        s = t.record_cosignatures
         size = row.size
         cosignatures = {
-            c.witness: Cosignature(c.verifier_key, c.signature)
-            for c in self._c.execute(select(s).where(s.c.size == size).order_by(s.c.witness))
+            c.witness: Cosignature(c.verifier_key, c.signature, from_db_time(c.cosigned_at))
+            for c in self._c.execute(_COSIGNATURES, {"size": size})
         }
         return StoredCheckpoint(
             size=size,
@@ -193,17 +341,6 @@ class SqlRecord:
             issued_at=from_db_time(row.issued_at),
             cosignatures=cosignatures,
         )
-
-
-def _entry_row(seq: int, prepared: PreparedEntry) -> dict[str, object]:
-    return {
-        "seq": seq,
-        "kind": prepared.kind,
-        "body": prepared.body,
-        "leaf_hash": prepared.leaf_hash,
-        "recorded_at": to_utc(prepared.at),
-        "subject": prepared.subject,
-    }
 
 
 def _entry(row: Row[Any]) -> RecordEntry:

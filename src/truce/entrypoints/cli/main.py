@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from truce.adapters.notes import load_or_create_signer
 from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import SchemaChangeRefusedError, current, upgrade
 from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_tables
@@ -97,6 +99,7 @@ def demo(
         _remove_sqlite_file(settings.database_url)
     if "key_dir" in overrides:
         shutil.rmtree(DEMO_KEY_DIR, ignore_errors=True)
+    settings = demo_witnesses_known(settings)
     services = build_services(settings)
     try:
         seeded = seed_astana_case(services.registry, services.monitoring, services.member_keys)
@@ -126,6 +129,18 @@ def demo(
 
 # The three guarantors run witnesses: none of them need trust the operator's word.
 DEMO_WITNESSES = ("witness.ru", "witness.tr", "witness.ir")
+
+
+def demo_witnesses_known(settings: Settings) -> Settings:
+    """The record keeps the demo witnesses' co-signatures: their keys (made here on first
+    use) join TRUCE_WITNESS_KEYS, so `truce witness cosign --url` works against the demo."""
+    keys = [
+        load_or_create_signer(
+            settings.key_dir / "witnesses" / name / "witness.key", name, ""
+        ).verifier_key()
+        for name in DEMO_WITNESSES
+    ]
+    return replace(settings, witness_keys=" ".join([settings.witness_keys, *keys]).strip())
 
 
 def _witness_demo_record(services: Services, witness_dir: Path) -> None:

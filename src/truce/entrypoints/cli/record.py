@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +15,21 @@ from rich.console import Console
 from rich.table import Table
 
 from truce.adapters.notes import load_or_create_signer
-from truce.adapters.signing import cosign_note, verify_checkpoint_note
+from truce.adapters.signing import Ed25519Signer, verify_checkpoint_note
+from truce.adapters.witness_client import (
+    HttpLog,
+    LocalLog,
+    LogSource,
+    LogUnavailableError,
+    Outcome,
+    Verdict,
+    witness_round,
+)
 from truce.adapters.witness_store import WitnessStore
-from truce.application.ports import Cosignature
 from truce.application.record import VerificationReport
 from truce.bootstrap import Services, build_services, mechanism_signer
-from truce.domain.record import (
-    Cosign,
-    leaf_hash,
-    parse_signed_note,
-    verify_inclusion,
-)
+from truce.domain.errors import InvalidInputError, NotFoundError
+from truce.domain.record import RecordError, leaf_hash, verify_inclusion
 from truce.settings import Settings
 
 record_app = typer.Typer(
@@ -141,23 +148,104 @@ def witness_init(
     console.print(signer.verifier_key(), markup=False, highlight=False)
 
 
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="The mechanism's server, e.g. http://127.0.0.1:8000; without it, the local store.",
+    ),
+]
+NameOption = Annotated[str, typer.Option(help="The witness's key name.")]
+StateDirOption = Annotated[Path, typer.Option(help="The directory given to `witness init`.")]
+LogKeyOption = Annotated[
+    str, typer.Option(help="The mechanism's verifier key, obtained out of band.")
+]
+PassphraseOption = Annotated[str, typer.Option(envvar="TRUCE_WITNESS_PASSPHRASE")]
+
+
 @witness_app.command("cosign")
 def witness_cosign(
-    name: Annotated[str, typer.Option(help="The witness's key name.")],
-    state_dir: Annotated[Path, typer.Option(help="The directory given to `witness init`.")],
-    log_key: Annotated[str, typer.Option(help="The mechanism's verifier key.")],
-    passphrase: Annotated[str, typer.Option(envvar="TRUCE_WITNESS_PASSPHRASE")] = "",
+    name: NameOption,
+    state_dir: StateDirOption,
+    log_key: LogKeyOption,
+    url: UrlOption = None,
+    passphrase: PassphraseOption = "",
 ) -> None:
     """Co-sign the latest checkpoint if it extends what this witness co-signed before
-    (checked with a consistency proof); refuse a fork or a rollback, also after a restart."""
-    services = _services()
-    try:
-        outcome = cosign_latest(services, name, state_dir, log_key, passphrase)
-    finally:
-        services.close()
-    console.print(outcome)
-    if not outcome.startswith("co-signed"):
+    (checked with a consistency proof); refuse a fork or a rollback, also after a restart.
+    Exits 1 on a refusal, 2 when the log cannot be reached or answers nonsense."""
+    signer = load_or_create_signer(state_dir / "witness.key", name, passphrase)
+    store = WitnessStore(state_dir / "state")
+    with _log_source(url) as log:
+        outcome = _round(log, signer, store, log_key)
+    console.print(outcome.message, markup=False, highlight=False)
+    if not outcome.cosigned:
         raise typer.Exit(1)
+
+
+@witness_app.command("watch")
+def witness_watch(
+    name: NameOption,
+    state_dir: StateDirOption,
+    log_key: LogKeyOption,
+    url: Annotated[str, typer.Option("--url", help="The mechanism's server.")],
+    interval: Annotated[float, typer.Option(min=0.0, help="Seconds between rounds.")] = 60.0,
+    max_rounds: Annotated[
+        int, typer.Option(min=0, help="Stop after this many rounds; 0 = until Ctrl-C.")
+    ] = 0,
+    passphrase: PassphraseOption = "",
+) -> None:
+    """Co-sign every new checkpoint, round after round, until Ctrl-C. An unreachable log is
+    retried next round; a refusal (fork, rollback, bad proof) stops the witness with exit 1,
+    for a person to look at."""
+    signer = load_or_create_signer(state_dir / "witness.key", name, passphrase)
+    store = WitnessStore(state_dir / "state")
+    rounds = 0
+    try:
+        with _log_source(url) as log:
+            while True:
+                outcome = _round(log, signer, store, log_key, fatal=False)
+                console.print(outcome.message, markup=False, highlight=False)
+                if outcome.verdict is Verdict.REFUSED:
+                    raise typer.Exit(1)
+                rounds += 1
+                if max_rounds and rounds >= max_rounds:
+                    return
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        console.print(f"stopped after {rounds} rounds")
+
+
+@contextmanager
+def _log_source(url: str | None) -> Iterator[LogSource]:
+    if url is None:
+        services = _services()
+        try:
+            yield LocalLog(services.record)
+        finally:
+            services.close()
+        return
+    http = HttpLog(url)
+    try:
+        yield http
+    finally:
+        http.close()
+
+
+def _round(
+    log: LogSource, signer: Ed25519Signer, store: WitnessStore, log_key: str, *, fatal: bool = True
+) -> Outcome:
+    """One round; trouble reaching the log ends the command (exit 2) unless not `fatal`."""
+    try:
+        return witness_round(log, signer, store, log_key)
+    except (LogUnavailableError, NotFoundError, InvalidInputError) as error:
+        if fatal:
+            console.print(f"error: {error}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        return Outcome(Verdict.UNAVAILABLE, f"error, retrying next round: {error}")
+    except RecordError as error:
+        # A checkpoint without the mechanism's valid signature is not the log's word at all.
+        return Outcome(Verdict.REFUSED, f"refused: bad checkpoint ({error})")
 
 
 def cosign_latest(
@@ -165,21 +253,8 @@ def cosign_latest(
 ) -> str:
     """One witness round over a local store: verify, decide, persist, then sign."""
     signer = load_or_create_signer(state_dir / "witness.key", name, passphrase)
-    latest = services.record.checkpoint()
-    checkpoint = verify_checkpoint_note(latest.note, log_key)
     store = WitnessStore(state_dir / "state")
-    seen = store.load(checkpoint.origin)
-    proof = services.record.consistency(seen.size if seen else 0, checkpoint.size)
-    decision = store.witness(checkpoint, proof)
-    if not isinstance(decision, Cosign):
-        return f"refused: {decision.reason.value} ({decision.detail})"
-    cosigned = parse_signed_note(cosign_note(latest.note, signer))
-    line = next(s.line() for s in cosigned.signatures if s.name == name)
-    if name not in latest.cosignatures:
-        services.record.add_cosignature(
-            checkpoint.size, name, Cosignature(signer.verifier_key(), line)
-        )
-    return f"co-signed {checkpoint.origin} at size {checkpoint.size}"
+    return witness_round(LocalLog(services.record), signer, store, log_key).message
 
 
 def print_checkpoints(services: Services) -> None:

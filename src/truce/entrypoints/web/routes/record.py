@@ -11,10 +11,10 @@ import msgspec
 from litestar import Controller, MediaType, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_429_TOO_MANY_REQUESTS
 
 from truce.application.ports import Cosignature, RecordEntry, StoredCheckpoint
-from truce.domain.record import leaf_hash, verify_inclusion
+from truce.domain.record import VerificationBusyError, leaf_hash, verify_inclusion
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 
 
@@ -129,10 +129,13 @@ class RecordApi(Controller):
     def cosign(
         self, size: FromPath[int], data: JSONBody[CosignatureIn], services: ServicesDep
     ) -> Response[dict[str, str]]:
-        """A witness hands in its co-signature; it is kept only if it verifies."""
+        """A witness hands in its co-signature. No account is needed: the signature is the
+        credential. It is kept only from a witness key the record knows (TRUCE_WITNESS_KEYS)
+        and only if it verifies; the same witness again is answered 200 and changes nothing."""
         cosignature = Cosignature(data.verifier_key, data.signature)
-        services.record.add_cosignature(size, data.witness, cosignature)
-        return Response({"status": "kept"}, status_code=HTTP_201_CREATED)
+        if services.record.add_cosignature(size, data.witness, cosignature):
+            return Response({"status": "kept"}, status_code=HTTP_201_CREATED)
+        return Response({"status": "already kept"}, status_code=HTTP_200_OK)
 
 
 class RecordPages(Controller):
@@ -145,8 +148,16 @@ class RecordPages(Controller):
 
     @post("/verify", sync_to_thread=True, status_code=HTTP_200_OK)
     def verify(self, services: ServicesDep, assets: AssetsDep) -> Template:
+        """Verify the whole record. It reads everything, so one runs at a time; the others
+        get 429 with Retry-After."""
         context = _overview(services, assets)
-        context["verification"] = services.record.verify()
+        try:
+            context["verification"] = services.record.verify()
+        except VerificationBusyError as busy:
+            context["busy"] = busy.retry_after_seconds
+            page = Template("record.html", context=context, status_code=HTTP_429_TOO_MANY_REQUESTS)
+            page.headers["Retry-After"] = str(busy.retry_after_seconds)
+            return page
         return Template("record.html", context=context)
 
     @get("/history", sync_to_thread=True)
@@ -157,6 +168,7 @@ class RecordPages(Controller):
         latest = services.record.checkpoints(1)
         checks = {entry.seq: _included(services, entry, latest) for entry in entries}
         context: dict[str, Any] = {"subject": subject, "entries": entries, "checks": checks}
+        context["latest"] = latest[0] if latest else None
         context["htmx"] = assets.available("htmx.min.js")
         return Template("record_history.html", context=context)
 
@@ -165,6 +177,7 @@ def _overview(services: ServicesDep, assets: AssetsDep) -> dict[str, Any]:
     return {
         "checkpoints": services.record.checkpoints(20),
         "log_key": services.record.signer.verifier_key(),
+        "witnesses": sorted(services.record.witnesses.items()),
         "htmx": assets.available("htmx.min.js"),
         "verification": None,
     }
