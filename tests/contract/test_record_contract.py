@@ -110,6 +110,7 @@ class Insider:
 
     def __init__(self, connection):
         self._connection = connection
+        self.dialect = connection.dialect
 
     def execute(self, statement, parameters=None):
         with as_system(self._connection, "a test plays an insider who edits rows"):
