@@ -8,12 +8,14 @@ from sqlalchemy import Engine
 
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.geo.spatial import ShapelySpatial
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.auth import AuthService
+from truce.application.geography import GeographyService
 from truce.application.monitoring import MonitoringService
 from truce.application.ports import Clock, IdFactory, PasswordHasher, UnitOfWorkFactory
 from truce.application.record import CheckpointSigner, RecordService
@@ -32,6 +34,7 @@ class Services:
     record: RecordService
     auth: AuthService
     engine: Engine | None
+    geography: GeographyService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -76,6 +79,7 @@ def build_services(
             demo=settings.demo,
         ),
         engine=engine,
+        geography=GeographyService(uow, clock, ShapelySpatial()),
     )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from truce.application.geo_ports import GeoStore
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
@@ -188,6 +189,7 @@ class UnitOfWork(Protocol):
     api_tokens: ApiTokens
     login_failures: LoginFailures
     audit: AuditTrail
+    geo: GeoStore
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -19,7 +19,9 @@ from truce.adapters.memory.auth_store import (
     MemoryLoginFailures,
     MemorySessions,
 )
+from truce.adapters.memory.geo_store import MemoryGeoState, MemoryGeoStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
+from truce.application.geo_ports import GeoStore
 from truce.application.ports import (
     Accounts,
     Actors,
@@ -51,6 +53,7 @@ class MemoryState:
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     record: MemoryRecordState = field(default_factory=MemoryRecordState)
     auth: MemoryAuthState = field(default_factory=MemoryAuthState)
+    geo: MemoryGeoState = field(default_factory=MemoryGeoState)
 
 
 class MemoryBodies:
@@ -193,10 +196,13 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth"}
+        own_copies = {"record", "auth", "geo"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
-            **copies, record=self._shared.record.copy(), auth=self._shared.auth.copy()
+            **copies,
+            record=self._shared.record.copy(),
+            auth=self._shared.auth.copy(),
+            geo=self._shared.geo.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -210,6 +216,7 @@ class MemoryUnitOfWork:
         self.api_tokens: ApiTokens = MemoryApiTokens(auth)
         self.login_failures: LoginFailures = MemoryLoginFailures(auth)
         self.audit: AuditTrail = MemoryAuditTrail(auth)
+        self.geo: GeoStore = MemoryGeoStore(self._working.geo)
 
 
 class MemoryUnitOfWorkFactory:

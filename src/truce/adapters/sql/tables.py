@@ -226,3 +226,6 @@ record_cosignatures = Table(
 )
 
 from truce.adapters.sql import auth_tables  # noqa: E402,F401 - registers the auth tables on metadata
+
+# isort: split
+from truce.adapters.sql import geo_tables  # noqa: E402,F401 - registers the geography tables

@@ -14,6 +14,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlLoginFailures,
     SqlSessions,
 )
+from truce.adapters.sql.geo_repository import SqlGeoStore
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -22,6 +23,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
+from truce.application.geo_ports import GeoStore
 from truce.application.ports import (
     Accounts,
     Actors,
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.api_tokens: ApiTokens = SqlApiTokens(connection)
         self.login_failures: LoginFailures = SqlLoginFailures(connection)
         self.audit: AuditTrail = SqlAuditTrail(connection)
+        self.geo: GeoStore = SqlGeoStore(connection)
         return self
 
     def __exit__(

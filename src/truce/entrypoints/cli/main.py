@@ -19,6 +19,7 @@ from truce.adapters.sql.migrate import current, upgrade
 from truce.application.demo_case import CAST, seed_astana_case
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
+from truce.entrypoints.cli.geo import geo_app
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.entrypoints.web.app import create_app
@@ -39,6 +40,7 @@ app.add_typer(witness_app, name="witness")
 app.add_typer(users_app, name="user")
 app.add_typer(tokens_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(geo_app, name="geo")
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)

@@ -1,0 +1,216 @@
+"""Resolution: from a name as a report writes it to ranked candidate places.
+
+The gazetteer indexes every name of every unit, place and alias under its keys (see
+`names.name_keys`). A query matches at the tightest tier it shares with a name; the tier sets
+the confidence. Context (a governorate or district, or the level wanted) narrows the field.
+When nothing shares a key, a fuzzy comparison of variant keys offers the nearest spellings
+at a lower confidence.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from truce.domain.geo.names import Tier, exact_key, is_arabic, name_keys
+from truce.domain.geo.places import AdminUnit, Alias, Location, Place
+
+TIER_CONFIDENCE = {Tier.EXACT: 1.0, Tier.VARIANT: 0.9, Tier.SKELETON: 0.7}
+FUZZY_CONFIDENCE = 0.6
+FUZZY_CUTOFF = 0.8
+# Among equal matches, a coarser unit first: "Idleb" alone most often means the governorate.
+# A populated place sits between sub-districts and neighbourhoods.
+KIND_ORDER = {1: 0, 2: 1, 3: 2, "town": 3, 4: 4, 0: 5}
+MAX_CANDIDATES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a name may point at: a unit (by P-code) or a populated place."""
+
+    key: str  # P-code or place id
+    name: str
+    name_ar: str
+    level: int | None  # None for a populated place
+    adm1: str | None
+    adm2: str | None
+    adm3: str | None
+    location: Location
+
+    @property
+    def kind(self) -> str:
+        return "town" if self.level is None else f"adm{self.level}"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    target: Target
+    confidence: float
+    matched: str  # the indexed name that matched
+    tier: str  # exact | variant | skeleton | fuzzy
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveContext:
+    """Narrows the field: only places inside `within` (a P-code of any level), only units of
+    `level` (or populated places with level None and `places_only`)."""
+
+    within: str | None = None
+    level: int | None = None
+    places_only: bool = False
+
+    def admits(self, target: Target) -> bool:
+        if self.places_only and target.level is not None:
+            return False
+        if self.level is not None and target.level != self.level:
+            return False
+        if self.within is None:
+            return True
+        return self.within in (target.adm1, target.adm2, target.adm3, target.key)
+
+
+NO_CONTEXT = ResolveContext()
+
+
+@dataclass
+class Gazetteer:
+    """An in-memory index of every name; build it once with `build_gazetteer`."""
+
+    targets: dict[str, Target] = field(default_factory=dict)
+    _index: dict[tuple[Tier, str], dict[str, str]] = field(default_factory=dict)
+    _fuzzy_keys: dict[bool, list[str]] = field(default_factory=dict)
+
+    def add_name(self, target_key: str, name: str) -> None:
+        for tier, keys in name_keys(name).items():
+            for key in keys:
+                self._index.setdefault((tier, key), {}).setdefault(target_key, name)
+
+    def resolve(self, text: str, context: ResolveContext = NO_CONTEXT) -> list[Candidate]:
+        """Ranked candidates, best first; empty when nothing is near."""
+        found: dict[str, Candidate] = {}
+        for tier, keys in name_keys(text).items():
+            for key in keys:
+                for target_key, matched in self._index.get((tier, key), {}).items():
+                    self._offer(
+                        found,
+                        target_key,
+                        matched,
+                        tier.name.lower(),
+                        context,
+                        TIER_CONFIDENCE[tier],
+                    )
+            if found:
+                break
+        if not found:
+            self._fuzzy(text, context, found)
+        return sorted(found.values(), key=_rank)[:MAX_CANDIDATES]
+
+    def _offer(
+        self,
+        found: dict[str, Candidate],
+        target_key: str,
+        matched: str,
+        tier: str,
+        context: ResolveContext,
+        confidence: float,
+    ) -> None:
+        target = self.targets.get(target_key)
+        if target is None or not context.admits(target):
+            return
+        best = found.get(target_key)
+        if best is None or best.confidence < confidence:
+            found[target_key] = Candidate(target, round(confidence, 3), matched, tier)
+
+    def _fuzzy(self, text: str, context: ResolveContext, found: dict[str, Candidate]) -> None:
+        arabic = is_arabic(text)
+        pool = self._fuzzy_keys.get(arabic)
+        if pool is None:
+            pool = sorted(
+                k for (t, k) in self._index if t is Tier.VARIANT and is_arabic(k) == arabic
+            )
+            self._fuzzy_keys[arabic] = pool
+        for key in name_keys(text)[Tier.VARIANT]:
+            matcher = difflib.SequenceMatcher(b=key, autojunk=False)
+            for other in pool:
+                matcher.set_seq1(other)
+                if (
+                    matcher.real_quick_ratio() < FUZZY_CUTOFF
+                    or matcher.quick_ratio() < FUZZY_CUTOFF
+                ):
+                    continue
+                ratio = matcher.ratio()
+                if ratio >= FUZZY_CUTOFF:
+                    for target_key, matched in self._index[(Tier.VARIANT, other)].items():
+                        self._offer(
+                            found, target_key, matched, "fuzzy", context, FUZZY_CONFIDENCE * ratio
+                        )
+
+
+def _rank(candidate: Candidate) -> tuple[float, int, str]:
+    target = candidate.target
+    order = KIND_ORDER["town"] if target.level is None else KIND_ORDER.get(target.level, 9)
+    return (-candidate.confidence, order, target.key)
+
+
+def build_gazetteer(
+    units: Iterable[AdminUnit], places: Iterable[Place], aliases: Iterable[Alias]
+) -> Gazetteer:
+    gazetteer = Gazetteer()
+    by_pcode = {unit.pcode: unit for unit in units}
+    for unit in by_pcode.values():
+        gazetteer.targets[unit.pcode] = _unit_target(unit, by_pcode)
+        for name in (unit.name_en, unit.name_ar, *unit.names_en):
+            if name:
+                gazetteer.add_name(unit.pcode, name)
+    for place in places:
+        gazetteer.targets[place.id] = _place_target(place, by_pcode)
+        for name in (place.name, *place.names):
+            gazetteer.add_name(place.id, name)
+    for alias in aliases:
+        if alias.target in gazetteer.targets:
+            gazetteer.add_name(alias.target, alias.text)
+    return gazetteer
+
+
+def _unit_target(unit: AdminUnit, by_pcode: dict[str, AdminUnit]) -> Target:
+    chain = _ancestors(unit, by_pcode)
+    return Target(
+        key=unit.pcode,
+        name=unit.name_en,
+        name_ar=unit.name_ar,
+        level=unit.level,
+        adm1=chain.get(1),
+        adm2=chain.get(2),
+        adm3=chain.get(3),
+        location=unit.location,
+    )
+
+
+def _ancestors(unit: AdminUnit, by_pcode: dict[str, AdminUnit]) -> dict[int, str]:
+    chain = {unit.level: unit.pcode}
+    parent = unit.parent_pcode
+    while parent is not None and parent in by_pcode and len(chain) < 6:  # noqa: PLR2004 - guards a cycle
+        chain[by_pcode[parent].level] = parent
+        parent = by_pcode[parent].parent_pcode
+    return chain
+
+
+def _place_target(place: Place, by_pcode: dict[str, AdminUnit]) -> Target:
+    unit = by_pcode.get(place.unit_pcode or "")
+    chain = _ancestors(unit, by_pcode) if unit is not None else {}
+    arabic = next((n for n in place.names if is_arabic(n)), "")
+    return Target(
+        key=place.id,
+        name=place.name,
+        name_ar=arabic,
+        level=None,
+        adm1=chain.get(1),
+        adm2=chain.get(2),
+        adm3=chain.get(3),
+        location=place.location,
+    )
+
+
+def same_name(a: str, b: str) -> bool:
+    return exact_key(a) == exact_key(b)
