@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from truce.domain.geo.names import Tier, exact_key, is_arabic, name_keys
 from truce.domain.geo.places import AdminUnit, Alias, Location, Place
@@ -19,6 +19,7 @@ from truce.domain.geo.places import AdminUnit, Alias, Location, Place
 TIER_CONFIDENCE = {Tier.EXACT: 1.0, Tier.VARIANT: 0.9, Tier.SKELETON: 0.7}
 FUZZY_CONFIDENCE = 0.6
 FUZZY_CUTOFF = 0.8
+COARSER = 0.8  # a compound name answered by its coarser part
 # Among equal matches, a coarser unit first: "Idleb" alone most often means the governorate.
 # A populated place sits between sub-districts and neighbourhoods.
 KIND_ORDER = {1: 0, 2: 1, 3: 2, "town": 3, 4: 4, 0: 5}
@@ -102,9 +103,25 @@ class Gazetteer:
                     )
             if found:
                 break
+        if not found and " - " in text:
+            return self._compound(text, context)
         if not found:
             self._fuzzy(text, context, found)
         return sorted(found.values(), key=_rank)[:MAX_CANDIDATES]
+
+    def _compound(self, text: str, context: ResolveContext) -> list[Candidate]:
+        """ "Damascus - Jobar" (ACLED's town - quarter): the quarter inside the town when it is
+        known there, else the town itself, trusted less since it is coarser than was said."""
+        head, _, tail = text.partition(" - ")
+        towns = self.resolve(head, context)
+        if not towns:
+            return []
+        town = towns[0].target
+        within = town.adm3 or town.adm2 or town.adm1 or town.key
+        inner = self.resolve(tail, ResolveContext(within=within, places_only=context.places_only))
+        if inner:
+            return inner
+        return [replace(c, confidence=round(c.confidence * COARSER, 3)) for c in towns]
 
     def _offer(
         self,
@@ -188,11 +205,16 @@ def _unit_target(unit: AdminUnit, by_pcode: dict[str, AdminUnit]) -> Target:
 
 
 def _ancestors(unit: AdminUnit, by_pcode: dict[str, AdminUnit]) -> dict[int, str]:
+    """Level -> P-code of the unit and the units above it; a parent that is not loaded is
+    still named, one level up (COD parents are always the next level)."""
     chain = {unit.level: unit.pcode}
-    parent = unit.parent_pcode
-    while parent is not None and parent in by_pcode and len(chain) < 6:  # noqa: PLR2004 - guards a cycle
-        chain[by_pcode[parent].level] = parent
-        parent = by_pcode[parent].parent_pcode
+    level, parent = unit.level, unit.parent_pcode
+    while parent is not None and level > 1 and level - 1 not in chain:
+        above = by_pcode.get(parent)
+        chain[level - 1] = parent
+        if above is None:
+            break
+        level, parent = above.level, above.parent_pcode
     return chain
 
 

@@ -137,30 +137,19 @@ def resolve(
     if not candidates:
         console.print(f"No place matches {text!r}.")
         raise typer.Exit(1)
-    table = Table(
-        "#",
-        "P-code / id",
-        "kind",
-        "English",
-        "Arabic",
-        "governorate",
-        "confidence",
-        "match",
-        "precision",
-    )
+    table = Table("#", "kind", "name", "in", "confidence", "precision")
+    table.add_column("P-code / id", no_wrap=True)
     for rank, candidate in enumerate(candidates, start=1):
         target = candidate.target
         location = target.location
         table.add_row(
             str(rank),
-            target.key,
             _kind(target.level),
-            target.name,
-            target.name_ar,
+            f"{target.name}\n{target.name_ar}".strip(),
             target.adm1 or "",
-            f"{candidate.confidence:.2f}",
-            f"{candidate.tier}: {candidate.matched}",
+            f"{candidate.confidence:.2f} {candidate.tier}",
             f"{location.precision.value} ±{location.radius_m / 1000:.1f} km",
+            target.key,
         )
     console.print(table)
 
