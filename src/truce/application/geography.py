@@ -101,6 +101,7 @@ class _Caches:
     units: dict[str, AdminUnit] | None = None
     index: SpatialIndex | None = None
     zone_indexes: dict[str, tuple[ZoneIndex, dict[str, Zone]]] = field(default_factory=dict)
+    outlines: dict[tuple[int, float], dict[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +292,11 @@ class GeographyService:
             return uow.geo.units(level)
 
     def outlines(self, level: int, tolerance: float) -> dict[str, object]:
-        return self.spatial.outlines(self.units(level), tolerance)
+        """A GeoJSON FeatureCollection of one level's outlines, simplified for the map."""
+        key = (level, tolerance)
+        if key not in self._caches.outlines:
+            self._caches.outlines[key] = self.spatial.outlines(self.units(level), tolerance)
+        return self._caches.outlines[key]
 
     # --- zones --------------------------------------------------------------------------
 
@@ -364,6 +369,7 @@ class GeographyService:
         self._caches.units = None
         self._caches.index = None
         self._caches.zone_indexes.clear()
+        self._caches.outlines.clear()
 
 
 def _unit_or_problem(feature: BoundaryFeature, source: str) -> AdminUnit | str:

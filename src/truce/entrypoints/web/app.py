@@ -30,6 +30,7 @@ from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
+from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
@@ -121,6 +122,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RegistryApi,
             RecordApi,
             RecordPages,
+            MapPages,
             healthz,
             vendor,
             static,
