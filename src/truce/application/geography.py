@@ -100,6 +100,7 @@ class _Caches:
     gazetteer: Gazetteer | None = None
     units: dict[str, AdminUnit] | None = None
     index: SpatialIndex | None = None
+    paths: dict[Hit, AdminPath] = field(default_factory=dict)
     zone_indexes: dict[str, tuple[ZoneIndex, dict[str, Zone]]] = field(default_factory=dict)
     outlines: dict[tuple[int, float], dict[str, object]] = field(default_factory=dict)
 
@@ -266,7 +267,17 @@ class GeographyService:
         if not points:
             return []
         units, index = self._spatial()
-        return [None if hit is None else _path(hit, units) for hit in index.locate(points)]
+        paths = self._caches.paths
+        answers: list[AdminPath | None] = []
+        for hit in index.locate(points):
+            if hit is None:
+                answers.append(None)
+                continue
+            path = paths.get(hit)
+            if path is None:
+                path = paths[hit] = _path(hit, units)
+            answers.append(path)
+        return answers
 
     def _spatial(self) -> tuple[dict[str, AdminUnit], SpatialIndex]:
         if self._caches.units is None or self._caches.index is None:
@@ -368,6 +379,7 @@ class GeographyService:
         self._caches.gazetteer = None
         self._caches.units = None
         self._caches.index = None
+        self._caches.paths.clear()
         self._caches.zone_indexes.clear()
         self._caches.outlines.clear()
 

@@ -26,6 +26,9 @@ METRES_PER_DEGREE = 111_320.0
 class ShapelyUnitIndex:
     def __init__(self, units: Sequence[AdminUnit]) -> None:
         self._pcodes = [unit.pcode for unit in units]
+        # One answer object per unit (and per "nearest" answer), shared by every point in it.
+        self._hits = [Hit(pcode) for pcode in self._pcodes]
+        self._near = [Hit(pcode, nearest=True) for pcode in self._pcodes]
         self._geoms = shapely.from_wkb([unit.geometry for unit in units])
         shapely.prepare(self._geoms)
         self._tree = STRtree(self._geoms)
@@ -51,11 +54,10 @@ class ShapelyUnitIndex:
             )
             found[missing[near_in]] = near_tree
             nearest[missing[near_in]] = True
+        hits, near = self._hits, self._near
         return [
-            None if index < 0 or not ok else Hit(self._pcodes[index], bool(near))
-            for index, near, ok in zip(
-                found.tolist(), nearest.tolist(), finite.tolist(), strict=True
-            )
+            None if index < 0 else (near[index] if is_near else hits[index])
+            for index, is_near in zip(found.tolist(), nearest.tolist(), strict=True)
         ]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from enum import IntEnum
 
 # Harakat, tanwin, shadda, sukun, superscript alef, Quranic marks.
@@ -112,15 +113,27 @@ def exact_key(text: str) -> str:
 
 def name_keys(text: str) -> dict[Tier, frozenset[str]]:
     """The keys of one name at each tier (empty sets when the name has nothing to key)."""
+    keys = {tier: frozenset[str]() for tier in Tier}
+    keys.update(iter_keys(text))
+    return keys
+
+
+def iter_keys(text: str) -> Iterator[tuple[Tier, frozenset[str]]]:
+    """The keys tier by tier, tightest first, each computed only when asked for: most
+    look-ups stop at the first."""
     exact = exact_key(text)
     if not exact:
-        return {tier: frozenset() for tier in Tier}
+        return
+    yield Tier.EXACT, frozenset({exact})
     if is_arabic(exact):
         variants = _arabic_variants(exact)
-        return {Tier.EXACT: frozenset({exact}), Tier.VARIANT: variants, Tier.SKELETON: variants}
+        yield Tier.VARIANT, variants
+        yield Tier.SKELETON, variants
+        return
     variants = _latin_variants(exact)
-    skeletons = frozenset(s for s in (_skeleton(v) for v in variants) if len(s) >= 2)  # noqa: PLR2004 - a single consonant keys nothing
-    return {Tier.EXACT: frozenset({exact}), Tier.VARIANT: variants, Tier.SKELETON: skeletons}
+    yield Tier.VARIANT, variants
+    # A single consonant keys nothing.
+    yield Tier.SKELETON, frozenset(s for s in map(_skeleton, variants) if len(s) >= 2)  # noqa: PLR2004
 
 
 def _arabic_variants(exact: str) -> frozenset[str]:

@@ -10,15 +10,17 @@ at a lower confidence.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from truce.domain.geo.names import Tier, exact_key, is_arabic, name_keys
+from truce.domain.geo.names import Tier, exact_key, is_arabic, iter_keys, name_keys
 from truce.domain.geo.places import AdminUnit, Alias, Location, Place
 
 TIER_CONFIDENCE = {Tier.EXACT: 1.0, Tier.VARIANT: 0.9, Tier.SKELETON: 0.7}
 FUZZY_CONFIDENCE = 0.6
 FUZZY_CUTOFF = 0.8
+FUZZY_POOL = 20  # most trigram-sharing keys compared in full
 COARSER = 0.8  # a compound name answered by its coarser part
 # Among equal matches, a coarser unit first: "Idleb" alone most often means the governorate.
 # A populated place sits between sub-districts and neighbourhoods.
@@ -80,7 +82,7 @@ class Gazetteer:
 
     targets: dict[str, Target] = field(default_factory=dict)
     _index: dict[tuple[Tier, str], dict[str, str]] = field(default_factory=dict)
-    _fuzzy_keys: dict[bool, list[str]] = field(default_factory=dict)
+    _trigrams: dict[str, list[str]] = field(default_factory=dict)
 
     def add_name(self, target_key: str, name: str) -> None:
         for tier, keys in name_keys(name).items():
@@ -90,7 +92,7 @@ class Gazetteer:
     def resolve(self, text: str, context: ResolveContext = NO_CONTEXT) -> list[Candidate]:
         """Ranked candidates, best first; empty when nothing is near."""
         found: dict[str, Candidate] = {}
-        for tier, keys in name_keys(text).items():
+        for tier, keys in iter_keys(text):
             for key in keys:
                 for target_key, matched in self._index.get((tier, key), {}).items():
                     self._offer(
@@ -140,28 +142,44 @@ class Gazetteer:
             found[target_key] = Candidate(target, round(confidence, 3), matched, tier)
 
     def _fuzzy(self, text: str, context: ResolveContext, found: dict[str, Candidate]) -> None:
-        arabic = is_arabic(text)
-        pool = self._fuzzy_keys.get(arabic)
-        if pool is None:
-            pool = sorted(
-                k for (t, k) in self._index if t is Tier.VARIANT and is_arabic(k) == arabic
-            )
-            self._fuzzy_keys[arabic] = pool
+        """Spellings near the query's: variant keys sharing most of its trigrams, compared
+        in full only for the few that share enough."""
+        if not self._trigrams:
+            self._build_trigrams()
         for key in name_keys(text)[Tier.VARIANT]:
-            matcher = difflib.SequenceMatcher(b=key, autojunk=False)
-            for other in pool:
-                matcher.set_seq1(other)
-                if (
-                    matcher.real_quick_ratio() < FUZZY_CUTOFF
-                    or matcher.quick_ratio() < FUZZY_CUTOFF
-                ):
-                    continue
-                ratio = matcher.ratio()
-                if ratio >= FUZZY_CUTOFF:
-                    for target_key, matched in self._index[(Tier.VARIANT, other)].items():
-                        self._offer(
-                            found, target_key, matched, "fuzzy", context, FUZZY_CONFIDENCE * ratio
-                        )
+            for other, ratio in self._near_keys(key):
+                for target_key, matched in self._index[(Tier.VARIANT, other)].items():
+                    confidence = FUZZY_CONFIDENCE * ratio
+                    self._offer(found, target_key, matched, "fuzzy", context, confidence)
+
+    def _build_trigrams(self) -> None:
+        for tier, key in self._index:
+            if tier is Tier.VARIANT:
+                for gram in _trigrams(key):
+                    self._trigrams.setdefault(gram, []).append(key)
+
+    def _near_keys(self, key: str) -> list[tuple[str, float]]:
+        grams = _trigrams(key)
+        shared: Counter[str] = Counter()
+        for gram in grams:
+            shared.update(self._trigrams.get(gram, ()))
+        # Two strings with a similarity ratio >= 0.8 share at least about half their trigrams.
+        floor = max(1, len(grams) // 2)
+        # Sorted by count, then key, so the same query always compares the same keys.
+        ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:FUZZY_POOL]
+        near = [other for other, count in ranked if count >= floor]
+        matcher = difflib.SequenceMatcher(b=key, autojunk=False)
+        scored = []
+        for other in near:
+            matcher.set_seq1(other)
+            if matcher.quick_ratio() >= FUZZY_CUTOFF and (ratio := matcher.ratio()) >= FUZZY_CUTOFF:
+                scored.append((other, ratio))
+        return scored
+
+
+def _trigrams(key: str) -> set[str]:
+    padded = f"  {key} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def _rank(candidate: Candidate) -> tuple[float, int, str]:
