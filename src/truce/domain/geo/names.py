@@ -47,7 +47,9 @@ _ARABIC_LETTER_FOLDS = str.maketrans(
     }
 )
 _ARABIC_PUNCTUATION = str.maketrans({"،": " ", "؛": " ", "؟": " ", "ـ": ""})
-_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+# Letters, not marks or tatweel (which normalisation removes): a stray mark does not make
+# Latin text Arabic. Presentation forms become these letters under NFKC.
+_ARABIC_LETTER = re.compile("[\u0620-\u063f\u0641-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f]")
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^\w\s]")
 # Apostrophes and the ayn/hamza signs of transliteration (Dar'a, ‘Ayn, Ma`arrat).
@@ -85,7 +87,7 @@ class Tier(IntEnum):
 
 
 def is_arabic(text: str) -> bool:
-    return _ARABIC_LETTER.search(text) is not None
+    return _ARABIC_LETTER.search(unicodedata.normalize("NFKC", text)) is not None
 
 
 def normalise_arabic(text: str) -> str:
@@ -108,7 +110,12 @@ def normalise_latin(text: str) -> str:
 
 
 def exact_key(text: str) -> str:
-    return normalise_arabic(text) if is_arabic(text) else normalise_latin(text)
+    # Compatibility forms first, so the script test sees letters, not presentation forms.
+    text = unicodedata.normalize("NFKC", text)
+    # Latin letters inside an Arabic name are casefolded as in a Latin one.
+    if _ARABIC_LETTER.search(text) is None:
+        return normalise_latin(text)
+    return normalise_arabic(text).casefold()
 
 
 def name_keys(text: str) -> dict[Tier, frozenset[str]]:
