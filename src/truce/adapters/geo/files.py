@@ -72,14 +72,18 @@ def _read_shapefile(path: Path) -> Iterator[BoundaryFeature]:
         raise FileFormatError(f"{path.name}: {error}") from error
     with reader:
         for index, item in enumerate(reader.iterShapeRecords()):
-            try:
-                geometry: object = item.shape.__geo_interface__
-            except Exception as error:  # noqa: BLE001 - any broken shape is quarantined
-                geometry = None
-                problem = f"unreadable shape: {error}"
-                yield BoundaryFeature(f"{path.name}#{index}", {}, b"", (0.0, 0.0), 0.0, problem)
-                continue
-            yield _boundary(f"{path.name}#{index}", item.record.as_dict(), geometry)
+            yield _boundary(f"{path.name}#{index}", item.record.as_dict(), _shape(item.shape))
+
+
+def _shape(shape_: shapefile.Shape) -> object:
+    """The shape as GeoJSON, or None (quarantined as "no geometry") when it has none or
+    pyshp cannot read it."""
+    if shape_.shapeType == shapefile.NULL:
+        return None
+    try:
+        return shape_.__geo_interface__
+    except Exception:  # noqa: BLE001 - any unreadable shape is quarantined, never a crash
+        return None
 
 
 def _geojson_features(path: Path) -> list[dict[str, Any]]:

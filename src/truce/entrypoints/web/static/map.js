@@ -93,7 +93,7 @@
       const outline = outlineLayer(governorates, 2);
       add("Governorates", outline, true);
       add("Districts", outlineLayer(districts, 0.5), false);
-      if (governorates.features.length) map.fitBounds(outline.getBounds());
+      if (governorates.features.length) map.fitBounds(outline.getBounds(), { animate: false });
       const agreement = params.get("agreement") || "";
       const zones = await fetchJson("/map/layers/zones" + (agreement ? "?agreement=" + encodeURIComponent(agreement) : ""));
       add("Zones", zoneLayer(zones), true);
