@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.geo.spatial import ShapelySpatial
 from truce.adapters.member_signing import DemoSealer, Ed25519KeyPairs
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
 from truce.adapters.oidc_client import HttpOidcClient
@@ -20,6 +21,7 @@ from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.geography import GeographyService
 from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
@@ -54,6 +56,7 @@ class Services:
     oidc: OidcService
     engine: Engine | None
     intake: IntakeService
+    geography: GeographyService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -132,6 +135,7 @@ def build_services(
         audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
+        geography=GeographyService(uow, clock, ShapelySpatial()),
     )
 
 

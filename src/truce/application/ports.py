@@ -12,6 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
@@ -355,6 +356,7 @@ class UnitOfWork(Protocol):
     signed_decisions: SignedDecisions
     intake: Intake
     oidc: OidcStore
+    geo: GeoStore
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -17,6 +17,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlSessions,
 )
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
+from truce.adapters.sql.geo_repository import SqlGeoStore
 from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.oidc_repositories import SqlOidcStore
 from truce.adapters.sql.record_store import SqlRecord
@@ -27,6 +28,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
+from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
     Accounts,
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         self.intake: Intake = SqlIntake(connection)
         self.oidc: OidcStore = SqlOidcStore(connection)
+        self.geo: GeoStore = SqlGeoStore(connection)
         return self
 
     def __exit__(

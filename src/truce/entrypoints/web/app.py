@@ -34,6 +34,7 @@ from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
+from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
@@ -132,6 +133,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RecordPages,
             DecisionsApi,
             AdminPages,
+            MapPages,
             healthz,
             vendor,
             static,

@@ -15,6 +15,8 @@ log = logging.getLogger("truce.assets")
 # Public name under /vendor/ -> path inside node_modules. Only these are ever served.
 VENDOR_FILES = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "leaflet.js": "leaflet/dist/leaflet.js",
+    "leaflet.css": "leaflet/dist/leaflet.css",
 }
 
 

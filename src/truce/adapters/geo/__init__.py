@@ -1,0 +1,2 @@
+"""Geography adapters: shapely spatial indexes and readers of boundary, gazetteer and zone
+files."""

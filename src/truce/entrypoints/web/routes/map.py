@@ -1,0 +1,167 @@
+"""The map: governorate and district outlines, an agreement's zones, and the reports the
+viewer may read drawn with their precision. No tile server: every layer is local GeoJSON.
+
+Reports come only through `MonitoringService.list_reports(principal)`, the same access filter
+as every other list; the map adds no read path of its own."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Response, Template
+
+from truce.bootstrap import Services
+from truce.domain.auth import Scope
+from truce.domain.errors import FieldError, InvalidInputError
+from truce.domain.reports import EventType, Report
+from truce.entrypoints.web.auth import Viewer
+from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+
+# Degrees of simplification per level: outlines for a country-wide map, not for surveying.
+TOLERANCE = {1: 0.01, 2: 0.005, 3: 0.002}
+MAX_MAP_REPORTS = 2_000
+GEOJSON = "application/geo+json"
+
+
+def _geojson(value: dict[str, Any]) -> Response[bytes]:
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, media_type=GEOJSON, headers={"Cache-Control": "private, max-age=60"})
+
+
+def _day(name: str, text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError([FieldError(name, "must be a date as YYYY-MM-DD")]) from None
+
+
+def _event_type(text: str | None) -> str | None:
+    if not text:
+        return None
+    if text not in {t.value for t in EventType}:
+        raise InvalidInputError([FieldError("type", "is not a known event type")])
+    return text
+
+
+def _visible_reports(services: Services, viewer: Viewer) -> list[Report]:
+    """What the viewer may read, through the monitoring service's filtered list."""
+    reports: list[Report] = []
+    page = services.monitoring.list_reports(viewer.principal, limit=500)
+    reports.extend(page.reports)
+    while page.next_cursor is not None and len(reports) < MAX_MAP_REPORTS:
+        page = services.monitoring.list_reports(viewer.principal, 500, page.next_cursor)
+        reports.extend(page.reports)
+    return reports[:MAX_MAP_REPORTS]
+
+
+def _within(report: Report, since: date | None, until: date | None, kind: str | None) -> bool:
+    day = report.content.occurred_from.date()
+    if since is not None and day < since:
+        return False
+    if until is not None and day > until:
+        return False
+    return kind is None or report.content.event_type == kind
+
+
+def _report_feature(services: Services, report: Report) -> dict[str, Any] | None:
+    location = services.geography.locate_report(report)
+    if location is None:
+        return None
+    content = report.content
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [location.longitude, location.latitude]},
+        "properties": {
+            "id": report.id,
+            "event_type": content.event_type,
+            "occurred_from": _iso(content.occurred_from),
+            "place": content.place_text or "",
+            "precision": location.precision.value,
+            "radius_m": location.radius_m,
+            "pcode": location.pcode,
+        },
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+class MapPages(Controller):
+    path = "/map"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def page(self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep) -> Template:
+        agreements = services.registry.directory().agreements
+        return Template(
+            "map.html",
+            context={
+                "viewer": viewer,
+                "leaflet": assets.available("leaflet.js") and assets.available("leaflet.css"),
+                "agreements": agreements,
+                "event_types": [(t.value, t.value.replace("_", " ")) for t in EventType],
+                "levels": services.geography.units(1) != [],
+            },
+        )
+
+    @get("/layers/outlines/{level:int}", sync_to_thread=True)
+    def outlines(self, services: ServicesDep, level: FromPath[int]) -> Response[bytes]:
+        """Administrative outlines of level 1 (governorates), 2 (districts) or 3."""
+        if level not in TOLERANCE:
+            raise InvalidInputError([FieldError("level", "must be 1, 2 or 3")])
+        return _geojson(services.geography.outlines(level, TOLERANCE[level]))
+
+    @get("/layers/zones", sync_to_thread=True)
+    def zones(
+        self,
+        services: ServicesDep,
+        agreement: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> Response[bytes]:
+        """The current zones, of one agreement or of all; zones are terms of an agreement,
+        which every participant may read."""
+        features = [
+            {
+                "type": "Feature",
+                "geometry": json.loads(zone.geometry),
+                "properties": {
+                    "agreement_id": zone.agreement_id,
+                    "zone_id": zone.zone_id,
+                    "revision": zone.revision,
+                    "kind": zone.kind.value,
+                    "name": zone.name,
+                    "name_ar": zone.name_ar,
+                },
+            }
+            for zone in services.geography.zones(agreement)
+        ]
+        return _geojson({"type": "FeatureCollection", "features": features})
+
+    @get("/layers/reports", sync_to_thread=True)
+    def reports(
+        self,
+        services: ServicesDep,
+        viewer: ViewerDep,
+        since: Annotated[str | None, QueryParameter(max_length=10)] = None,
+        until: Annotated[str | None, QueryParameter(max_length=10)] = None,
+        kind: Annotated[str | None, QueryParameter(name="type", max_length=60)] = None,
+    ) -> Response[bytes]:
+        """The reports the viewer may read, each where it is known to be and how precisely:
+        a point with its radius (the precision halo); filters by day and event type."""
+        if viewer.member is not None:
+            # The same rule as the reports API: a token must carry reports:read.
+            viewer.require(Scope.REPORTS_READ)
+        first, last, kind = _day("since", since), _day("until", until), _event_type(kind)
+        features = [
+            feature
+            for report in _visible_reports(services, viewer)
+            if _within(report, first, last, kind)
+            and (feature := _report_feature(services, report)) is not None
+        ]
+        return _geojson({"type": "FeatureCollection", "features": features})
