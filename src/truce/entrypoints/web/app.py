@@ -29,6 +29,7 @@ from truce.entrypoints.web.assets import FrontendAssets
 from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
+from truce.entrypoints.web.input_guard import refuse_nul
 from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
@@ -164,6 +165,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             exclude=["/api/"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_nul,
         response_headers=SECURITY_HEADERS,
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval)],
