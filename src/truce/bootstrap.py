@@ -20,6 +20,7 @@ from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.incidents import IncidentService
 from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
@@ -54,6 +55,7 @@ class Services:
     oidc: OidcService
     engine: Engine | None
     intake: IntakeService
+    incidents: IncidentService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -93,7 +95,8 @@ def build_services(
         passkeys=passkeys or WebAuthnVerifier(),
     )
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
-    monitoring = MonitoringService(uow, clock, ids)
+    incidents = IncidentService(uow, clock, ids)
+    monitoring = MonitoringService(uow, clock, ids, after_filing=incidents.correlate)
     return Services(
         settings=settings,
         clock=clock,
@@ -132,6 +135,7 @@ def build_services(
         audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
+        incidents=incidents,
     )
 
 

@@ -103,6 +103,11 @@ def observe(report: Report, resolve: PlaceResolver, actor_keys: ActorKeys) -> Ob
     actors = actor_keys(content.perpetrator, content.perpetrator_actor_id) | actor_keys(
         content.target, content.target_actor_id
     )
+    if content.source_kind == SourceKind.PARTY_LIAISON and report.submitter_body_id:
+        # A party reporting a violation is one side of it, whoever it blames: so the
+        # government blaming the opposition and the opposition blaming the government
+        # name the same two sides.
+        actors |= {f"party:{report.submitter_body_id}"}
     texts = [content.narrative, *(t.text for t in content.translations)]
     place_grams = grams(content.place_text)
     return Observation(
