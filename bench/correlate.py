@@ -38,7 +38,7 @@ from pathlib import Path
 
 from truce.domain.commands import FileReport
 from truce.domain.confidentiality import Confidentiality
-from truce.domain.correlation import Correlator, Observation, haversine_km
+from truce.domain.correlation import Correlator, Observation
 from truce.domain.incidents import PlacePoint, observe
 from truce.domain.reports import Report
 
@@ -82,7 +82,9 @@ def arabic(name: str) -> str:
         folded = word.casefold().replace("'", "")
         for pair, single in (("kh", "خ"), ("sh", "ش"), ("th", "ث"), ("gh", "غ"), ("dh", "ذ")):
             folded = folded.replace(pair, single)
-        words.append("".join(_TO_ARABIC.get(ch, ch if "\u0600" <= ch <= "\u06ff" else "") for ch in folded))
+        words.append(
+            "".join(_TO_ARABIC.get(ch, ch if "\u0600" <= ch <= "\u06ff" else "") for ch in folded)
+        )
     return " ".join(w for w in words if w)
 
 
@@ -185,7 +187,7 @@ def generate(events: list[Event], seed: int = 7) -> list[Generated]:
 def _reports_of(
     event: Event, moment: datetime, rng: random.Random, ids: Iterator[int]
 ) -> Iterator[Generated]:
-    if rng.random() < 0.8:  # noqa: PLR2004
+    if rng.random() < 0.8:
         lat, lon = _jitter(rng, event.lat, event.lon, 1_000.0)
         start = moment - HOUR * rng.random()
         filed = moment + HOUR * rng.uniform(0, 2)
@@ -194,13 +196,14 @@ def _reports_of(
             source_kind="field_monitor", source_name=f"monitor team {int(event.lon)}",
             occurred_from=start, occurred_to=start + HOUR, latitude=lat, longitude=lon,
             uncertainty_m=1_000.0, perpetrator=event.actor1, target=event.actor2,
-            place_text=event.location, narrative=event.notes or f"Fire exchanged at {event.location}",
+            place_text=event.location,
+            narrative=event.notes or f"Fire exchanged at {event.location}",
         )  # fmt: skip
         yield Generated(report, event.id, filed)
     for side, other in ((event.actor1, event.actor2), (event.actor2, event.actor1)):
-        if rng.random() < 0.7:  # noqa: PLR2004
+        if rng.random() < 0.7:
             yield _party_report(event, moment, rng, ids, side, other)
-    if rng.random() < 0.7:  # noqa: PLR2004
+    if rng.random() < 0.7:
         yield _news_report(event, moment, rng, ids)
 
 
@@ -232,7 +235,7 @@ def _news_report(
     event: Event, moment: datetime, rng: random.Random, ids: Iterator[int]
 ) -> Generated:
     filed = moment + HOUR * rng.uniform(2, 30)
-    if rng.random() < 0.5:  # noqa: PLR2004
+    if rng.random() < 0.5:
         named = [event.location, *details(event.notes, rng, 2)]
         text = f"{rng.choice(_ARABIC_VERBS)} {' '.join(arabic(n) for n in named)}"
         lang = "ar"
@@ -314,9 +317,7 @@ def fixed_window(obs: list[Observation]) -> dict[str, str]:
         cx, cy, ct = int(x // WINDOW_KM), int(y // WINDOW_KM), int(t // WINDOW_H)
         label = o.report_id
         for key in _around(cx, cy, ct):
-            hit = next(
-                (c for (a, b, s, c) in grid.get(key, ()) if _near(x, y, t, a, b, s)), None
-            )
+            hit = next((c for (a, b, s, c) in grid.get(key, ()) if _near(x, y, t, a, b, s)), None)
             if hit is not None:
                 label = hit
                 break
@@ -336,7 +337,7 @@ def _near(x: float, y: float, t: float, a: float, b: float, s: float) -> bool:
     return math.hypot(x - a, y - b) <= WINDOW_KM and abs(t - s) <= WINDOW_H
 
 
-def dbscan(obs: list[Observation], min_points: int = 2) -> dict[str, str]:
+def dbscan(obs: list[Observation], min_points: int = 2) -> dict[str, str]:  # noqa: C901 - the textbook algorithm in one piece, for the baseline
     """DBSCAN over (x, y, t) scaled so that eps = 1 is 25 km or 6 hours (grid-indexed)."""
     points = {o.report_id: p for o in obs if (p := _xy(o)) is not None}
     scaled = {k: (x / WINDOW_KM, y / WINDOW_KM, t / WINDOW_H) for k, (x, y, t) in points.items()}
@@ -411,8 +412,10 @@ def main(argv: Iterable[str] | None = None) -> None:
     for name, labels, seconds in rows:
         p, r, f = bcubed(truth, labels)  # type: ignore[arg-type]
         print(f"{name:<28}{p:>10.4f}{r:>8.4f}{f:>8.4f}{len(stream) / seconds:>12,.0f}")
-    print(f"observing the reports (text trigrams, place port): {len(stream) / observe_s:,.0f} reports/s")
-    print(f"engine at the end: {engine.open_incidents} open incidents, {engine.index_keys} index keys")
+    print(f"observing the reports (trigrams, place port): {len(stream) / observe_s:,.0f} reports/s")
+    print(
+        f"engine at the end: {engine.open_incidents} open incidents, {engine.index_keys} index keys"
+    )
     print(f"peak RSS after the engine: {rss:,.0f} MiB")
 
 

@@ -52,8 +52,8 @@ def correlate_source(
     ordered = sorted((o for _, o in keyed if o is not None), key=lambda o: (o.start, o.report_id))
     for observation in ordered:
         found[observation.report_id] = engine.add(observation).incident_id
-    for row_id, observation in keyed:
-        yield Correlated(row_id, "" if observation is None else found[observation.report_id])
+    for row_id, seen in keyed:
+        yield Correlated(row_id, "" if seen is None else found[seen.report_id])
 
 
 def _row_id(kind: str, cells: dict[str, str], data: dict[str, object] | None, number: int) -> str:

@@ -179,15 +179,17 @@ class IncidentService:
         if not visible:
             return None
         ids = {r.id for r in visible}
-        links = [
-            _visible_link(link, ids) for link in incident.links if link.report_id in ids
-        ]
+        links = [_visible_link(link, ids) for link in incident.links if link.report_id in ids]
         aliases = AliasKeys(uow.actors.list_all())
-        return IncidentView(incident, visible, links, claims_of(visible, aliases.name), corroboration(visible))
+        return IncidentView(
+            incident, visible, links, claims_of(visible, aliases.name), corroboration(visible)
+        )
 
     # --- the analyst's merge and split --------------------------------------------------
 
-    def merge(self, member: Member, into_id: str, other_id: str, address: str | None = None) -> Incident:
+    def merge(
+        self, member: Member, into_id: str, other_id: str, address: str | None = None
+    ) -> Incident:
         """Fold `other` into `into`: its links move over (marked as the analyst's), it is
         marked merged. Both must be open and visible to the analyst and editable by them."""
         if into_id == other_id:
@@ -201,7 +203,9 @@ class IncidentService:
                 Link(link.report_id, now, link.matched_report_id, link.components, member.id)
                 for link in other.links
             )
-            merged = Incident(into.id, into.agreement_id, into.opened_at, IncidentStatus.OPEN, into.links + moved)
+            merged = Incident(
+                into.id, into.agreement_id, into.opened_at, IncidentStatus.OPEN, into.links + moved
+            )
             window = _stored_window(uow, into, other)
             uow.incidents.save(merged, window)
             uow.incidents.save(_closed(other, IncidentStatus.MERGED, merged_into=into.id), None)
@@ -215,7 +219,11 @@ class IncidentService:
         return merged
 
     def split(
-        self, member: Member, incident_id: str, report_ids: Sequence[str], address: str | None = None
+        self,
+        member: Member,
+        incident_id: str,
+        report_ids: Sequence[str],
+        address: str | None = None,
     ) -> tuple[Incident, Incident]:
         """Divide an incident in two new ones: the reports named, and the rest. The original
         is marked split; each part names it. Only reports the analyst may see can be named."""
@@ -235,7 +243,14 @@ class IncidentService:
                 [link for link in incident.links if link.report_id not in chosen],
             ):
                 links = tuple(Link(k.report_id, now, None, None, member.id) for k in group)
-                part = Incident(self.ids.new_id(), incident.agreement_id, now, IncidentStatus.OPEN, links, split_from=incident.id)
+                part = Incident(
+                    self.ids.new_id(),
+                    incident.agreement_id,
+                    now,
+                    IncidentStatus.OPEN,
+                    links,
+                    split_from=incident.id,
+                )
                 uow.incidents.save(part, _stored_window(uow, part))
                 parts.append(part)
             uow.incidents.save(_closed(incident, IncidentStatus.SPLIT), None)
@@ -293,7 +308,9 @@ def _moment(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def _window(incident: Incident, members: dict[str, Observation]) -> tuple[datetime, datetime] | None:
+def _window(
+    incident: Incident, members: dict[str, Observation]
+) -> tuple[datetime, datetime] | None:
     return _span(members[i] for i in incident.report_ids if i in members)
 
 
@@ -324,7 +341,9 @@ def _apply(
 ) -> Incident:
     if attachment.opened:
         link = Link(report.id, now)
-        return Incident(attachment.incident_id, report.agreement_id, now, IncidentStatus.OPEN, (link,))
+        return Incident(
+            attachment.incident_id, report.agreement_id, now, IncidentStatus.OPEN, (link,)
+        )
     match = attachment.match
     assert match is not None  # noqa: S101 - an attachment that opened nothing has its match
     link = Link(report.id, now, match.member_id, match.components.as_json())
@@ -354,7 +373,9 @@ def _record_decisions(
         return
     digest = hashlib.sha256()
     for d in decisions:
-        digest.update(f"{d.report_id} {d.incident_id} {'opened' if d.opened else 'attached'}\n".encode())
+        digest.update(
+            f"{d.report_id} {d.incident_id} {'opened' if d.opened else 'attached'}\n".encode()
+        )
     uow.record.append(
         "incident.batch_correlated",
         subject=None,
@@ -365,4 +386,3 @@ def _record_decisions(
             "decisions_digest": digest.hexdigest(),
         },
     )
-

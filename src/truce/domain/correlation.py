@@ -168,11 +168,15 @@ def actor_score(a: frozenset[str], b: frozenset[str]) -> float:
     return 1.0 if a & b else 0.0
 
 
+def _place_named(a: Observation, b: Observation) -> float:
+    return max(overlap(a.place_grams, b.text_grams), overlap(b.place_grams, a.text_grams))
+
+
 def text_score(a: Observation, b: Observation) -> float:
     """Mostly: does the place one report names appear in the other's text (either way
     round)? The rest: how much of the shorter text the longer one shares, which tells two
     events at one place apart when their accounts differ."""
-    place = max(overlap(a.place_grams, b.text_grams), overlap(b.place_grams, a.text_grams))
+    place = _place_named(a, b)
     shared = overlap(a.text_grams, b.text_grams)
     if not (a.place_grams or b.place_grams):
         return shared
@@ -191,6 +195,9 @@ def compare(a: Observation, b: Observation) -> Components | None:
     kind = type_score(a.event_type, b.event_type)
     actor = actor_score(a.actors, b.actors)
     text = text_score(a, b)
+    if distance is None:
+        # Without coordinates, the place names the reports agree on are the evidence of place.
+        space = max(space, _place_named(a, b))
     score = (
         WEIGHTS["space"] * space
         + WEIGHTS["time"] * time
@@ -353,6 +360,8 @@ class Correlator:
         if self._watermark is not None and bucket <= self._watermark:
             return
         self._watermark = bucket
+        if math.isinf(self.horizon_s):
+            return
         cutoff = bucket - int(self.horizon_s // BUCKET_S)
         for old in [b for b in self._by_bucket if b < cutoff]:
             for key in self._by_bucket.pop(old):

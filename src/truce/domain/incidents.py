@@ -171,7 +171,9 @@ def grade(report: Report) -> str:
     return f"{report.content.reliability}{report.content.credibility}"
 
 
-def _values(report: Report, actor_name: Callable[[str | None], str | None]) -> dict[ClaimField, str | None]:
+def _values(
+    report: Report, actor_name: Callable[[str | None], str | None]
+) -> dict[ClaimField, str | None]:
     content = report.content
     place = content.place_text
     if place is None and content.latitude is not None and content.longitude is not None:

@@ -47,6 +47,9 @@ def skeleton(word: str) -> str:
         folded = unicodedata.normalize("NFKD", word.casefold())
         latin = "".join(ch for ch in folded if not unicodedata.combining(ch))
         latin = latin.removeprefix("al").removeprefix("el") if len(latin) > 4 else latin  # noqa: PLR2004
+        # A final "ah"/"eh" writes the ta marbuta, which the Arabic skeleton drops.
+        if len(latin) > 3 and latin[-1] == "h" and latin[-2] in "aeiou":  # noqa: PLR2004
+            latin = latin[:-1]
         for pair, single in _DIGRAPHS:
             latin = latin.replace(pair, single)
         latin = _DROP.sub("", latin.translate(_LATIN))

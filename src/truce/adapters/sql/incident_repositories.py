@@ -22,7 +22,9 @@ class SqlIncidents:
 
     def save(self, incident: Incident, window: tuple[datetime, datetime] | None) -> None:
         i = it.incidents
-        self._c.execute(delete(it.incident_links).where(it.incident_links.c.incident_id == incident.id))
+        self._c.execute(
+            delete(it.incident_links).where(it.incident_links.c.incident_id == incident.id)
+        )
         self._c.execute(delete(i).where(i.c.id == incident.id))
         self._c.execute(
             insert(i).values(
@@ -37,7 +39,9 @@ class SqlIncidents:
             )
         )
         if incident.links:
-            self._c.execute(insert(it.incident_links), [_link_row(incident.id, link) for link in incident.links])
+            self._c.execute(
+                insert(it.incident_links), [_link_row(incident.id, link) for link in incident.links]
+            )
 
     def get(self, incident_id: str) -> Incident | None:
         found = self._load(it.incidents.c.id == incident_id)
@@ -55,7 +59,9 @@ class SqlIncidents:
     def candidates(self, start: datetime, end: datetime) -> list[Incident]:
         i = it.incidents
         return self._load(
-            (i.c.status == _OPEN) & (i.c.window_from < to_utc(end)) & (i.c.window_to > to_utc(start))
+            (i.c.status == _OPEN)
+            & (i.c.window_from < to_utc(end))
+            & (i.c.window_to > to_utc(start))
         )
 
     def page(self, limit: int, *, status: str | None = _OPEN) -> list[Incident]:
@@ -74,7 +80,11 @@ class SqlIncidents:
             return []
         by_incident: dict[str, list[Link]] = defaultdict(list)
         ids = [row.id for row in rows]
-        query = select(links).where(links.c.incident_id.in_(ids)).order_by(links.c.linked_at, links.c.report_id)
+        query = (
+            select(links)
+            .where(links.c.incident_id.in_(ids))
+            .order_by(links.c.linked_at, links.c.report_id)
+        )
         for link in self._c.execute(query):
             by_incident[link.incident_id].append(_link(link))
         return [_incident(row, tuple(by_incident[row.id])) for row in rows]
@@ -86,7 +96,9 @@ def _link_row(incident_id: str, link: Link) -> dict[str, object]:
         "report_id": link.report_id,
         "linked_at": to_utc(link.linked_at),
         "matched_report_id": link.matched_report_id,
-        "components": None if link.components is None else json.dumps(link.components, sort_keys=True),
+        "components": None
+        if link.components is None
+        else json.dumps(link.components, sort_keys=True),
         "decided_by": link.decided_by,
     }
 
@@ -111,6 +123,3 @@ def _incident(row: Row[Any], links: tuple[Link, ...]) -> Incident:
         merged_into=row.merged_into,
         split_from=row.split_from,
     )
-
-
-
