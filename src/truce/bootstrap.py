@@ -22,6 +22,7 @@ from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.decisions import DecisionService, default_objects
 from truce.application.geography import GeographyService
+from truce.application.incidents import IncidentService
 from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
@@ -57,6 +58,7 @@ class Services:
     engine: Engine | None
     intake: IntakeService
     geography: GeographyService
+    incidents: IncidentService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -96,7 +98,8 @@ def build_services(
         passkeys=passkeys or WebAuthnVerifier(),
     )
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
-    monitoring = MonitoringService(uow, clock, ids)
+    incidents = IncidentService(uow, clock, ids)
+    monitoring = MonitoringService(uow, clock, ids, after_filing=incidents.correlate)
     return Services(
         settings=settings,
         clock=clock,
@@ -136,6 +139,7 @@ def build_services(
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
         geography=GeographyService(uow, clock, ShapelySpatial()),
+        incidents=incidents,
     )
 
 

@@ -384,6 +384,9 @@ class _BatchImporter:
                     "last_report_id": reports[-1].id if reports else None,
                 },
             )
+        after = self.service.monitoring.after_filing
+        if reports and after is not None:
+            after(uow, reports, itemise=False)
         journal.rows_done = journal.counts.read
         uow.intake.save_journal(journal)
         uow.commit()

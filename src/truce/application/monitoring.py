@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from truce.application.access_guard import (
     Decision,
@@ -45,11 +47,19 @@ class ReportPage:
     next_cursor: ReportCursor | None
 
 
+class AfterFiling(Protocol):
+    """A step run inside the unit of work that files reports: correlation into incidents
+    (`IncidentService.correlate`). `itemise` asks for one record entry per decision."""
+
+    def __call__(self, uow: UnitOfWork, reports: Sequence[Report], *, itemise: bool) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MonitoringService:
     uow: UnitOfWorkFactory
     clock: Clock
     ids: IdFactory
+    after_filing: AfterFiling | None = None
 
     def file_report(
         self, command: FileReport, submitter: Member, address: str | None = None
@@ -159,6 +169,8 @@ class MonitoringService:
             )
             uow.reports.add(report, scope)
             _record_filing(uow, report)
+            if self.after_filing is not None:
+                self.after_filing(uow, [report], itemise=True)
             uow.commit()
         return report
 

@@ -18,6 +18,7 @@ from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
+from truce.domain.incidents import Incident
 from truce.domain.intake import CurrentEvent, ImportJournal, QuarantinedRow, Tombstone
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.passkeys import (
@@ -335,6 +336,28 @@ class Intake(Protocol):
         ...
 
 
+class Incidents(Protocol):
+    """Incidents and their links to reports (issue 7). Reports themselves are never touched."""
+
+    def save(self, incident: Incident, window: tuple[datetime, datetime] | None) -> None:
+        """Insert or replace the incident with its links; `window` is the span of time its
+        reports (with their slack) cover, which `candidates` filters on."""
+        ...
+
+    def get(self, incident_id: str) -> Incident | None: ...
+    def of_report(self, report_id: str) -> str | None:
+        """The open incident holding the report, if any."""
+        ...
+
+    def candidates(self, start: datetime, end: datetime) -> list[Incident]:
+        """Open incidents whose window meets start..end, oldest first."""
+        ...
+
+    def page(self, limit: int, *, status: str | None = "open") -> list[Incident]:
+        """Newest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -357,6 +380,7 @@ class UnitOfWork(Protocol):
     intake: Intake
     oidc: OidcStore
     geo: GeoStore
+    incidents: Incidents
 
     def __enter__(self) -> Self: ...
     def __exit__(

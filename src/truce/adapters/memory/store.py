@@ -27,6 +27,7 @@ from truce.adapters.memory.decision_store import (
     MemorySignedDecisions,
 )
 from truce.adapters.memory.geo_store import MemoryGeoState, MemoryGeoStore
+from truce.adapters.memory.incident_store import MemoryIncidents, MemoryIncidentState
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.oidc_store import MemoryOidcState, MemoryOidcStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
@@ -40,6 +41,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    Incidents,
     Intake,
     LoginFailures,
     MemberKeys,
@@ -72,6 +74,7 @@ class MemoryState:
     intake: MemoryIntakeState = field(default_factory=MemoryIntakeState)
     oidc: MemoryOidcState = field(default_factory=MemoryOidcState)
     geo: MemoryGeoState = field(default_factory=MemoryGeoState)
+    incidents: MemoryIncidentState = field(default_factory=MemoryIncidentState)
 
 
 class MemoryBodies:
@@ -215,7 +218,7 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions", "intake", "oidc", "geo"}
+        own_copies = {"record", "auth", "decisions", "intake", "oidc", "geo", "incidents"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
@@ -225,6 +228,7 @@ class MemoryUnitOfWork:
             intake=self._shared.intake.copy(),
             oidc=self._shared.oidc.copy(),
             geo=self._shared.geo.copy(),
+            incidents=self._shared.incidents.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -246,6 +250,7 @@ class MemoryUnitOfWork:
         self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
         self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
         self.geo: GeoStore = MemoryGeoStore(self._working.geo)
+        self.incidents: Incidents = MemoryIncidents(self._working.incidents)
 
 
 class MemoryUnitOfWorkFactory:

@@ -18,6 +18,7 @@ from truce.adapters.sql.auth_repositories import (
 )
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
 from truce.adapters.sql.geo_repository import SqlGeoStore
+from truce.adapters.sql.incident_repositories import SqlIncidents
 from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.oidc_repositories import SqlOidcStore
 from truce.adapters.sql.record_store import SqlRecord
@@ -38,6 +39,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    Incidents,
     Intake,
     LoginFailures,
     MemberKeys,
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.intake: Intake = SqlIntake(connection)
         self.oidc: OidcStore = SqlOidcStore(connection)
         self.geo: GeoStore = SqlGeoStore(connection)
+        self.incidents: Incidents = SqlIncidents(connection)
         return self
 
     def __exit__(

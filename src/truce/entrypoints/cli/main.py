@@ -22,6 +22,7 @@ from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_table
 from truce.application.demo_case import CAST, seed_astana_case, seed_decisions
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
+from truce.entrypoints.cli.correlate import correlate
 from truce.entrypoints.cli.geo import geo_app
 from truce.entrypoints.cli.imports import import_app, quarantine_app
 from truce.entrypoints.cli.member_keys import member_keys_app
@@ -54,6 +55,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(oidc_app, name="oidc")
 app.add_typer(geo_app, name="geo")
+app.command("correlate")(correlate)
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)

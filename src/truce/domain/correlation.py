@@ -1,0 +1,403 @@
+"""Correlation: which reports tell of the same event (docs/correlation.md).
+
+A report is seen here as an `Observation`: its time window, its place as a point with the
+radius it lies within, its type, the actors it names (as alias-registry keys), its source and
+its text's trigrams. Two observations are compared component by component (`compare`); an
+observation joins the incident holding its best-scoring member when that score clears the
+threshold and no member came from the same source (cannot-link: one source reporting two
+things at once tells of two events). Otherwise it opens an incident.
+
+`Correlator` is the incremental engine over an in-memory space-time index: cells of a grid
+(0.5 degrees) per time bucket (12 hours), each report entered under every cell and bucket its
+disc and window (widened by their tolerance) touch, so two reports that could match always
+share a key. Incidents whose windows closed more than `horizon` before the newest report are
+evicted: memory follows the open window, not history.
+
+Pure: standard library only; ids come from the caller.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from truce.domain.text_match import overlap
+
+HOUR = 3600.0
+KM = 1000.0
+# Weights of the components in the score; they add up to 1.
+WEIGHTS: dict[str, float] = {
+    "space": 0.20,
+    "time": 0.20,
+    "type": 0.05,
+    "actor": 0.15,
+    "text": 0.40,
+}
+THRESHOLD = 0.8
+# Neutral value of a component nothing can be said about (an unlocated report, no actors).
+UNKNOWN = 0.5
+CELL_DEG = 0.5
+BUCKET_S = 12 * HOUR
+DEFAULT_HORIZON_S = 3 * 24 * HOUR
+# Beyond this many tolerances apart, two places cannot be the same.
+SPACE_REACH = 1.5
+MIN_RADIUS_M = 500.0
+
+_REMOTE = frozenset(
+    {"shelling", "explosion_remote_violence", "air_strike", "attack_on_protected_infrastructure"}
+)
+_GROUND = frozenset({"battle", "incursion", "heavy_weapons_movement"})
+_UNSPECIFIC = frozenset({"other", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What correlation needs of one report. Times are seconds since the epoch."""
+
+    report_id: str
+    source_key: str
+    start: float
+    end: float
+    lat: float | None
+    lon: float | None
+    radius_m: float
+    event_type: str
+    actors: frozenset[str] = frozenset()
+    place_grams: frozenset[str] = frozenset()
+    text_grams: frozenset[str] = frozenset()
+    supersedes: str | None = None
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    @property
+    def time_slack(self) -> float:
+        """Half of the time tolerance this report brings: wider windows are vaguer."""
+        return 0.25 * (self.end - self.start) + 0.5 * HOUR
+
+    @property
+    def space_slack_m(self) -> float:
+        """The radius within which a matching report's own disc must start."""
+        return SPACE_REACH * (max(self.radius_m, MIN_RADIUS_M) + 0.5 * KM)
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """Why two reports were (or were not) joined: each component in 0..1 and the score."""
+
+    space: float
+    time: float
+    type: float
+    actor: float
+    text: float
+    score: float
+    distance_km: float | None
+    tolerance_km: float | None
+    time_gap_h: float
+
+    def as_json(self) -> dict[str, float | None]:
+        def rounded(value: float | None) -> float | None:
+            return None if value is None else round(value, 3)
+
+        return {
+            "space": rounded(self.space),
+            "time": rounded(self.time),
+            "type": rounded(self.type),
+            "actor": rounded(self.actor),
+            "text": rounded(self.text),
+            "score": rounded(self.score),
+            "distance_km": rounded(self.distance_km),
+            "tolerance_km": rounded(self.tolerance_km),
+            "time_gap_h": rounded(self.time_gap_h),
+        }
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: within a tenth of a percent of the great circle at the
+    tens of kilometres correlation compares, and several times cheaper."""
+    dy = (lat2 - lat1) * 111.195
+    dx = (lon2 - lon1) * 111.195 * math.cos(math.radians((lat1 + lat2) / 2))
+    return math.hypot(dx, dy)
+
+
+def space_score(a: Observation, b: Observation) -> tuple[float, float | None, float | None]:
+    """1 within half the tolerance (both radii and a kilometre), falling to 0 at 1.5 of it."""
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return UNKNOWN, None, None
+    distance = distance_km(a.lat, a.lon, b.lat, b.lon)
+    tolerance = (max(a.radius_m, MIN_RADIUS_M) + max(b.radius_m, MIN_RADIUS_M)) / KM + 1.0
+    ratio = distance / tolerance
+    return max(0.0, min(1.0, SPACE_REACH - ratio)), distance, tolerance
+
+
+def time_score(a: Observation, b: Observation) -> tuple[float, float]:
+    """1 when the windows overlap, falling to 0 at a gap of both reports' slack together."""
+    gap = max(0.0, max(a.start, b.start) - min(a.end, b.end))
+    tolerance = a.time_slack + b.time_slack
+    return max(0.0, 1.0 - gap / tolerance), gap / HOUR
+
+
+def type_score(a: str, b: str) -> float:
+    if a in _UNSPECIFIC or b in _UNSPECIFIC:
+        return UNKNOWN
+    if a == b:
+        return 1.0
+    if (a in _REMOTE and b in _REMOTE) or (a in _GROUND and b in _GROUND):
+        return 0.8
+    # Battles come with shelling; each side may call the same fire by either name.
+    if (a in _REMOTE and b in _GROUND) or (a in _GROUND and b in _REMOTE):
+        return 0.5
+    return 0.1
+
+
+def actor_score(a: frozenset[str], b: frozenset[str]) -> float:
+    """Compatible when the reports name any actor in common, in whatever role: the
+    government blaming the opposition and the opposition blaming the army name the same two
+    sides of one exchange. Keys come through the alias registry, so spellings agree."""
+    if not a or not b:
+        return UNKNOWN
+    return 1.0 if a & b else 0.0
+
+
+def _place_named(a: Observation, b: Observation) -> float:
+    return max(overlap(a.place_grams, b.text_grams), overlap(b.place_grams, a.text_grams))
+
+
+def text_score(a: Observation, b: Observation) -> float:
+    """Mostly: does the place one report names appear in the other's text (either way
+    round)? The rest: how much of the shorter text the longer one shares, which tells two
+    events at one place apart when their accounts differ."""
+    place = _place_named(a, b)
+    shared = overlap(a.text_grams, b.text_grams)
+    if not (a.place_grams or b.place_grams):
+        return shared
+    return 0.7 * place + 0.3 * shared
+
+
+def compare(a: Observation, b: Observation) -> Components | None:
+    """The components and score of two reports, or None when time or space rules them out
+    (time first: it is the cheaper test)."""
+    time, gap_h = time_score(a, b)
+    if time <= 0.0:
+        return None
+    space, distance, tolerance = space_score(a, b)
+    if space <= 0.0:
+        return None
+    kind = type_score(a.event_type, b.event_type)
+    actor = actor_score(a.actors, b.actors)
+    text = text_score(a, b)
+    if distance is None:
+        # Without coordinates, the place names the reports agree on are the evidence of place.
+        space = max(space, _place_named(a, b))
+    score = (
+        WEIGHTS["space"] * space
+        + WEIGHTS["time"] * time
+        + WEIGHTS["type"] * kind
+        + WEIGHTS["actor"] * actor
+        + WEIGHTS["text"] * text
+    )
+    return Components(space, time, kind, actor, text, score, distance, tolerance, gap_h)
+
+
+def cannot_link(a: Observation, b: Observation) -> bool:
+    """One source telling of two things at once tells of two events, unless one corrects
+    the other."""
+    if a.source_key != b.source_key:
+        return False
+    return a.supersedes != b.report_id and b.supersedes != a.report_id
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The best member of a candidate incident for a new report."""
+
+    incident_id: str
+    member_id: str
+    components: Components
+
+
+def best_match(
+    observation: Observation,
+    candidates: Iterable[tuple[str, Iterable[Observation]]],
+    threshold: float = THRESHOLD,
+) -> Match | None:
+    """The incident to attach to: the best-scoring member over all candidate incidents that
+    no cannot-link rules out, when its score clears the threshold. Ties go to the first."""
+    best: Match | None = None
+    for incident_id, members in candidates:
+        found = _best_member(observation, members)
+        if found is None:
+            continue
+        member_id, components = found
+        if best is None or components.score > best.components.score:
+            best = Match(incident_id, member_id, components)
+    if best is None or best.components.score < threshold:
+        return None
+    return best
+
+
+def _best_member(
+    observation: Observation, members: Iterable[Observation]
+) -> tuple[str, Components] | None:
+    """The member the report matches best, scored by the incident as a whole: every member
+    must be within reach in space and time (no chaining of a day-long news window across
+    several events), and the score is the mean over the members, led by the best one."""
+    best: tuple[str, Components] | None = None
+    total, seen = 0.0, 0
+    for member in members:
+        if cannot_link(observation, member):
+            return None
+        components = compare(observation, member)
+        if components is None:
+            return None
+        total += components.score
+        seen += 1
+        if best is None or components.score > best[1].score:
+            best = (member.report_id, components)
+    if best is None:
+        return None
+    if seen == 1:
+        return best
+    mean = total / seen
+    return best[0], replace(best[1], score=0.5 * (best[1].score + mean))
+
+
+# --- the in-memory engine -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """What the engine did with one report: opened an incident, or attached it (with why)."""
+
+    report_id: str
+    incident_id: str
+    opened: bool
+    match: Match | None = None
+
+
+@dataclass(slots=True)
+class _Open:
+    members: list[Observation]
+    last_bucket: int
+
+
+Key = tuple[int, int, int]
+
+
+@dataclass
+class Correlator:
+    """Incremental correlation over an in-memory space-time index (see module docstring)."""
+
+    new_id: Callable[[], str]
+    threshold: float = THRESHOLD
+    horizon_s: float = DEFAULT_HORIZON_S
+    _open: dict[str, _Open] = field(default_factory=dict)
+    _cells: dict[Key, dict[str, None]] = field(default_factory=dict)
+    _by_bucket: dict[int, list[Key]] = field(default_factory=dict)
+    _watermark: int | None = None
+
+    @property
+    def open_incidents(self) -> int:
+        return len(self._open)
+
+    @property
+    def index_keys(self) -> int:
+        return len(self._cells)
+
+    def add(self, observation: Observation) -> Attachment:
+        """Attach the report to an incident or open one for it."""
+        self._advance(observation)
+        match = best_match(observation, self._candidates(observation), self.threshold)
+        if match is None:
+            incident_id = self.new_id()
+            self.seed(incident_id, [observation])
+            return Attachment(observation.report_id, incident_id, opened=True)
+        self._enter(match.incident_id, observation)
+        return Attachment(observation.report_id, match.incident_id, opened=False, match=match)
+
+    def seed(self, incident_id: str, members: Iterable[Observation]) -> None:
+        """Load an incident correlated earlier (the service seeds the engine from the store)."""
+        for member in members:
+            self._enter(incident_id, member)
+
+    def _enter(self, incident_id: str, observation: Observation) -> None:
+        keys = list(_keys(observation, query=False))
+        last = max(key[0] for key in keys)
+        entry = self._open.get(incident_id)
+        if entry is None:
+            self._open[incident_id] = _Open([observation], last)
+        else:
+            entry.members.append(observation)
+            entry.last_bucket = max(entry.last_bucket, last)
+        for key in keys:
+            holders = self._cells.get(key)
+            if holders is None:
+                self._cells[key] = {incident_id: None}
+                self._by_bucket.setdefault(key[0], []).append(key)
+            else:
+                holders[incident_id] = None
+
+    def _candidates(self, observation: Observation) -> list[tuple[str, list[Observation]]]:
+        seen: dict[str, list[Observation]] = {}
+        for key in _keys(observation, query=True):
+            for incident_id in self._cells.get(key, ()):
+                if incident_id not in seen and incident_id in self._open:
+                    seen[incident_id] = self._open[incident_id].members
+        return list(seen.items())
+
+    def _advance(self, observation: Observation) -> None:
+        """Move the watermark to the newest report and evict what closed before the horizon."""
+        bucket = int(observation.start // BUCKET_S)
+        if self._watermark is not None and bucket <= self._watermark:
+            return
+        self._watermark = bucket
+        if math.isinf(self.horizon_s):
+            return
+        cutoff = bucket - int(self.horizon_s // BUCKET_S)
+        for old in [b for b in self._by_bucket if b < cutoff]:
+            for key in self._by_bucket.pop(old):
+                self._cells.pop(key, None)
+        for incident_id in [i for i, o in self._open.items() if o.last_bucket < cutoff]:
+            del self._open[incident_id]
+
+
+# Every report is also entered under ANY, and an unlocated one under UNLOCATED too: an
+# unlocated report is compared with everything of its time, a located one with what is
+# near it and with the unlocated.
+_ANY = (1 << 30, 1 << 30)
+_UNLOCATED = (1 << 30, (1 << 30) + 1)
+
+
+def _keys(observation: Observation, *, query: bool) -> Iterable[Key]:
+    slack = observation.time_slack
+    first = int((observation.start - slack) // BUCKET_S)
+    last = int((observation.end + slack) // BUCKET_S)
+    cells = list(_cells_of(observation, query=query))
+    for bucket in range(first, last + 1):
+        for cell in cells:
+            yield (bucket, *cell)
+
+
+def _cells_of(observation: Observation, *, query: bool) -> Iterable[tuple[int, int]]:
+    if observation.lat is None or observation.lon is None:
+        yield from ((_ANY,) if query else (_ANY, _UNLOCATED))
+        return
+    yield _UNLOCATED if query else _ANY
+    reach_deg = observation.space_slack_m / 111_320.0
+    lon_reach = reach_deg / max(0.1, math.cos(math.radians(observation.lat)))
+    lat0 = math.floor((observation.lat - reach_deg) / CELL_DEG)
+    lat1 = math.floor((observation.lat + reach_deg) / CELL_DEG)
+    lon0 = math.floor((observation.lon - lon_reach) / CELL_DEG)
+    lon1 = math.floor((observation.lon + lon_reach) / CELL_DEG)
+    for y in range(lat0, lat1 + 1):
+        for x in range(lon0, lon1 + 1):
+            yield (y, x)
