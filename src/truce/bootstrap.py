@@ -34,6 +34,7 @@ from truce.application.ports import (
 )
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
+from truce.application.talks import TalksService, talk_objects
 from truce.domain.record import RecordError, parse_verifier_key
 from truce.settings import Settings
 
@@ -54,6 +55,7 @@ class Services:
     oidc: OidcService
     engine: Engine | None
     intake: IntakeService
+    talks: TalksService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -94,6 +96,16 @@ def build_services(
     )
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     monitoring = MonitoringService(uow, clock, ids)
+    decisions = DecisionService(
+        uow,
+        clock,
+        canonical_json,
+        Ed25519KeyPairs(),
+        member_keys,
+        auth,
+        settings.record_origin,
+        {**default_objects(canonical_json), **talk_objects(canonical_json)},
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -109,16 +121,7 @@ def build_services(
         ),
         auth=auth,
         member_keys=member_keys,
-        decisions=DecisionService(
-            uow,
-            clock,
-            canonical_json,
-            Ed25519KeyPairs(),
-            member_keys,
-            auth,
-            settings.record_origin,
-            default_objects(canonical_json),
-        ),
+        decisions=decisions,
         oidc=OidcService(
             uow,
             clock,
@@ -132,6 +135,7 @@ def build_services(
         audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
+        talks=TalksService(uow, clock, ids, decisions),
     )
 
 

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from truce.application.oidc_ports import OidcStore
+from truce.application.talks_ports import Talks
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
@@ -355,6 +356,7 @@ class UnitOfWork(Protocol):
     signed_decisions: SignedDecisions
     intake: Intake
     oidc: OidcStore
+    talks: Talks
 
     def __enter__(self) -> Self: ...
     def __exit__(

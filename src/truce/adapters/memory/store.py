@@ -29,6 +29,7 @@ from truce.adapters.memory.decision_store import (
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.oidc_store import MemoryOidcState, MemoryOidcStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
+from truce.adapters.memory.talk_store import MemoryTalks, MemoryTalkState
 from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
     Accounts,
@@ -50,6 +51,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.talks_ports import Talks
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
 from truce.domain.parties import Actor, Body, Member
@@ -69,6 +71,7 @@ class MemoryState:
     decisions: MemoryDecisionState = field(default_factory=MemoryDecisionState)
     intake: MemoryIntakeState = field(default_factory=MemoryIntakeState)
     oidc: MemoryOidcState = field(default_factory=MemoryOidcState)
+    talks: MemoryTalkState = field(default_factory=MemoryTalkState)
 
 
 class MemoryBodies:
@@ -212,7 +215,7 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions", "intake", "oidc"}
+        own_copies = {"record", "auth", "decisions", "intake", "oidc", "talks"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
@@ -221,6 +224,7 @@ class MemoryUnitOfWork:
             decisions=self._shared.decisions.copy(),
             intake=self._shared.intake.copy(),
             oidc=self._shared.oidc.copy(),
+            talks=self._shared.talks.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -241,6 +245,7 @@ class MemoryUnitOfWork:
         self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
         self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
         self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
+        self.talks: Talks = MemoryTalks(self._working.talks)
 
 
 class MemoryUnitOfWorkFactory:

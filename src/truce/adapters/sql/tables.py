@@ -247,4 +247,5 @@ from truce.adapters.sql import (  # noqa: E402
     decision_tables,  # noqa: F401 - registers the signed decision tables
     intake_tables,  # noqa: F401 - registers the intake tables
     oidc_tables,  # noqa: F401 - registers the OpenID Connect tables
+    talk_tables,  # noqa: F401 - registers the talks tables
 )

@@ -27,6 +27,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
+from truce.adapters.sql.talk_repositories import SqlTalks
 from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
     Accounts,
@@ -46,6 +47,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.talks_ports import Talks
 
 
 class SqlUnitOfWork:
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         self.intake: Intake = SqlIntake(connection)
         self.oidc: OidcStore = SqlOidcStore(connection)
+        self.talks: Talks = SqlTalks(connection)
         return self
 
     def __exit__(
