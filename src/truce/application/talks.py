@@ -606,10 +606,10 @@ class TalksService:
 
     def stream(
         self, principal: Principal, after: int, limit: int = STREAM_BATCH
-    ) -> list[MessageView]:
-        """Messages numbered above `after` that the principal may read, for the real-time
-        stream: the same policy as the pages (S1); a read of non-public material is audited
-        once per batch."""
+    ) -> tuple[list[MessageView], int]:
+        """Messages numbered above `after` that the principal may read, and the number the
+        next call starts after (past what was hidden too), for the real-time stream: the same
+        policy as the pages (S1); one audit entry per batch that showed non-public material."""
         with self.uow() as uow:
             guard = self._guard(uow, principal, None)
             batch = uow.talks.messages_after(after, limit)
@@ -621,23 +621,17 @@ class TalksService:
                 ):
                     continue
                 round_ = self._round(uow, message.round_id)
-                mediator = _is_mediator(principal, round_)
-                link = (
-                    next(
-                        (
-                            link_
-                            for link_ in uow.talks.relay_links(round_.id)
-                            if link_.relayed_message_id == message.id
-                        ),
-                        None,
-                    )
-                    if mediator
-                    else None
+                links = (
+                    {link.relayed_message_id: link for link in uow.talks.relay_links(round_.id)}
+                    if _is_mediator(principal, round_)
+                    else {}
                 )
-                shown.append(MessageView(message, _from_label(message, round_), link))
+                shown.append(
+                    MessageView(message, _from_label(message, round_), links.get(message.id))
+                )
             guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
             uow.commit()
-        return shown
+        return shown, (batch[-1].seq if batch else after)
 
     def last_seq(self) -> int:
         """The stream's current end (a fresh client starts here)."""

@@ -37,6 +37,7 @@ from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
+from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
 from truce.settings import Settings
 
 HERE = Path(__file__).parent
@@ -131,6 +132,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RecordApi,
             RecordPages,
             DecisionsApi,
+            TalksApi,
+            TalksPages,
             AdminPages,
             healthz,
             vendor,
