@@ -287,3 +287,27 @@ def test_every_state_change_is_on_the_record(talks, cast, astana, uow_factory):
     assert "talks.round_opened" in kinds
     assert "talks.message_posted" in kinds
     assert not any("Secret words" in e.body for e in entries)
+
+
+def test_the_demo_replays_the_astana_round(talks, cast):
+    from truce.application.demo_case import seed_talks  # noqa: PLC0415
+
+    round_id = seed_talks(talks, PASSWORD)
+    view = talks.round_view(CAST["un_mediator"], round_id)
+    communique = next(d for d in view.documents if d.document.title == "Joint statement")
+    assert talks.document_status(CAST["un_mediator"], communique.document.id) == (
+        "endorsed by Russia, Turkey and Iran; rejected by the opposition; "
+        "counter-proposal attached"
+    )
+    relayed = [
+        m
+        for body in ("gov", "opp")
+        for m in talks.channel_view(
+            CAST["un_mediator"], next(c.id for c in view.channels if c.body_id == body)
+        ).messages
+        if m.message.relay
+    ]
+    assert {m.message.relay.mode for m in relayed} == {RelayMode.VERBATIM, RelayMode.PARAPHRASE}
+    feed = talks.publications(CAST["observer_us"])
+    assert [v.status for v in feed] == [PublicationStatus.PUBLISHED]
+    assert "trilateral mechanism" in " ".join(feed[0].content)
