@@ -296,8 +296,7 @@ def test_the_demo_replays_the_astana_round(talks, cast):
     view = talks.round_view(CAST["un_mediator"], round_id)
     communique = next(d for d in view.documents if d.document.title == "Joint statement")
     assert talks.document_status(CAST["un_mediator"], communique.document.id) == (
-        "endorsed by Russia, Turkey and Iran; rejected by the opposition; "
-        "counter-proposal attached"
+        "endorsed by Russia, Turkey and Iran; rejected by the opposition; counter-proposal attached"
     )
     relayed = [
         m
