@@ -37,6 +37,7 @@ from truce.application.ports import (
 )
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
+from truce.application.talks import TalksService, talk_objects
 from truce.domain.record import RecordError, parse_verifier_key
 from truce.settings import Settings
 
@@ -59,6 +60,7 @@ class Services:
     intake: IntakeService
     geography: GeographyService
     incidents: IncidentService
+    talks: TalksService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -100,6 +102,16 @@ def build_services(
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     incidents = IncidentService(uow, clock, ids)
     monitoring = MonitoringService(uow, clock, ids, after_filing=incidents.correlate)
+    decisions = DecisionService(
+        uow,
+        clock,
+        canonical_json,
+        Ed25519KeyPairs(),
+        member_keys,
+        auth,
+        settings.record_origin,
+        {**default_objects(canonical_json), **talk_objects(canonical_json)},
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -115,16 +127,7 @@ def build_services(
         ),
         auth=auth,
         member_keys=member_keys,
-        decisions=DecisionService(
-            uow,
-            clock,
-            canonical_json,
-            Ed25519KeyPairs(),
-            member_keys,
-            auth,
-            settings.record_origin,
-            default_objects(canonical_json),
-        ),
+        decisions=decisions,
         oidc=OidcService(
             uow,
             clock,
@@ -140,6 +143,7 @@ def build_services(
         intake=IntakeService(uow, clock, ids, monitoring),
         geography=GeographyService(uow, clock, ShapelySpatial()),
         incidents=incidents,
+        talks=TalksService(uow, clock, ids, decisions),
     )
 
 

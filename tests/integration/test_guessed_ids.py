@@ -65,6 +65,30 @@ ID_FREE = frozenset(
         "/api/v1/schema/openapi.json",
         "/api/v1/schema/openapi.yml",
         "/api/v1/schema/openapi.yaml",
+        "/api/v1/talks/publications",
+        "/talks",
+        "/talks/publications",
+        "/talks/stream",
+    }
+)
+# Routes taking a talks object id (a channel, message, round or document): probed with the
+# other delegation's ids in tests/integration/test_talks_web.py and test_talks_guessed_pages.
+TALK_ID_ROUTES = frozenset(
+    {
+        "/api/v1/talks/channels/{channel_id:str}",
+        "/api/v1/talks/channels/{channel_id:str}/messages",
+        "/api/v1/talks/messages/{message_id:str}/relay",
+        "/api/v1/talks/rounds/{round_id:str}/positions",
+        "/api/v1/talks/documents/{document_id:str}",
+        "/talks/rounds/{round_id:str}",
+        "/talks/rounds/{round_id:str}/positions",
+        "/talks/channels/{channel_id:str}",
+        "/talks/channels/{channel_id:str}/messages",
+        "/talks/messages/{message_id:str}/relay",
+        "/talks/messages/{message_id:str}/read",
+        "/talks/documents/{document_id:str}",
+        "/talks/documents/{document_id:str}/versions",
+        "/talks/documents/{document_id:str}/endorsements",
     }
 )
 # Routes taking a party's object id, as the request a guesser makes.
@@ -97,7 +121,7 @@ FILERS = ("gov_liaison", "opposition_liaison", "guarantor_ru", "monitor")
 def test_every_route_is_classified(services):
     app = create_app(services.settings, services)
     paths = {route.path for route in app.routes}
-    tables = ID_FREE | set(OBJECT_ID_ROUTES) | set(PUBLIC_BY_DESIGN)
+    tables = ID_FREE | set(OBJECT_ID_ROUTES) | set(PUBLIC_BY_DESIGN) | TALK_ID_ROUTES
     assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
     assert tables - paths == set(), "a route classified here no longer exists"
     takes_ids = {route.path for route in app.routes if route.path_parameters}

@@ -7,16 +7,19 @@ Facts follow public reporting of the time; each later capability adds its part h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from truce.application.decisions import DecisionDraft, DecisionService
 from truce.application.member_keys import MemberKeyService
 from truce.application.monitoring import MonitoringService
 from truce.application.registry import RegistryService
+from truce.application.talks import RoundDraft, TalksService
+from truce.domain.access import Principal
 from truce.domain.agreements import Agreement
 from truce.domain.decisions import DecisionKind
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
 from truce.domain.reports import parse_file_report
+from truce.domain.talks import RelayMode, SubjectKind, TalkFormat
 
 AGREEMENT_ID = "syria-ceasefire-2016"
 DAMASCUS = timezone(timedelta(hours=2), "EET")
@@ -232,3 +235,128 @@ def seed_decisions(decisions: DecisionService, password: str) -> int:
         draft = DecisionDraft(kind, "agreement", AGREEMENT_ID, value, reasons)
         decisions.sign_for_member(members[username], password, draft, address="console")
     return len(DECISIONS)
+
+
+# --- the talks: the Astana round of 23-24 January 2017 (issue 9) -------------------------------
+
+ROUND_LABELS = {
+    "gov": "the government",
+    "opp": "the opposition",
+    "ru": "Russia",
+    "tr": "Turkey",
+    "ir": "Iran",
+    "un": "the UN envoy",
+    "kz": "Kazakhstan",
+}
+
+ASTANA_ROUND = RoundDraft(
+    title="International meeting on Syria",
+    place="Astana, Kazakhstan (hotel venue)",
+    starts_on=date(2017, 1, 23),
+    ends_on=date(2017, 1, 24),
+    format=TalkFormat.PROXIMITY,
+    party_ids=("gov", "opp"),
+    guarantor_ids=("ru", "tr", "ir"),
+    observer_ids=("us", "ae"),
+    # The joint statement was the guarantors' own: they approve its publication.
+    approver_ids=("ru", "tr", "ir"),
+    other_mediator_ids=("kz",),
+    labels=ROUND_LABELS,
+)
+
+COMMUNIQUE = (
+    (
+        "Iran, Russia and Turkey reaffirm their commitment to the sovereignty, independence, unity "
+        "and territorial integrity of the Syrian Arab Republic."
+    ),
+    "They [[support || welcome]] the nationwide ceasefire that took effect on 30 December 2016.",
+    (
+        "They decide to establish a trilateral mechanism to observe and ensure full compliance "
+        "with the ceasefire, prevent provocations and determine all modalities of the ceasefire."
+    ),
+    "They reiterate their determination to fight jointly against ISIL/Daesh and Jabhat al-Nusra.",
+)
+
+OPPOSITION_PROPOSAL = (
+    "The talks are limited to consolidating the ceasefire across all of Syria.",
+    (
+        "The offensive on Wadi Barada stops and the Ain al-Fijah spring is repaired under neutral "
+        "supervision."
+    ),
+    "Iranian-backed militias and foreign fighters withdraw; Iran is not accepted as guarantor.",
+)
+
+
+def seed_talks(talks: TalksService, password: str) -> str:
+    """Replay the round: messages relayed both ways, positions, the communique drafted with a
+    bracket then settled, endorsed by the three guarantors and rejected by the opposition with
+    its counter-proposal, then published to observers. Returns the round id."""
+    members = {member.username: member for member in members_of_cast()}
+    mediator = members["un_mediator"]
+    round_ = talks.open_round(mediator, ASTANA_ROUND)
+    view = talks.round_view(Principal.of(mediator, _body("un")), round_.id)
+    channels = {c.body_id: c for c in view.channels if c.body_id}
+    opp_says = talks.post_message(
+        members["opposition_liaison"],
+        channels["opp"].id,
+        "We came to consolidate the ceasefire. The government offensive on Wadi Barada is a "
+        "breach and must stop before anything else.",
+    )
+    talks.relay(mediator, opp_says.id, channels["gov"].id, RelayMode.VERBATIM)
+    gov_says = talks.post_message(
+        members["gov_liaison"],
+        channels["gov"].id,
+        "Operations in Wadi Barada target Jabhat Fateh al-Sham, which the truce excludes, "
+        "and will continue until the water of Damascus flows again.",
+    )
+    talks.relay(
+        mediator,
+        gov_says.id,
+        channels["opp"].id,
+        RelayMode.PARAPHRASE,
+        "The government holds that its operations in Wadi Barada target groups outside the "
+        "truce and are tied to restoring the water supply of Damascus.",
+    )
+    item = view.agenda[0]
+    talks.state_position(members["gov_liaison"], round_.id, item.id, "accept")
+    talks.state_position(
+        members["opposition_liaison"],
+        round_.id,
+        item.id,
+        "accept_with_reservation",
+        "Only with Iranian-backed militias out of the monitoring.",
+        shareable=True,
+    )
+    communique = talks.create_document(mediator, round_.id, "Joint statement", list(COMMUNIQUE))
+    first = talks.document_view(Principal.of(mediator, _body("un")), communique.id).version
+    settled = [(c.id, c.text.replace("[[support || welcome]]", "support")) for c in first.clauses]
+    talks.edit_document(mediator, communique.id, 1, settled)
+    proposal = talks.create_document(
+        members["opposition_liaison"],
+        round_.id,
+        "Opposition proposal on the ceasefire",
+        list(OPPOSITION_PROPOSAL),
+    )
+    for username in ("guarantor_ru", "guarantor_tr", "guarantor_ir"):
+        talks.endorse(members[username], password, communique.id, 2, "endorse", address="console")
+    talks.endorse(
+        members["opposition_liaison"],
+        password,
+        communique.id,
+        2,
+        "counter_proposal",
+        "The statement does not stop the offensive on Wadi Barada and names Iran as guarantor.",
+        counter_document_id=proposal.id,
+        address="console",
+    )
+    publication = talks.request_publication(
+        mediator, SubjectKind.DOCUMENT_VERSION, f"{communique.id}/2"
+    )
+    for username in ("guarantor_ru", "guarantor_tr", "guarantor_ir"):
+        talks.approve(members[username], password, publication.id, address="console")
+    talks.publish(mediator, publication.id)
+    return round_.id
+
+
+def _body(body_id: str) -> Body:
+    return next(body for body in BODIES if body.id == body_id)

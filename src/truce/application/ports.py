@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
+from truce.application.talks_ports import Talks
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
@@ -381,6 +382,7 @@ class UnitOfWork(Protocol):
     oidc: OidcStore
     geo: GeoStore
     incidents: Incidents
+    talks: Talks
 
     def __enter__(self) -> Self: ...
     def __exit__(

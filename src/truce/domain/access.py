@@ -124,6 +124,8 @@ class ChannelAudience(StrEnum):
     GUARANTORS = "guarantors"
     # What the mediators circulate to every delegation of the round (the single text).
     ALL_DELEGATIONS = "all_delegations"
+    # The mediators alone: where a relay came from, clause comments (issue 9).
+    MEDIATORS = "mediators"
 
 
 class Audience(StrEnum):

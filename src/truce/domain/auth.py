@@ -155,6 +155,9 @@ class Scope(StrEnum):
     # Read signed decisions on what the member may read; submit the member's own.
     DECISIONS_READ = "decisions:read"
     DECISIONS_WRITE = "decisions:write"
+    # Read the talks the member takes part in; post messages, positions, texts (issue 9).
+    TALKS_READ = "talks:read"
+    TALKS_WRITE = "talks:write"
     ADMIN = "admin"
 
 

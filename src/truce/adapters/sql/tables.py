@@ -249,4 +249,5 @@ from truce.adapters.sql import (  # noqa: E402
     incident_tables,  # noqa: F401 - registers the incident tables
     intake_tables,  # noqa: F401 - registers the intake tables
     oidc_tables,  # noqa: F401 - registers the OpenID Connect tables
+    talk_tables,  # noqa: F401 - registers the talks tables
 )

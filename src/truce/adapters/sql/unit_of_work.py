@@ -29,6 +29,7 @@ from truce.adapters.sql.repositories import (
     SqlMembers,
     SqlReports,
 )
+from truce.adapters.sql.talk_repositories import SqlTalks
 from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
 from truce.application.ports import (
@@ -50,6 +51,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.talks_ports import Talks
 
 
 class SqlUnitOfWork:
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.oidc: OidcStore = SqlOidcStore(connection)
         self.geo: GeoStore = SqlGeoStore(connection)
         self.incidents: Incidents = SqlIncidents(connection)
+        self.talks: Talks = SqlTalks(connection)
         return self
 
     def __exit__(

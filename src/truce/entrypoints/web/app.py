@@ -39,6 +39,7 @@ from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
+from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
 from truce.settings import Settings
 
 HERE = Path(__file__).parent
@@ -133,6 +134,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RecordApi,
             RecordPages,
             DecisionsApi,
+            TalksApi,
+            TalksPages,
             AdminPages,
             MapPages,
             healthz,

@@ -1,0 +1,520 @@
+"""The talks on the web: the JSON API under /api/v1/talks and the pages under /talks (the
+mediator's console, each delegation's channel, the text with its diff, the observers' page).
+Thin: parse -> service -> response; the service decides who sees what."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.response.sse import ServerSentEvent, ServerSentEventMessage
+from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
+
+from truce.application.talks import MessageView, PublicationView
+from truce.domain.auth import Scope
+from truce.domain.errors import FieldError, InvalidInputError
+from truce.domain.talks import Message, RelayMode, SubjectKind
+from truce.entrypoints.web.auth import Viewer
+from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+
+FormData = URLEncodedBody[dict[str, str]]
+
+
+# --- API shapes ----------------------------------------------------------------------------
+
+
+class MessageOut(msgspec.Struct):
+    """A message as the caller may see it: a relay shows its mode and hash, never its
+    source, except to the mediators."""
+
+    id: str
+    channel_id: str
+    sent_by: str
+    text: str
+    lang: str
+    posted_at: datetime
+    sha256: str
+    relayed: str | None = None
+    source_message_id: str | None = None
+    seq: int = 0
+
+    @classmethod
+    def of(cls, view: MessageView) -> MessageOut:
+        message = view.message
+        return cls(
+            id=message.id,
+            channel_id=message.channel_id,
+            sent_by=view.from_label,
+            text=message.text,
+            lang=message.lang,
+            posted_at=message.posted_at,
+            sha256=message.hash,
+            relayed=None if message.relay is None else message.relay.mode.value,
+            source_message_id=None if view.source is None else view.source.source_message_id,
+            seq=message.seq,
+        )
+
+
+class ChannelOut(msgspec.Struct):
+    id: str
+    round_id: str
+    title: str
+    messages: list[MessageOut]
+
+
+class PostIn(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+    lang: str = "en"
+
+
+class RelayIn(msgspec.Struct, forbid_unknown_fields=True):
+    channel_id: str
+    mode: RelayMode
+    text: str = ""
+
+
+class PositionIn(msgspec.Struct, forbid_unknown_fields=True):
+    item_id: str
+    stance: str
+    reasons: str = ""
+    shareable: bool = False
+
+
+class PositionOut(msgspec.Struct):
+    item: str
+    delegation: str
+    stance: str
+    reasons: str
+    stated_at: datetime
+    history: list[str]
+
+
+class ClauseOut(msgspec.Struct):
+    id: str
+    number: int
+    text: str
+    brackets: list[list[str]]
+
+
+class DocumentOut(msgspec.Struct):
+    id: str
+    title: str
+    version: int
+    versions: list[int]
+    sha256: str
+    language: str
+    clean: bool
+    status: str
+    clauses: list[ClauseOut]
+
+
+class PublicationOut(msgspec.Struct):
+    id: str
+    title: str
+    status: str
+    subject_sha256: str
+    content: list[str]
+
+    @classmethod
+    def of(cls, view: PublicationView) -> PublicationOut:
+        p = view.publication
+        return cls(p.id, view.title, view.status.value, p.subject_hash, view.content)
+
+
+def _read(viewer: Viewer) -> None:
+    if viewer.member is not None:
+        viewer.require(Scope.TALKS_READ)
+
+
+def _write(viewer: Viewer) -> None:
+    viewer.require(Scope.TALKS_WRITE)
+
+
+def _stored(message: Message) -> MessageOut:
+    return MessageOut.of(MessageView(message, "you"))
+
+
+class TalksApi(Controller):
+    path = "/api/v1/talks"
+    tags = ["talks"]  # noqa: RUF012 - Litestar reads this class attribute
+
+    @get("/channels/{channel_id:str}", sync_to_thread=True)
+    def channel(
+        self, channel_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
+    ) -> ChannelOut:
+        _read(viewer)
+        view = services.talks.channel_view(viewer.principal, channel_id, viewer.address)
+        messages = [MessageOut.of(m) for m in view.messages]
+        return ChannelOut(view.channel.id, view.round.id, view.title, messages)
+
+    @post("/channels/{channel_id:str}/messages", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def post_message(
+        self,
+        channel_id: FromPath[str],
+        data: JSONBody[PostIn],
+        services: ServicesDep,
+        viewer: ViewerDep,
+    ) -> MessageOut:
+        _write(viewer)
+        assert viewer.member is not None  # noqa: S101 - _write refused anonymous callers
+        message = services.talks.post_message(
+            viewer.member, channel_id, data.text, data.lang, viewer.address
+        )
+        return _stored(message)
+
+    @post("/messages/{message_id:str}/relay", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def relay(
+        self,
+        message_id: FromPath[str],
+        data: JSONBody[RelayIn],
+        services: ServicesDep,
+        viewer: ViewerDep,
+    ) -> MessageOut:
+        _write(viewer)
+        assert viewer.member is not None  # noqa: S101 - _write refused anonymous callers
+        message = services.talks.relay(
+            viewer.member, message_id, data.channel_id, data.mode, data.text, viewer.address
+        )
+        return _stored(message)
+
+    @get("/rounds/{round_id:str}/positions", sync_to_thread=True)
+    def positions(
+        self, round_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
+    ) -> list[PositionOut]:
+        _read(viewer)
+        rows = services.talks.board(viewer.principal, round_id, viewer.address)
+        return [
+            PositionOut(
+                item=row.item.title,
+                delegation=row.label,
+                stance=row.current.stance.value,
+                reasons=row.current.reasons,
+                stated_at=row.current.stated_at,
+                history=[p.stance.value for p in row.history],
+            )
+            for row in rows
+        ]
+
+    @post("/rounds/{round_id:str}/positions", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def state_position(
+        self,
+        round_id: FromPath[str],
+        data: JSONBody[PositionIn],
+        services: ServicesDep,
+        viewer: ViewerDep,
+    ) -> dict[str, str]:
+        _write(viewer)
+        assert viewer.member is not None  # noqa: S101 - _write refused anonymous callers
+        position = services.talks.state_position(
+            viewer.member,
+            round_id,
+            data.item_id,
+            data.stance,
+            data.reasons,
+            shareable=data.shareable,
+            address=viewer.address,
+        )
+        return {"id": position.id, "stance": position.stance.value}
+
+    @get("/documents/{document_id:str}", sync_to_thread=True)
+    def document(
+        self,
+        document_id: FromPath[str],
+        services: ServicesDep,
+        viewer: ViewerDep,
+        version: FromQuery[int | None] = None,
+    ) -> DocumentOut:
+        _read(viewer)
+        view = services.talks.document_view(viewer.principal, document_id, version, viewer.address)
+        v = view.version
+        return DocumentOut(
+            id=view.document.id,
+            title=view.document.title,
+            version=v.number,
+            versions=view.numbers,
+            sha256=v.hash,
+            language=v.language,
+            clean=v.clean,
+            status=view.status,
+            clauses=[ClauseOut(c.id, n, c.text, c.brackets) for n, c in v.numbered()],
+        )
+
+    @get("/publications", sync_to_thread=True)
+    def publications(self, services: ServicesDep, viewer: ViewerDep) -> list[PublicationOut]:
+        """What the caller may see of publications: to observers and the public, the
+        published ones only."""
+        _read(viewer)
+        views = services.talks.publications(viewer.principal, address=viewer.address)
+        return [PublicationOut.of(v) for v in views]
+
+
+# --- real time -----------------------------------------------------------------------------
+
+# How often an open stream looks for new messages. The store is the source of truth, so any
+# server process delivers what any other stored (docs/talks.md).
+POLL_SECONDS = 1.0
+
+
+def _event(view: MessageView) -> ServerSentEventMessage:
+    data = msgspec.json.encode(MessageOut.of(view)).decode()
+    return ServerSentEventMessage(data=data, event="message", id=view.message.seq)
+
+
+def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
+    """Where a stream resumes: Last-Event-ID from a reconnecting browser, or `after`."""
+    last = request.headers.get("last-event-id", "")
+    if last.isascii() and last.isdigit() and len(last) < 19:  # noqa: PLR2004 - fits in int64
+        return int(last)
+    return after
+
+
+async def _events(
+    services: ServicesDep, viewer: Viewer, after: int, *, once: bool
+) -> AsyncIterator[ServerSentEventMessage]:
+    while True:
+        views, after = await asyncio.to_thread(services.talks.stream, viewer.principal, after)
+        for view in views:
+            yield _event(view)
+        if once:
+            return
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def stream_response(
+    services: ServicesDep,
+    viewer: Viewer,
+    request: Request[Any, Any, Any],
+    after: int | None,
+    *,
+    once: bool,
+) -> ServerSentEvent:
+    start = _start(request, after)
+    if start is None:
+        start = services.talks.last_seq()
+    return ServerSentEvent(_events(services, viewer, start, once=once))
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _signed_in(viewer: Viewer) -> None:
+    if viewer.member is None:
+        raise InvalidInputError([FieldError("session", "sign in first")])
+
+
+def _context(assets: AssetsDep, viewer: Viewer, **more: Any) -> dict[str, Any]:  # noqa: ANN401
+    return {"htmx": assets.available("htmx.min.js"), "viewer": viewer, **more}
+
+
+class TalksPages(Controller):
+    path = "/talks"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def rounds(self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep) -> Template:
+        rounds = services.talks.rounds_for(viewer.principal)
+        return Template("talks_rounds.html", context=_context(assets, viewer, rounds=rounds))
+
+    @get("/stream", sync_to_thread=True)
+    def stream(
+        self,
+        services: ServicesDep,
+        viewer: ViewerDep,
+        request: Request[Any, Any, Any],
+        after: FromQuery[int | None] = None,
+        once: FromQuery[bool] = False,
+    ) -> ServerSentEvent:
+        """Server-sent events: each new message the viewer may read, once. `once` answers
+        what is there and closes (for tests and scripts)."""
+        return stream_response(services, viewer, request, after, once=once)
+
+    @get("/publications", sync_to_thread=True)
+    def publications(self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep) -> Template:
+        views = services.talks.publications(viewer.principal, address=viewer.address)
+        published = [v for v in views if v.status.value == "published"]
+        return Template(
+            "talks_publications.html", context=_context(assets, viewer, publications=published)
+        )
+
+    @get("/rounds/{round_id:str}", sync_to_thread=True)
+    def round_page(
+        self, round_id: FromPath[str], services: ServicesDep, assets: AssetsDep, viewer: ViewerDep
+    ) -> Template:
+        """The mediator's console (every channel side by side, relay actions, the positions
+        board, the texts), or a delegation's view of its own part of the round."""
+        view = services.talks.round_view(viewer.principal, round_id, viewer.address)
+        channels = [
+            services.talks.channel_view(viewer.principal, c.id, viewer.address)
+            for c in view.channels
+        ]
+        board = services.talks.board(viewer.principal, round_id, viewer.address)
+        context = _context(
+            assets,
+            viewer,
+            view=view,
+            channels=channels,
+            board=board,
+            modes=[m.value for m in RelayMode],
+            stances=["accept", "accept_with_reservation", "reject", "block", "counter"],
+        )
+        return Template("talks_round.html", context=context)
+
+    @get("/channels/{channel_id:str}", sync_to_thread=True)
+    def channel_page(
+        self, channel_id: FromPath[str], services: ServicesDep, assets: AssetsDep, viewer: ViewerDep
+    ) -> Template:
+        view = services.talks.channel_view(viewer.principal, channel_id, viewer.address)
+        return Template("talks_channel.html", context=_context(assets, viewer, channel=view))
+
+    @get("/channels/{channel_id:str}/messages", sync_to_thread=True)
+    def channel_fragment(
+        self, channel_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
+    ) -> Template:
+        """The messages alone, for htmx to refresh in place."""
+        view = services.talks.channel_view(viewer.principal, channel_id, viewer.address)
+        return Template("talks_messages.html", context={"channel": view})
+
+    @post("/channels/{channel_id:str}/messages", sync_to_thread=True)
+    def post_message(
+        self, channel_id: FromPath[str], data: FormData, services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        _signed_in(viewer)
+        assert viewer.member is not None  # noqa: S101 - checked above
+        services.talks.post_message(
+            viewer.member, channel_id, data.get("text", ""), data.get("lang", "en"), viewer.address
+        )
+        return Redirect(
+            data.get("back") or f"/talks/channels/{channel_id}", status_code=HTTP_303_SEE_OTHER
+        )
+
+    @post("/messages/{message_id:str}/relay", sync_to_thread=True)
+    def relay(
+        self, message_id: FromPath[str], data: FormData, services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        _signed_in(viewer)
+        assert viewer.member is not None  # noqa: S101 - checked above
+        mode = data.get("mode", "")
+        if mode not in {m.value for m in RelayMode}:
+            raise InvalidInputError([FieldError("mode", "verbatim, paraphrase or note")])
+        message = services.talks.relay(
+            viewer.member,
+            message_id,
+            data.get("channel_id", ""),
+            RelayMode(mode),
+            data.get("text", ""),
+            viewer.address,
+        )
+        return Redirect(f"/talks/rounds/{message.round_id}", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/messages/{message_id:str}/read", sync_to_thread=True)
+    def mark_read(
+        self, message_id: FromPath[str], data: FormData, services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        _signed_in(viewer)
+        assert viewer.member is not None  # noqa: S101 - checked above
+        services.talks.mark_read(viewer.member, message_id, viewer.address)
+        return Redirect(data.get("back") or "/talks", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/rounds/{round_id:str}/positions", sync_to_thread=True)
+    def state_position(
+        self, round_id: FromPath[str], data: FormData, services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        _signed_in(viewer)
+        assert viewer.member is not None  # noqa: S101 - checked above
+        services.talks.state_position(
+            viewer.member,
+            round_id,
+            data.get("item_id", ""),
+            data.get("stance", ""),
+            data.get("reasons", ""),
+            shareable=data.get("shareable") == "on",
+            address=viewer.address,
+        )
+        return Redirect(f"/talks/rounds/{round_id}", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/documents/{document_id:str}", sync_to_thread=True)
+    def document_page(
+        self,
+        document_id: FromPath[str],
+        services: ServicesDep,
+        assets: AssetsDep,
+        viewer: ViewerDep,
+        version: FromQuery[int | None] = None,
+        compare: FromQuery[int | None] = None,
+    ) -> Template:
+        """The text, its versions, the diff against another version, the editor for the
+        mediators and the endorsement form for the delegations."""
+        view = services.talks.document_view(viewer.principal, document_id, version, viewer.address)
+        diff = None
+        if compare is not None:
+            diff = services.talks.diff(
+                viewer.principal, document_id, compare, view.version.number, viewer.address
+            )
+        context = _context(assets, viewer, doc=view, diff=diff, compare=compare)
+        return Template("talks_document.html", context=context)
+
+    @post("/documents/{document_id:str}/versions", sync_to_thread=True)
+    def edit_document(
+        self, document_id: FromPath[str], data: FormData, services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        """The editor: one field per clause (kept by its id, blank to delete), one for a new
+        clause and where it goes."""
+        _signed_in(viewer)
+        assert viewer.member is not None  # noqa: S101 - checked above
+        base = _number(data.get("base", ""), "base")
+        edits = _edits(data)
+        services.talks.edit_document(
+            viewer.member, document_id, base, edits, address=viewer.address
+        )
+        return Redirect(
+            f"/talks/documents/{document_id}?compare={base}", status_code=HTTP_303_SEE_OTHER
+        )
+
+    @post("/documents/{document_id:str}/endorsements", sync_to_thread=True)
+    def endorse(
+        self, document_id: FromPath[str], data: FormData, services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        _signed_in(viewer)
+        assert viewer.member is not None  # noqa: S101 - checked above
+        number = _number(data.get("version", ""), "version")
+        services.talks.endorse(
+            viewer.member,
+            data.get("password", ""),
+            document_id,
+            number,
+            data.get("value", ""),
+            data.get("reasons", ""),
+            counter_document_id=data.get("counter_document_id") or None,
+            address=viewer.address,
+        )
+        return Redirect(f"/talks/documents/{document_id}", status_code=HTTP_303_SEE_OTHER)
+
+
+def _number(text: str, name: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) < 10):  # noqa: PLR2004
+        raise InvalidInputError([FieldError(name, "must be a version number")])
+    return int(text)
+
+
+def _edits(data: dict[str, str]) -> list[tuple[str | None, str]]:
+    order = [key.removeprefix("clause:") for key in data if key.startswith("clause:")]
+    edits: list[tuple[str | None, str]] = [
+        (clause_id, data[f"clause:{clause_id}"])
+        for clause_id in order
+        if data[f"clause:{clause_id}"].strip()
+    ]
+    new = data.get("new_clause", "").strip()
+    if new:
+        at = data.get("new_at", "")
+        index = int(at) if at.isascii() and at.isdigit() else len(edits)
+        edits.insert(min(index, len(edits)), (None, new))
+    return edits
+
+
+__all__ = ["SubjectKind", "TalksApi", "TalksPages"]
