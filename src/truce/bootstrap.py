@@ -19,7 +19,9 @@ from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
+from truce.application.compliance import ComplianceService
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.exports import ExportService
 from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
@@ -54,6 +56,8 @@ class Services:
     oidc: OidcService
     engine: Engine | None
     intake: IntakeService
+    compliance: ComplianceService
+    exports: ExportService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -132,6 +136,8 @@ def build_services(
         audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
+        compliance=ComplianceService(uow, clock),
+        exports=ExportService(uow, clock),
     )
 
 

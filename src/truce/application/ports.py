@@ -15,6 +15,7 @@ from typing import Protocol, Self
 from truce.application.oidc_ports import OidcStore
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
+from truce.domain.compliance_exports import ExportRow, ExportWindow
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
 from truce.domain.intake import CurrentEvent, ImportJournal, QuarantinedRow, Tombstone
@@ -334,6 +335,28 @@ class Intake(Protocol):
         ...
 
 
+# Grouped counts for compliance reports: (place_text, perpetrator, event_type,
+# submitter_body_id, source_name, count) of the standing reports in a window.
+FigureRow = tuple[str | None, str | None, str, str | None, str, int]
+
+
+class ComplianceFigures(Protocol):
+    """What compliance reports and exports read from the store (issue 10). The store does
+    the work (a GROUP BY; a streamed cursor); the scope filters as it does for every list."""
+
+    def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
+        """Counts of the standing reports whose `occurred_from` lies in [start, end),
+        grouped by place, party accused, type and who filed them."""
+        ...
+
+    def export_rows(
+        self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
+    ) -> Iterator[ExportRow]:
+        """The standing reports the scope admits, in `STORED_COLUMNS` order, in filing order,
+        fetched `batch` rows at a time so that memory stays flat at any size."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -355,6 +378,7 @@ class UnitOfWork(Protocol):
     signed_decisions: SignedDecisions
     intake: Intake
     oidc: OidcStore
+    compliance: ComplianceFigures
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -21,6 +21,7 @@ from truce.adapters.memory.auth_store import (
     MemoryPasskeys,
     MemorySessions,
 )
+from truce.adapters.memory.compliance_store import MemoryComplianceFigures
 from truce.adapters.memory.decision_store import (
     MemoryDecisionState,
     MemoryMemberKeys,
@@ -38,6 +39,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    ComplianceFigures,
     Intake,
     LoginFailures,
     MemberKeys,
@@ -241,6 +243,9 @@ class MemoryUnitOfWork:
         self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
         self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
         self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
+        self.compliance: ComplianceFigures = MemoryComplianceFigures(
+            self._working.reports, self._working.intake.retired
+        )
 
 
 class MemoryUnitOfWorkFactory:

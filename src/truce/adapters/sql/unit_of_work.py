@@ -16,6 +16,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlPasskeys,
     SqlSessions,
 )
+from truce.adapters.sql.compliance_repositories import SqlComplianceFigures
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
 from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.oidc_repositories import SqlOidcStore
@@ -36,6 +37,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    ComplianceFigures,
     Intake,
     LoginFailures,
     MemberKeys,
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         self.intake: Intake = SqlIntake(connection)
         self.oidc: OidcStore = SqlOidcStore(connection)
+        self.compliance: ComplianceFigures = SqlComplianceFigures(connection)
         return self
 
     def __exit__(
