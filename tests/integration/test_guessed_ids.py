@@ -62,6 +62,9 @@ ID_FREE = frozenset(
         "/api/v1/schema/openapi.json",
         "/api/v1/schema/openapi.yml",
         "/api/v1/schema/openapi.yaml",
+        "/reports/daily",
+        "/reports/weekly",
+        "/reports/monthly",
     }
 )
 # Routes taking a party's object id, as the request a guesser makes.
@@ -85,6 +88,7 @@ PUBLIC_BY_DESIGN = {
     "/vendor/{name:str}": "front-end libraries by an allow-list of names",
     "/static/{file_path:path}": "the app's own styles and images",
     "/api/v1/schema/{path:str}": "the OpenAPI schema's renderings",
+    "/exports/{export_format:str}": "a format's name (csv, jsonl...); rows follow the policy",
 }
 MISSING = "report-never-filed"
 FILERS = ("gov_liaison", "opposition_liaison", "guarantor_ru", "monitor")

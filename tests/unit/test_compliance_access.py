@@ -62,7 +62,7 @@ def test_the_public_edition_counts_public_reports_only(desk: Desk) -> None:
     assert "SY04" not in public.figures.by_governorate
     page = render_html(public, "en")
     assert SECRET_PLACE not in page
-    assert "Homs" not in page.split("<table class=\"breakdown\"")[1]
+    assert "Homs" not in page.split('<table class="breakdown"')[1]
 
 
 def test_a_restricted_edition_is_the_readers_need_to_know(desk: Desk) -> None:
@@ -92,7 +92,8 @@ def test_exports_hold_what_the_reader_may_list(desk: Desk) -> None:
 def _records(desk: Desk) -> list[dict[str, object]]:
     with desk.uow() as uow:
         return [
-            json.loads(e.body) for e in uow.record.entries(0, uow.record.size())
+            json.loads(e.body)
+            for e in uow.record.entries(0, uow.record.size())
             if e.kind == EXPORT_KIND
         ]
 
@@ -133,7 +134,9 @@ def test_exports_round_trip(desk: Desk) -> None:
     assert {o["governorate"] for o in objects} == {"SY03", "SY04"}
     hxl = list(csv.reader(io.StringIO(_export(desk, GOV_LIAISON, ExportFormat.HXL).decode())))
     assert hxl[1][EXPORT_COLUMNS.index("occurred_from")] == "#date"
-    acled = list(csv.DictReader(io.StringIO(_export(desk, GOV_LIAISON, ExportFormat.ACLED).decode())))
+    acled = list(
+        csv.DictReader(io.StringIO(_export(desk, GOV_LIAISON, ExportFormat.ACLED).decode()))
+    )
     assert acled[0]["event_date"] == "02 January 2017"
     assert acled[0]["event_type"] == "Explosions/Remote violence"
 

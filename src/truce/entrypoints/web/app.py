@@ -32,6 +32,7 @@ from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
+from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
@@ -132,6 +133,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RecordPages,
             DecisionsApi,
             AdminPages,
+            CompliancePages,
+            ExportsApi,
             healthz,
             vendor,
             static,
