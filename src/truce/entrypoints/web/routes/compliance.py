@@ -24,7 +24,6 @@ from truce.domain.compliance_exports import parse_export_filter, parse_format
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.entrypoints.web.deps import ServicesDep, ViewerDep
 
-
 Text = Annotated[str, QueryParameter()]
 Lang = Annotated[str, QueryParameter(required=False)]
 Optional = Annotated[str | None, QueryParameter(required=False)]
