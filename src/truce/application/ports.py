@@ -352,8 +352,9 @@ class ComplianceFigures(Protocol):
     def export_rows(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
     ) -> Iterator[ExportRow]:
-        """The standing reports the scope admits, in `STORED_COLUMNS` order, in filing order,
-        fetched `batch` rows at a time so that memory stays flat at any size."""
+        """The standing reports the scope admits, in `STORED_COLUMNS` order (times as ISO
+        8601 text), in filing order, fetched `batch` rows at a time so that memory stays
+        flat at any size."""
         ...
 
 

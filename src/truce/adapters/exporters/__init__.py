@@ -65,7 +65,7 @@ def _csv(rows: Iterable[ExportRow], head: list[list[str]]) -> Iterator[bytes]:
     writer.writerows(head)
     pending = 0
     for row in rows:
-        writer.writerow([_text(v) for v in row])
+        writer.writerow(row)  # None is written empty; times arrive as ISO 8601 text
         pending += 1
         if pending >= CHUNK_ROWS:
             yield out.getvalue().encode()
@@ -140,8 +140,8 @@ _ACLED_TYPES = {value.value: label for label, value in ACLED_EVENT_TYPES.items()
 
 def _acled(row: ExportRow) -> list[object]:
     get = dict(zip(EXPORT_COLUMNS, row, strict=True))
-    moment = get["occurred_from"]
-    filed = get["filed_at"]
+    moment = datetime.fromisoformat(str(get["occurred_from"])) if get["occurred_from"] else None
+    filed = datetime.fromisoformat(str(get["filed_at"])) if get["filed_at"] else None
     governorate = GOVERNORATE_BY_PCODE.get(str(get["governorate"] or ""))
     sub = str(get["sub_event_type"] or "")
     values = {

@@ -56,8 +56,11 @@ def _inside(report: Report, window: ExportWindow) -> bool:
 
 
 def _value(report: Report, name: str) -> object:
-    if name in {"id", "filed_at"}:
-        return getattr(report, name)
+    if name in {"filed_at", "occurred_from", "occurred_to"}:
+        moment = getattr(report if name == "filed_at" else report.content, name)
+        return None if moment is None else moment.isoformat()
+    if name == "id":
+        return report.id
     if name == "confidentiality":
         return report.confidentiality.value
     return getattr(report.content, name)

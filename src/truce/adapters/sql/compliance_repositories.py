@@ -69,7 +69,7 @@ class SqlComplianceFigures:
                 values = list(row)
                 for i in _TIMES:
                     if values[i] is not None:
-                        values[i] = from_db_time(values[i])
+                        values[i] = from_db_time(values[i]).isoformat()
                 yield tuple(values)
 
 
