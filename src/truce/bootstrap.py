@@ -20,7 +20,9 @@ from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
+from truce.application.compliance import ComplianceService
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.exports import ExportService
 from truce.application.geography import GeographyService
 from truce.application.incidents import IncidentService
 from truce.application.intake import IntakeService
@@ -61,6 +63,8 @@ class Services:
     geography: GeographyService
     incidents: IncidentService
     talks: TalksService
+    compliance: ComplianceService
+    exports: ExportService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -144,6 +148,8 @@ def build_services(
         geography=GeographyService(uow, clock, ShapelySpatial()),
         incidents=incidents,
         talks=TalksService(uow, clock, ids, decisions),
+        compliance=ComplianceService(uow, clock),
+        exports=ExportService(uow, clock),
     )
 
 

@@ -65,6 +65,9 @@ class Settings:
     # The address parties reach this server at (https://truce.example.org), from which the
     # OpenID Connect redirect URI is made; empty = taken from each request.
     public_url: str = ""
+    # OCHA admin-1 boundaries (GeoJSON with PCODE, or a folder holding syr_admin1.geojson) for
+    # the compliance reports' map; empty = a schematic map.
+    boundaries: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

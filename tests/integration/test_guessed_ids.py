@@ -69,6 +69,9 @@ ID_FREE = frozenset(
         "/talks",
         "/talks/publications",
         "/talks/stream",
+        "/reports/daily",
+        "/reports/weekly",
+        "/reports/monthly",
     }
 )
 # Routes taking a talks object id (a channel, message, round or document): probed with the
@@ -113,6 +116,7 @@ PUBLIC_BY_DESIGN = {
     "/vendor/{name:str}": "front-end libraries by an allow-list of names",
     "/static/{file_path:path}": "the app's own styles and images",
     "/api/v1/schema/{path:str}": "the OpenAPI schema's renderings",
+    "/exports/{export_format:str}": "a format's name (csv, jsonl...); rows follow the policy",
 }
 MISSING = "report-never-filed"
 FILERS = ("gov_liaison", "opposition_liaison", "guarantor_ru", "monitor")

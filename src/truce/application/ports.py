@@ -17,6 +17,7 @@ from truce.application.oidc_ports import OidcStore
 from truce.application.talks_ports import Talks
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
+from truce.domain.compliance_exports import ExportRow, ExportWindow
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
 from truce.domain.incidents import Incident
@@ -356,6 +357,28 @@ class Incidents(Protocol):
 
     def page(self, limit: int, *, status: str | None = "open") -> list[Incident]:
         """Newest first."""
+
+
+# Grouped counts for compliance reports: (place_text, perpetrator, event_type,
+# submitter_body_id, source_name, count) of the standing reports in a window.
+FigureRow = tuple[str | None, str | None, str, str | None, str, int]
+
+
+class ComplianceFigures(Protocol):
+    """What compliance reports and exports read from the store (issue 10). The store does
+    the work (a GROUP BY; a streamed cursor); the scope filters as it does for every list."""
+
+    def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
+        """Counts of the standing reports whose `occurred_from` lies in [start, end),
+        grouped by place, party accused, type and who filed them."""
+        ...
+
+    def export_rows(
+        self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
+    ) -> Iterator[ExportRow]:
+        """The standing reports the scope admits, in `STORED_COLUMNS` order (times as ISO
+        8601 text), in filing order, fetched `batch` rows at a time so that memory stays
+        flat at any size."""
         ...
 
 
@@ -383,6 +406,7 @@ class UnitOfWork(Protocol):
     geo: GeoStore
     incidents: Incidents
     talks: Talks
+    compliance: ComplianceFigures
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -21,6 +21,7 @@ from truce.adapters.memory.auth_store import (
     MemoryPasskeys,
     MemorySessions,
 )
+from truce.adapters.memory.compliance_store import MemoryComplianceFigures
 from truce.adapters.memory.decision_store import (
     MemoryDecisionState,
     MemoryMemberKeys,
@@ -42,6 +43,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    ComplianceFigures,
     Incidents,
     Intake,
     LoginFailures,
@@ -256,6 +258,9 @@ class MemoryUnitOfWork:
         self.geo: GeoStore = MemoryGeoStore(self._working.geo)
         self.incidents: Incidents = MemoryIncidents(self._working.incidents)
         self.talks: Talks = MemoryTalks(self._working.talks)
+        self.compliance: ComplianceFigures = MemoryComplianceFigures(
+            self._working.reports, self._working.intake.retired
+        )
 
 
 class MemoryUnitOfWorkFactory:

@@ -329,7 +329,7 @@ class SqlReports:
             .limit(limit)
         )
         if scope is not None:
-            query = query.where(_admitted(scope))
+            query = query.where(admitted(scope))
         if after is not None:
             # Spelled out rather than a row-value comparison, which SQLite and PostgreSQL
             # index differently.
@@ -343,7 +343,7 @@ class SqlReports:
     def count(self, scope: ReportScope | None = None) -> int:
         query = select(func.count()).select_from(t.reports).where(t.reports.c.retired.is_(None))
         if scope is not None:
-            query = query.where(_admitted(scope))
+            query = query.where(admitted(scope))
         with self._context(scope, "the total number of reports, a number and no content"):
             return int(self._c.execute(query).scalar_one())
 
@@ -355,7 +355,7 @@ class SqlReports:
         return as_system(self._c, system_work)
 
 
-def _admitted(scope: ReportScope) -> ColumnElement[bool]:
+def admitted(scope: ReportScope) -> ColumnElement[bool]:
     """The scope as SQL: the same test as ReportScope.admits, checked against it in tests."""
     levels = t.reports.c.confidentiality.in_(sorted(level.value for level in scope.levels))
     if scope.own_body_id is None:
@@ -363,4 +363,4 @@ def _admitted(scope: ReportScope) -> ColumnElement[bool]:
     return or_(t.reports.c.submitter_body_id == scope.own_body_id, levels)
 
 
-__all__ = ["SqlActors", "SqlAgreements", "SqlBodies", "SqlMembers", "SqlReports"]
+__all__ = ["SqlActors", "SqlAgreements", "SqlBodies", "SqlMembers", "SqlReports", "admitted"]

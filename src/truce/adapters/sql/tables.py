@@ -176,6 +176,8 @@ reports = Table(
     Column("retired", String(16), nullable=True),
     UniqueConstraint("idempotency_scope", "idempotency_key"),
     Index("ix_reports_filed_at_id", "filed_at", "id"),
+    # Compliance reports count the reports of one day at a time (issue 10).
+    Index("ix_reports_occurred_from", "occurred_from"),
 )
 
 # --- the record: append-only log, stored subtree hashes, checkpoints, co-signatures ---------

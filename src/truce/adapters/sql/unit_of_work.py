@@ -16,6 +16,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlPasskeys,
     SqlSessions,
 )
+from truce.adapters.sql.compliance_repositories import SqlComplianceFigures
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
 from truce.adapters.sql.geo_repository import SqlGeoStore
 from truce.adapters.sql.incident_repositories import SqlIncidents
@@ -40,6 +41,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    ComplianceFigures,
     Incidents,
     Intake,
     LoginFailures,
@@ -96,6 +98,7 @@ class SqlUnitOfWork:
         self.geo: GeoStore = SqlGeoStore(connection)
         self.incidents: Incidents = SqlIncidents(connection)
         self.talks: Talks = SqlTalks(connection)
+        self.compliance: ComplianceFigures = SqlComplianceFigures(connection)
         return self
 
     def __exit__(

@@ -28,6 +28,7 @@ from truce.entrypoints.cli.imports import import_app, quarantine_app
 from truce.entrypoints.cli.member_keys import member_keys_app
 from truce.entrypoints.cli.oidc import oidc_app
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
+from truce.entrypoints.cli.reports import export, import_bulletins, report_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.entrypoints.web.app import create_app
 from truce.entrypoints.web.assets import FrontendAssets, ensure_frontend
@@ -56,6 +57,9 @@ app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(oidc_app, name="oidc")
 app.add_typer(geo_app, name="geo")
 app.command("correlate")(correlate)
+app.add_typer(report_app, name="report")
+app.command("export")(export)
+import_app.command("bulletins")(import_bulletins)
 
 # Soft wrap keeps long lines (URLs, paths) whole for scripts that read the output.
 console = Console(soft_wrap=True)

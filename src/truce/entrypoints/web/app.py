@@ -33,6 +33,7 @@ from truce.entrypoints.web.input_guard import refuse_nul
 from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
+from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.map import MapPages
@@ -138,6 +139,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             TalksPages,
             AdminPages,
             MapPages,
+            CompliancePages,
+            ExportsApi,
             healthz,
             vendor,
             static,

@@ -1,0 +1,87 @@
+"""Compliance figures and export rows on SQL (issue 10): the store groups and streams.
+
+Every statement on `reports` runs acting for the caller's scope (adapters/sql/rls.py), so on
+PostgreSQL the policies filter a second time what the WHERE clause already filtered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Connection, and_, func, select
+
+from truce.adapters.sql import tables as t
+from truce.adapters.sql.mapping import from_db_time, to_utc
+from truce.adapters.sql.repositories import admitted
+from truce.adapters.sql.rls import acting_for
+from truce.application.ports import FigureRow, ReportScope
+from truce.domain.compliance_exports import STORED_COLUMNS, ExportRow, ExportWindow
+
+_TIMES = tuple(
+    i
+    for i, name in enumerate(STORED_COLUMNS)
+    if name in {"filed_at", "occurred_from", "occurred_to"}
+)
+
+
+class SqlComplianceFigures:
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
+        r = t.reports
+        keys = (
+            r.c.place_text,
+            r.c.perpetrator,
+            r.c.event_type,
+            r.c.submitter_body_id,
+            r.c.source_name,
+        )
+        query = (
+            select(*keys, func.count())
+            .where(
+                r.c.retired.is_(None),
+                r.c.occurred_from >= to_utc(start),
+                r.c.occurred_from < to_utc(end),
+                admitted(scope),
+            )
+            .group_by(*keys)
+        )
+        with acting_for(self._c, scope):
+            return [
+                (row[0], row[1], row[2], row[3], row[4], int(row[5]))
+                for row in self._c.execute(query)
+            ]
+
+    def export_rows(
+        self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
+    ) -> Iterator[ExportRow]:
+        r = t.reports
+        query = (
+            select(*(r.c[name] for name in STORED_COLUMNS))
+            .where(r.c.retired.is_(None), admitted(scope), *_window(window))
+            .order_by(r.c.filed_at, r.c.id)
+        )
+        with acting_for(self._c, scope):
+            result = self._c.execution_options(yield_per=batch).execute(query)
+            for row in result:
+                values = list(row)
+                for i in _TIMES:
+                    if values[i] is not None:
+                        values[i] = from_db_time(values[i]).isoformat()
+                yield tuple(values)
+
+
+def _window(window: ExportWindow) -> list[ColumnElement[bool]]:
+    r = t.reports
+    found: list[ColumnElement[bool]] = []
+    if window.start is not None:
+        found.append(r.c.occurred_from >= to_utc(window.start))
+    if window.end is not None:
+        found.append(r.c.occurred_from < to_utc(window.end))
+    if window.event_type is not None:
+        found.append(r.c.event_type == window.event_type)
+    if window.source_name is not None:
+        found.append(r.c.source_name == window.source_name)
+    return [and_(*found)] if found else []

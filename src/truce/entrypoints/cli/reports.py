@@ -1,0 +1,168 @@
+"""`truce report` (daily, weekly, monthly compliance reports), `truce export` (streamed
+exports) and `truce import bulletins`.
+
+An edition follows a member's need-to-know (`--as USERNAME`, restricted) or is public (the
+default): the console names whose eyes a file is for, as the web does by who is signed in.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from truce.adapters.exporters import ENCODERS
+from truce.adapters.importers.bulletins import open_bulletins
+from truce.adapters.rendering.output import outlines_from, render, report_format
+from truce.bootstrap import Services
+from truce.domain.access import ANONYMOUS, Principal
+from truce.domain.compliance import Edition, Period, day_of, month_of, week_of
+from truce.domain.compliance_exports import parse_export_filter, parse_format
+from truce.domain.errors import FieldError, InvalidInputError
+from truce.entrypoints.cli.users import _services
+
+report_app = typer.Typer(
+    help="Compliance reports: daily, weekly and monthly, in HTML or PDF, Arabic or English.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+console = Console(soft_wrap=True)
+
+LangOpt = Annotated[str, typer.Option("--lang", help="Language: en or ar (right-to-left).")]
+FormatOpt = Annotated[str, typer.Option("--format", help="html or pdf.")]
+OutOpt = Annotated[Path, typer.Option("--out", help="The file to write.")]
+AsOpt = Annotated[
+    str | None,
+    typer.Option("--as", help="A restricted edition with this member's need-to-know."),
+]
+BoundariesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--boundaries",
+        help="OCHA admin-1 GeoJSON (or its folder) for the map; default TRUCE_BOUNDARIES.",
+    ),
+]
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError([FieldError(name, "must be a date such as 2017-01-04")]) from None
+
+
+def _reader(services: Services, username: str | None) -> tuple[Principal, Edition]:
+    if username is None:
+        return ANONYMOUS, Edition.PUBLIC
+    return services.compliance.principal_named(username), Edition.RESTRICTED
+
+
+def _write(
+    period: Period, lang: str, fmt: str, out: Path, username: str | None, boundaries: str | None
+) -> None:
+    with _services() as services:
+        chosen = report_format(fmt)
+        outlines = outlines_from(
+            boundaries if boundaries is not None else services.settings.boundaries
+        )
+        principal, edition = _reader(services, username)
+        report = services.compliance.report(principal, period, edition, address="console")
+        out.write_bytes(render(report, lang, chosen, outlines))
+    console.print(
+        f"Wrote the {edition.value} {period.kind.value} report {period.label()} "
+        f"({lang}, {chosen.value}, {report.figures.total} reports) to {out}",
+        markup=False,
+    )
+
+
+@report_app.command("daily")
+def daily(
+    day: Annotated[str, typer.Option("--date", help="The day, e.g. 2017-01-04.")],
+    out: OutOpt,
+    lang: LangOpt = "en",
+    fmt: FormatOpt = "pdf",
+    username: AsOpt = None,
+    boundaries: BoundariesOpt = None,
+) -> None:
+    """One day's report: counts per governorate, party accused, type and reporting side."""
+    with _services():
+        period = day_of(_day(day, "date"))
+    _write(period, lang, fmt, out, username, boundaries)
+
+
+@report_app.command("weekly")
+def weekly(
+    start: Annotated[str, typer.Option("--start", help="The week's first day.")],
+    out: OutOpt,
+    lang: LangOpt = "en",
+    fmt: FormatOpt = "pdf",
+    username: AsOpt = None,
+    boundaries: BoundariesOpt = None,
+) -> None:
+    """Seven days from --start, against the seven before."""
+    with _services():
+        period = week_of(_day(start, "start"))
+    _write(period, lang, fmt, out, username, boundaries)
+
+
+@report_app.command("monthly")
+def monthly(
+    month: Annotated[str, typer.Option("--month", help="The month, e.g. 2017-01.")],
+    out: OutOpt,
+    lang: LangOpt = "en",
+    fmt: FormatOpt = "pdf",
+    username: AsOpt = None,
+    boundaries: BoundariesOpt = None,
+) -> None:
+    """A calendar month, against the month before."""
+    with _services():
+        period = month_of(_day(f"{month}-01", "month"))
+    _write(period, lang, fmt, out, username, boundaries)
+
+
+def export(
+    export_format: Annotated[str, typer.Argument(help="csv, geojson, hxl, acled or jsonl.")],
+    out: OutOpt,
+    since: Annotated[str | None, typer.Option("--since", help="First report day.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last report day.")] = None,
+    event_type: Annotated[str | None, typer.Option("--event-type", help="One type.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="One source name.")] = None,
+    username: AsOpt = None,
+) -> None:
+    """Export the standing reports the reader may list (public without --as), streamed to
+    a file in flat memory; the export is audited and put on the record (export.made)."""
+    with _services() as services:
+        chosen = parse_format(export_format)
+        filters = parse_export_filter(since, until, event_type, source)
+        principal, _ = _reader(services, username)
+        chunks = services.exports.stream(
+            principal, chosen, filters, ENCODERS[chosen], address="console"
+        )
+        with out.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    console.print(f"Wrote the {chosen.value} export to {out}", markup=False)
+
+
+def import_bulletins(
+    path: Annotated[Path, typer.Argument(help="A bulletins CSV (docs/reports.md).")],
+    agreement: Annotated[
+        str | None, typer.Option("--agreement", help="The agreement (needed when several).")
+    ] = None,
+) -> None:
+    """The sides' daily violation bulletins: one report per counted violation, and the
+    sides' confirmation figures on the record."""
+    with _services() as services:
+        source, statements = open_bulletins(path)
+        result = services.intake.import_file(source, agreement_id=agreement)
+        stated = services.compliance.state_confirmations(statements)
+    counts = result.counts.as_dict()
+    console.print(
+        f"Bulletins {path.name}: {counts['imported']} reports imported, "
+        f"{counts['unchanged']} unchanged, {counts['quarantined']} quarantined; "
+        f"{stated} confirmation statements put on the record.",
+        markup=False,
+    )
