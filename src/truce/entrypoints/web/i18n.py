@@ -79,7 +79,7 @@ def catalogue(language: str) -> NullTranslations:
 # --- which language ---------------------------------------------------------------------------
 
 _ACCEPT_ITEM = re.compile(
-    r"^\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?"
+    r"^\s*([A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([^,;\s]*))?\s*$"
 )
 
 
