@@ -58,6 +58,10 @@ ID_FREE = frozenset(
         "/login/passkey/options",
         "/login/second-factor",
         "/healthz",
+        # Search takes words, never an id; the language switcher takes a language code.
+        "/search",
+        "/api/v1/search",
+        "/language",
         "/api/v1/schema",
         "/api/v1/schema/openapi.json",
         "/api/v1/schema/openapi.yml",
