@@ -328,12 +328,14 @@ class WebSurface:
         return {
             "home page": lambda: self.client.get("/", headers=headers).text,
             "reports fragment": lambda: self.client.get("/fragments/reports", headers=headers).text,
-            "search page": lambda: self.client.get(
-                "/search", params={"q": SEARCH_WORD}, headers=headers
-            ).text,
-            "search api": lambda: self.client.get(
-                "/api/v1/search", params={"q": SEARCH_WORD, "limit": 200}, headers=headers
-            ).text,
+            "search page": lambda: (
+                self.client.get("/search", params={"q": SEARCH_WORD}, headers=headers).text
+            ),
+            "search api": lambda: (
+                self.client.get(
+                    "/api/v1/search", params={"q": SEARCH_WORD, "limit": 200}, headers=headers
+                ).text
+            ),
         }
 
     def history(self, viewer: str | None, report_id: str) -> list[str]:

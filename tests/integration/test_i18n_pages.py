@@ -137,7 +137,9 @@ def test_each_role_has_its_own_home(browser, services, username, role, heading):
 
 
 def test_a_guarantors_home_shows_what_reached_the_guarantors_from_others(browser, services):
-    file_as(services, browser, "monitor", narrative="For the guarantors", confidentiality="guarantors")
+    file_as(
+        services, browser, "monitor", narrative="For the guarantors", confidentiality="guarantors"
+    )
     file_as(services, browser, "monitor", narrative="Mechanism only", confidentiality="mechanism")
     sign_in(browser, services, "guarantor_ru")
     home = browser.get("/").text
@@ -155,9 +157,7 @@ def test_search_finds_arabic_spellings_and_only_what_the_reader_may_read(browser
         narrative_lang="ar",
         confidentiality="submitter",
     )
-    public = file_as(
-        services, browser, "monitor", place_text="Basimah", confidentiality="public"
-    )
+    public = file_as(services, browser, "monitor", place_text="Basimah", confidentiality="public")
     mine = browser.get(
         "/api/v1/search",
         params={"q": "الفيجه"},

@@ -12,7 +12,9 @@ from truce.adapters.sql.tables import in_compared_schema, metadata
 
 def test_the_migrated_schema_matches_the_tables(engine):
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": in_compared_schema})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": in_compared_schema}
+        )
         assert compare_metadata(context, metadata) == []
 
 

@@ -10,8 +10,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
-from truce.domain.languages import LANGUAGES, check_language, direction, supported
 from truce.domain.errors import InvalidInputError
+from truce.domain.languages import LANGUAGES, check_language, direction, supported
 from truce.entrypoints.web.i18n import (
     LOCALE_DIR,
     catalogue,
