@@ -13,7 +13,7 @@ def sign_in(page, base):
     page.goto(base + "/login")
     page.fill("#f-username", "monitor")
     page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(base + "/")
 
 
@@ -23,7 +23,7 @@ def test_a_person_signs_in_and_files_a_report_through_the_form(browser_page):
     assert "Sign in to file one" in page.inner_text(".file-report")
     sign_in(page, base)
     assert "Field monitor, Rif Dimashq" in page.inner_text("header")
-    assert "Nationwide ceasefire in the Syrian Arab Republic" in page.inner_text("h1")
+    assert "Nationwide ceasefire in the Syrian Arab Republic" in page.inner_text(".agreement h2")
 
     page.select_option("#f-source_kind", "party_liaison")
     page.fill("#f-source_name", "Opposition delegation liaison office")
@@ -58,6 +58,6 @@ def test_a_person_sees_errors_beside_the_fields(browser_page):
     assert page.locator("#e-narrative").inner_text() == "is required"
     assert page.locator("#f-latitude").get_attribute("aria-invalid") == "true"
     assert page.input_value("#f-source_name") == "Field team"
-    assert "No reports filed yet" in page.inner_text("#reports")
+    assert "You have filed no report yet" in page.inner_text("#reports")
     page.screenshot(path=str(ARTIFACTS / "home-form-errors.png"), full_page=True)
     assert [e for e in errors if "422" not in e] == []

@@ -61,6 +61,10 @@ ID_FREE = frozenset(
         "/map/layers/reports",
         "/map/layers/zones",
         "/healthz",
+        # Search takes words, never an id; the language switcher takes a language code.
+        "/search",
+        "/api/v1/search",
+        "/language",
         "/api/v1/schema",
         "/api/v1/schema/openapi.json",
         "/api/v1/schema/openapi.yml",

@@ -59,7 +59,7 @@ def test_an_observer_may_not_file(services):
 
 
 def test_signing_in_and_out_through_the_form(services, anonymous):
-    assert "Sign in</a> to file one" in anonymous.get("/").text
+    assert "Sign in to file one.</a>" in anonymous.get("/").text
     sign_in(anonymous, services, "opposition_liaison")
     cookie = anonymous.cookies.get("truce_session")
     assert cookie
@@ -68,7 +68,7 @@ def test_signing_in_and_out_through_the_form(services, anonymous):
     assert '<form method="post" action="/reports"' in home.text
     token = csrf_token(home.text)
     anonymous.post("/logout", data={"_csrf_token": token})
-    assert "Sign in</a> to file one" in anonymous.get("/").text
+    assert "Sign in to file one.</a>" in anonymous.get("/").text
 
 
 def test_wrong_passwords_are_throttled(services, anonymous):

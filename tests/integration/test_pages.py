@@ -43,7 +43,7 @@ def test_a_report_filed_through_the_form_appears_in_the_list(client):
     assert response.status_code == 303
     page = client.get(response.headers["location"])
     assert "Artillery fell on Basimah at dawn." in page.text
-    assert 'Reports <span class="count">(1)</span>' in page.text
+    assert 'My reports <span class="count">(1)</span>' in page.text
 
 
 def test_a_double_submitted_form_files_once(client):

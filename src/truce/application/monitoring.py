@@ -29,6 +29,7 @@ from truce.domain.errors import (
 )
 from truce.domain.parties import Member
 from truce.domain.reports import Report, fingerprint, new_report, report_content
+from truce.domain.search import query_terms
 
 MAX_PAGE = 500
 
@@ -136,6 +137,26 @@ class MonitoringService:
                 uow.commit()
         cursor = ReportCursor(page[-1].filed_at, page[-1].id) if more else None
         return ReportPage(page, cursor)
+
+    def search_reports(
+        self, principal: Principal, query: str, limit: int = 50, address: str | None = None
+    ) -> list[Report]:
+        """Reports the principal may read that match every word of the query (Arabic folded,
+        domain/search.py), newest first. Filtered in the store by the same scope as lists,
+        and audited like a list: one entry when any result is not public."""
+        terms = query_terms(query)
+        if not terms:
+            return []
+        limit = max(1, min(limit, MAX_PAGE))
+        with self.uow() as uow:
+            found = uow.reports.search(terms, limit, report_scope(principal))
+            hidden = [r.id for r in found if r.confidentiality != Confidentiality.PUBLIC]
+            if hidden:
+                reason = "search: " + listed_reason(hidden, len(found))
+                listed = Decision(principal, Action.LIST, ResourceKind.REPORT, None, ALLOW, reason)
+                audit_decision(uow, self.clock.now(), listed, address)
+                uow.commit()
+        return found
 
     def total_reports(self) -> int:
         """How many reports exist, for an operator's summary on the command line: a number,

@@ -9,7 +9,8 @@ from truce.application.decisions import agreement_terms
 from truce.application.ports import Clock, UnitOfWorkFactory
 from truce.domain.access import Principal
 from truce.domain.agreements import Agreement, check_agreement
-from truce.domain.errors import ConflictError, FieldError, InvalidInputError
+from truce.domain.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from truce.domain.languages import check_language
 from truce.domain.parties import Actor, Body, Member, check_member
 
 
@@ -105,6 +106,28 @@ class RegistryService:
                 public=agreement_terms(agreement),
             )
             uow.commit()
+
+    def choose_language(self, member: Member, tag: str) -> str:
+        """Store the interface language the member chose (for themselves only: the caller
+        passes the signed-in member). The record keeps it like other account changes, without
+        content; it says nothing a party could use."""
+        language = check_language(tag)
+        with self.uow() as uow:
+            current = uow.members.get(member.id)
+            if current is None:
+                raise NotFoundError("member")
+            if current.language == language:
+                return language
+            uow.members.set_language(member.id, language)
+            uow.record.append(
+                "member.language_chosen",
+                subject=f"member:{member.id}",
+                at=self.clock.now(),
+                public={"member_id": member.id, "body_id": member.body_id, "language": language},
+                owner_body_id=member.body_id,
+            )
+            uow.commit()
+        return language
 
     def principal_for(self, member: Member) -> Principal:
         """The member as the need-to-know policy sees them, from the store as it is now."""

@@ -103,6 +103,9 @@ class Member:
     body_id: str
     roles: frozenset[Role]
     active: bool = True
+    # The language the member chose for the interface (domain/languages.py); None: the
+    # browser's Accept-Language decides.
+    language: str | None = None
 
 
 def check_member(member: Member, body: Body) -> None:

@@ -7,7 +7,8 @@ change is lost exactly as a rolled-back transaction's would be.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
 
@@ -62,6 +63,7 @@ from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.reports import Report
+from truce.domain.search import matches, report_document
 
 
 @dataclass
@@ -132,6 +134,11 @@ class MemoryMembers:
     def get_by_username(self, username: str) -> Member | None:
         return next((m for m in self._s.members.values() if m.username == username), None)
 
+    def set_language(self, member_id: str, language: str | None) -> None:
+        member = self._s.members.get(member_id)
+        if member is not None:
+            self._s.members[member_id] = replace(member, language=language)
+
     def list_all(self) -> list[Member]:
         return sorted(self._s.members.values(), key=lambda member: member.username)
 
@@ -184,6 +191,12 @@ class MemoryReports:
 
     def count(self, scope: ReportScope | None = None) -> int:
         return sum(1 for _ in self._visible(scope))
+
+    def search(self, terms: Sequence[str], limit: int, scope: ReportScope) -> list[Report]:
+        """A plain token match over the same normal form the SQL stores index."""
+        wanted = list(terms)
+        found = [r for r in self._visible(scope) if matches(report_document(r), wanted)]
+        return sorted(found, key=lambda r: (r.filed_at, r.id), reverse=True)[:limit]
 
     def _visible(self, scope: ReportScope | None) -> list[Report]:
         retired = self._s.intake.retired

@@ -14,6 +14,7 @@ from sqlalchemy import RowMapping
 from truce.domain.commands import Casualty, FileReport, Observer, Translation
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.reports import Report
+from truce.domain.search import report_document
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -69,6 +70,7 @@ def report_to_row(report: Report, idempotency_scope: str) -> dict[str, Any]:
         "source_ref": content.source_ref,
         "source_version": content.source_version,
         "details": _details(content),
+        "search_text": report_document(report),
     }
 
 

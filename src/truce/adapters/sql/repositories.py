@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, and_, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    column,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import tables as t
@@ -131,6 +146,7 @@ class SqlMembers:
                 title=member.title,
                 body_id=member.body_id,
                 active=member.active,
+                language=member.language,
             )
         )
         self._c.execute(
@@ -149,6 +165,11 @@ class SqlMembers:
     def list_all(self) -> list[Member]:
         return self._load(None)
 
+    def set_language(self, member_id: str, language: str | None) -> None:
+        self._c.execute(
+            update(t.members).where(t.members.c.id == member_id).values(language=language)
+        )
+
     def _load(self, where: ColumnElement[bool] | None) -> list[Member]:
         query = select(t.members).order_by(t.members.c.username)
         if where is not None:
@@ -166,6 +187,7 @@ class SqlMembers:
                 body_id=row.body_id,
                 roles=frozenset(roles.get(row.id, ())),
                 active=row.active,
+                language=row.language,
             )
             for row in rows
         ]
@@ -347,12 +369,45 @@ class SqlReports:
         with self._context(scope, "the total number of reports, a number and no content"):
             return int(self._c.execute(query).scalar_one())
 
+    def search(self, terms: Sequence[str], limit: int, scope: ReportScope) -> list[Report]:
+        r = t.reports
+        if not terms:
+            return []
+        query = (
+            select(r)
+            .where(r.c.retired.is_(None), admitted(scope), _matching(self._c, terms))
+            .order_by(r.c.filed_at.desc(), r.c.id.desc())
+            .limit(limit)
+        )
+        with acting_for(self._c, scope):
+            return [row_to_report(row) for row in self._c.execute(query).mappings()]
+
     def _context(self, scope: ReportScope | None, system_work: str) -> AbstractContextManager[None]:
         """Acting for the scope's principal; without a scope, the port's meaning is "all
         reports", which only the mechanism's own work asks for."""
         if scope is not None:
             return acting_for(self._c, scope)
         return as_system(self._c, system_work)
+
+
+# The FTS5 table the SQLite migration keeps in step with reports.search_text by trigger.
+_FTS = table("reports_fts", column("report_id"))
+
+
+def _matching(connection: Connection, terms: Sequence[str]) -> ColumnElement[bool]:
+    """Reports whose search text has a word starting with each term. Terms are words of
+    letters and digits only (domain/search.py), so neither query language sees syntax."""
+    if connection.dialect.name == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        vector = func.to_tsvector(literal_column("'simple'"), t.reports.c.search_text)
+        return vector.op("@@")(func.to_tsquery(literal_column("'simple'"), tsquery))
+    fts_query = " ".join(f'"{term}"*' for term in terms)
+    matched = (
+        select(_FTS.c.report_id)
+        .where(text("reports_fts MATCH :fts_query").bindparams(fts_query=fts_query))
+        .scalar_subquery()
+    )
+    return t.reports.c.id.in_(matched)
 
 
 def admitted(scope: ReportScope) -> ColumnElement[bool]:

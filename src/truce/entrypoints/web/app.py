@@ -25,6 +25,7 @@ from litestar.template.config import TemplateConfig
 
 from truce.bootstrap import Services, build_services
 from truce.domain.errors import NotFoundError
+from truce.entrypoints.web import i18n, nav
 from truce.entrypoints.web.assets import FrontendAssets
 from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
@@ -36,10 +37,12 @@ from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
+from truce.entrypoints.web.routes.language import LanguagePages
 from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
+from truce.entrypoints.web.routes.search import SearchApi, SearchPages
 from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
 from truce.settings import Settings
 
@@ -105,7 +108,16 @@ async def _issue_checkpoints(services: Services, interval: int) -> None:
 
 
 def _viewer(request: Request[Any, Any, Any], services: ServicesDep) -> Viewer:
-    return resolve_viewer(request, services)
+    viewer = resolve_viewer(request, services)
+    # The page chrome (language, navigation) reuses it rather than asking again.
+    i18n.remember_viewer(request, viewer)
+    return viewer
+
+
+def _template_engine(engine: JinjaTemplateEngine, services: Services) -> None:
+    register_template_globals(engine, services)
+    i18n.install(engine, services)
+    nav.install(engine, services)
 
 
 def _secret(settings: Settings) -> str:
@@ -141,6 +153,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             MapPages,
             CompliancePages,
             ExportsApi,
+            SearchApi,
+            SearchPages,
+            LanguagePages,
             healthz,
             vendor,
             static,
@@ -153,7 +168,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         template_config=TemplateConfig(
             directory=HERE / "templates",
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: register_template_globals(engine, services),
+            engine_callback=lambda engine: _template_engine(engine, services),
         ),
         openapi_config=OpenAPIConfig(
             title="Truce API",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Template
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
@@ -20,10 +22,12 @@ from litestar.status_codes import (
 
 from truce.domain.auth import AuthenticationError, InsufficientScopeError, TooManyAttemptsError
 from truce.domain.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from truce.entrypoints.web.i18n import N_
 from truce.entrypoints.web.schemas import ErrorOut, FieldErrorOut
 
 log = logging.getLogger("truce.web")
 AnyRequest = Request[Any, Any, Any]
+E = TypeVar("E", bound=Exception)
 
 NOT_FOUND = ErrorOut(detail="Not found")
 _JSON_PATH = re.compile(r"`\$\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -31,6 +35,49 @@ _JSON_PATH = re.compile(r"`\$\.([A-Za-z_][A-Za-z0-9_]*)")
 
 def _json(body: ErrorOut, status: int) -> Response[ErrorOut]:
     return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+# What an error page says, per status: (title, explanation), msgids the page translates.
+_PAGES: dict[int, tuple[str, str]] = {
+    400: (N_("Bad request"), N_("The request could not be understood.")),
+    401: (N_("Sign in first"), N_("This page is for signed-in members. Sign in, then try again.")),
+    403: (
+        N_("Not allowed"),
+        N_("You may not do this. If the form was open a long time, reload it and try again."),
+    ),
+    404: (N_("Not found"), N_("There is nothing here, or nothing you may see.")),
+    405: (N_("Not allowed"), N_("This address does not accept that kind of request.")),
+    409: (N_("Conflict"), N_("This conflicts with something done already.")),
+    413: (N_("Too large"), N_("What was sent is too large.")),
+    422: (N_("The input has errors"), N_("Go back, correct the form and send it again.")),
+    429: (N_("Too many attempts"), N_("Too many attempts. Try again later.")),
+    500: (
+        N_("Something went wrong"),
+        N_("An internal error occurred. It has been logged; try again later."),
+    ),
+}
+
+
+def _wants_page(request: AnyRequest) -> bool:
+    """A browser asking for a page (not the JSON API) gets an error page in its language;
+    scripts and API clients keep the JSON body."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _or_page(request: AnyRequest, response: Response[ErrorOut]) -> Response[Any]:
+    if not _wants_page(request):
+        return response
+    status = response.status_code or HTTP_500_INTERNAL_SERVER_ERROR
+    title, explanation = _PAGES.get(status, _PAGES[400])
+    page = Template(
+        "error.html", context={"title": title, "explanation": explanation}, status_code=status
+    )
+    for name, value in response.headers.items():
+        if name.lower() in {"retry-after", "www-authenticate"}:
+            page.headers[name] = value
+    return page
 
 
 def invalid_input(_: AnyRequest, exc: InvalidInputError) -> Response[ErrorOut]:
@@ -98,15 +145,24 @@ def forbidden(_: AnyRequest, __: Exception) -> Response[ErrorOut]:
     return _json(ErrorOut(detail="Not allowed"), HTTP_403_FORBIDDEN)
 
 
+def _paged(
+    handler: Callable[[AnyRequest, E], Response[ErrorOut]],
+) -> Callable[[AnyRequest, E], Response[Any]]:
+    def handle(request: AnyRequest, exc: E) -> Response[Any]:
+        return _or_page(request, handler(request, exc))
+
+    return handle
+
+
 EXCEPTION_HANDLERS = {
-    AuthenticationError: not_authenticated,
-    InsufficientScopeError: forbidden,
-    AccessDeniedError: forbidden,
-    InvalidInputError: invalid_input,
-    ValidationException: validation_failed,
-    NotFoundError: not_found,
-    NotFoundException: not_found,
-    ConflictError: conflict,
-    HTTPException: http_error,
-    Exception: internal_error,
+    AuthenticationError: _paged(not_authenticated),
+    InsufficientScopeError: _paged(forbidden),
+    AccessDeniedError: _paged(forbidden),
+    InvalidInputError: _paged(invalid_input),
+    ValidationException: _paged(validation_failed),
+    NotFoundError: _paged(not_found),
+    NotFoundException: _paged(not_found),
+    ConflictError: _paged(conflict),
+    HTTPException: _paged(http_error),
+    Exception: _paged(internal_error),
 }

@@ -10,7 +10,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from truce.adapters.sql.engine import make_engine
-from truce.adapters.sql.tables import metadata
+from truce.adapters.sql.tables import in_compared_schema, metadata
 
 config = context.config
 
@@ -30,6 +30,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=True,
         compare_type=True,
+        include_object=in_compared_schema,
     )
 
 

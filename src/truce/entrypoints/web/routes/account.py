@@ -40,6 +40,7 @@ from truce.domain.passkeys import (
 )
 from truce.entrypoints.web.auth import SESSION_COOKIE, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import N_
 from truce.settings import Settings
 
 FormData = URLEncodedBody[dict[str, str]]
@@ -167,9 +168,9 @@ class SecondFactorPages(Controller):
             return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
         status, error = 200, ""
         if isinstance(failure, TooManyAttemptsError):
-            status, error = HTTP_429_TOO_MANY_REQUESTS, "Too many attempts. Try again later."
+            status, error = HTTP_429_TOO_MANY_REQUESTS, N_("Too many attempts. Try again later.")
         elif failure is not None:
-            status, error = HTTP_401_UNAUTHORIZED, "That did not work. Try again."
+            status, error = HTTP_401_UNAUTHORIZED, N_("That did not work. Try again.")
         context = {"waiting": waiting, "error": error, "htmx": False, "viewer": None}
         page = Template("second_factor.html", context=context, status_code=status)
         if isinstance(failure, TooManyAttemptsError):
@@ -208,12 +209,12 @@ class AccountPages(Controller):
                 session_id=request.cookies.get(SESSION_COOKIE, ""),
             )
         except TooManyAttemptsError:
-            message = "Too many attempts. Try again later."
+            message = N_("Too many attempts. Try again later.")
             return self._page(
                 services, assets, viewer, request, message, HTTP_429_TOO_MANY_REQUESTS
             )
         except AuthenticationError:
-            message = "That password is not right."
+            message = N_("That password is not right.")
             return self._page(services, assets, viewer, request, message, HTTP_401_UNAUTHORIZED)
         return Redirect(SECURITY_PATH, status_code=HTTP_303_SEE_OTHER)
 
@@ -248,7 +249,7 @@ class AccountPages(Controller):
             viewer,
             request,
             lambda _sid, address: services.auth.confirm_totp(member_id, code, address),
-            done="Your authenticator app is set up.",
+            done=N_("Your authenticator app is set up."),
         )
 
     @post("/totp/remove", sync_to_thread=True)
@@ -261,7 +262,7 @@ class AccountPages(Controller):
             viewer,
             request,
             services.auth.remove_own_totp,
-            done="Your authenticator app was removed.",
+            done=N_("Your authenticator app was removed."),
         )
 
     @post("/passkeys/options", sync_to_thread=True)
@@ -301,7 +302,7 @@ class AccountPages(Controller):
             viewer,
             request,
             lambda sid, address: services.auth.register_passkey(sid, response, name, rp, address),
-            done="Your passkey was added.",
+            done=N_("Your passkey was added."),
         )
 
     @post("/passkeys/remove", sync_to_thread=True)
@@ -320,7 +321,7 @@ class AccountPages(Controller):
             viewer,
             request,
             lambda sid, address: services.auth.remove_passkey(sid, credential_id, address),
-            done="The passkey was removed.",
+            done=N_("The passkey was removed."),
         )
 
     def _change(
@@ -388,21 +389,21 @@ _EXPECTED = (
 )
 
 
-_NOT_ACCEPTED = "That did not work: the code or the passkey was not accepted."
+_NOT_ACCEPTED = N_("That did not work: the code or the passkey was not accepted.")
 # What the security page says about a refused change, and with which status; the first
 # matching kind wins (TooManyAttemptsError is an AuthenticationError). None: the error's own.
 _EXPLANATIONS: tuple[tuple[type[Exception], str | None, int], ...] = (
     # The operator's to fix, not the member's: said plainly, never as a 500.
     (
         SecretKeyMissingError,
-        "This server cannot store authenticator keys yet (TRUCE_SECRET_KEY is not set).",
+        N_("This server cannot store authenticator keys yet (TRUCE_SECRET_KEY is not set)."),
         HTTP_503_SERVICE_UNAVAILABLE,
     ),
     (ReauthenticationRequiredError, None, HTTP_403_FORBIDDEN),
-    (TooManyAttemptsError, "Too many attempts. Try again later.", HTTP_429_TOO_MANY_REQUESTS),
+    (TooManyAttemptsError, N_("Too many attempts. Try again later."), HTTP_429_TOO_MANY_REQUESTS),
     (AuthenticationError, _NOT_ACCEPTED, HTTP_401_UNAUTHORIZED),
     (PasskeyRejectedError, _NOT_ACCEPTED, HTTP_401_UNAUTHORIZED),
-    (NotFoundError, "Not found.", HTTP_404_NOT_FOUND),
+    (NotFoundError, N_("Not found."), HTTP_404_NOT_FOUND),
 )
 
 

@@ -71,7 +71,7 @@ class ReportsApi(Controller):
         after: Annotated[str | None, QueryParameter(description="cursor from `next`")] = None,
     ) -> ReportList:
         """The reports the caller may read, newest first, a page at a time."""
-        _read_scope(viewer)
+        read_scope(viewer)
         page = services.monitoring.list_reports(
             viewer.principal, limit, decode_cursor(after), viewer.address
         )
@@ -85,13 +85,13 @@ class ReportsApi(Controller):
     def get_report(
         self, report_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
     ) -> ReportOut:
-        _read_scope(viewer)
+        read_scope(viewer)
         return ReportOut.of(
             services.monitoring.get_report(viewer.principal, report_id, viewer.address)
         )
 
 
-def _read_scope(viewer: Viewer) -> None:
+def read_scope(viewer: Viewer) -> None:
     """Anyone may read what is public; a token must carry reports:read to read more."""
     if viewer.member is not None:
         viewer.require(Scope.REPORTS_READ)

@@ -27,15 +27,16 @@ from truce.domain.oidc import PENDING_LIFETIME, ProviderUnavailableError
 from truce.entrypoints.web.assets import FrontendAssets
 from truce.entrypoints.web.auth import SESSION_COOKIE, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
+from truce.entrypoints.web.i18n import N_
 
 # The secret that binds a sign-in in flight to this browser. SameSite=Lax, not Strict: the
 # provider sends the browser back by a cross-site navigation, which must carry it. Sent only
 # to these paths.
 OIDC_COOKIE = "truce_oidc"
 OIDC_COOKIE_PATH = "/login/oidc"
-FAILED = "Sign-in with your organisation failed."
-THROTTLED = "Too many attempts. Try again later."
-UNAVAILABLE = "Sign-in with your organisation is not available right now."
+FAILED = N_("Sign-in with your organisation failed.")
+THROTTLED = N_("Too many attempts. Try again later.")
+UNAVAILABLE = N_("Sign-in with your organisation is not available right now.")
 
 
 class OidcPages(Controller):

@@ -4,7 +4,6 @@ refresh. Same flow as the API: parse -> command -> service -> response."""
 from __future__ import annotations
 
 import secrets
-from enum import StrEnum
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -21,41 +20,55 @@ from truce.domain.auth import (
     SecondFactorRequiredError,
     TooManyAttemptsError,
 )
-from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import InvalidInputError
-from truce.domain.reports import EventType, Reliability, SourceKind, parse_file_report
+from truce.domain.languages import LANGUAGES, NATIVE_NAMES
+from truce.domain.reports import Reliability, parse_file_report
 from truce.entrypoints.web.auth import SESSION_COOKIE, Viewer, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import (
+    CONFIDENTIALITY_LABELS,
+    EVENT_LABELS,
+    N_,
+    SOURCE_KIND_LABELS,
+    labelled,
+)
+from truce.entrypoints.web.nav import home_for, may_file_reports
 from truce.entrypoints.web.routes.account import signed_in_response, start_second_factor
 
 FormData = URLEncodedBody[dict[str, str]]
 
-LANGUAGES = {"en": "English", "ar": "العربية", "ru": "Русский", "tr": "Türkçe", "fa": "فارسی"}
-
-
-def _options(enum: type[StrEnum]) -> list[tuple[str, str]]:
-    """(value, label) pairs for a select; labels read as words, not identifiers."""
-    return [(item.value, item.value.replace("_", " ")) for item in enum]
+# Languages an account may be written in: the interface's five, each named in itself.
+ACCOUNT_LANGUAGES = [(code, NATIVE_NAMES[code]) for code in LANGUAGES]
+# How many of the newest readable reports a home page looks through for its list.
+HOME_REPORTS = 100
 
 
 def _form_choices() -> dict[str, Any]:
     return {
-        "source_kinds": _options(SourceKind),
-        "reliabilities": _options(Reliability),
-        "event_types": _options(EventType),
-        "confidentialities": _options(Confidentiality),
-        "languages": LANGUAGES,
+        "source_kinds": labelled(SOURCE_KIND_LABELS),
+        "reliabilities": [(item.value, item.value) for item in Reliability],
+        "event_types": labelled(EVENT_LABELS),
+        "confidentialities": labelled(CONFIDENTIALITY_LABELS),
+        "languages_of_accounts": ACCOUNT_LANGUAGES,
     }
 
 
+def _role_reports(services: ServicesDep, viewer: Viewer) -> dict[str, Any]:
+    """The role's home list: the newest reports the viewer may read, narrowed to what the
+    role works on (a monitor's own, a party's side's, what reached the guarantors...)."""
+    home = home_for(viewer.principal)
+    page = services.monitoring.list_reports(viewer.principal, HOME_REPORTS, address=viewer.address)
+    shown = [report for report in page.reports if home.shows(report, viewer.principal)]
+    return {"home": home, "reports": shown, "total": len(shown)}
+
+
 def _home_context(services: ServicesDep, assets: AssetsDep, viewer: Viewer) -> dict[str, Any]:
-    page = services.monitoring.list_reports(viewer.principal, 100, address=viewer.address)
     return {
-        "reports": page.reports,
-        "total": services.monitoring.count_reports(viewer.principal),
+        **_role_reports(services, viewer),
         "directory": services.registry.directory(),
         "htmx": assets.available("htmx.min.js"),
         "viewer": viewer,
+        "may_file": may_file_reports(viewer.principal),
         **_form_choices(),
     }
 
@@ -72,9 +85,7 @@ class Pages(Controller):
 
     @get("/fragments/reports", sync_to_thread=True)
     def reports_fragment(self, services: ServicesDep, viewer: ViewerDep) -> Template:
-        page = services.monitoring.list_reports(viewer.principal, 100, address=viewer.address)
-        total = services.monitoring.count_reports(viewer.principal)
-        return Template("_reports.html", context={"reports": page.reports, "total": total})
+        return Template("_reports.html", context=_role_reports(services, viewer))
 
     @post("/reports", sync_to_thread=True)
     def file_report(
@@ -126,7 +137,7 @@ class SessionPages(Controller):
                 username, data.get("password", ""), client_address(request)
             )
         except TooManyAttemptsError as error:
-            context = _login_context(assets, username, "Too many attempts. Try again later.")
+            context = _login_context(assets, username, N_("Too many attempts. Try again later."))
             throttled = Template("login.html", context=context, status_code=429)
             throttled.headers["Retry-After"] = str(error.retry_after_seconds)
             return throttled
@@ -134,7 +145,7 @@ class SessionPages(Controller):
             return start_second_factor(waiting.pending, services)
         except AuthenticationError:
             # One message for every failure: it must not tell which part was wrong.
-            context = _login_context(assets, username, "Sign-in failed.")
+            context = _login_context(assets, username, N_("Sign-in failed."))
             return Template("login.html", context=context, status_code=HTTP_401_UNAUTHORIZED)
         return signed_in_response(signed_in, services)
 

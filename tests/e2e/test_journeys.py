@@ -1,0 +1,303 @@
+"""Each role's main journey in Chromium, in English and in Arabic: sign in, land on the role's
+home, do the role's job, search. Every page visited is checked with axe-core (no serious or
+critical violation) and weighed (page and assets under 200 KB); key screens are saved under
+test-artifacts/. One server and one browser serve the whole module, to keep it quick.
+
+axe-core comes from npm (package.json, devDependencies) and is injected into the page under
+test only, with Playwright's add_script_tag; the app never serves it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from support import ARTIFACTS
+from truce.adapters.passwords import Argon2Hasher
+from truce.application.demo_case import seed_astana_case
+from truce.bootstrap import Services, build_services
+from truce.entrypoints.web.app import create_app
+from truce.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "journey password 2017"
+PAGE_BUDGET = 200_000
+LANGUAGES = ("en", "ar")
+# The flags keep Chromium from calling home on a machine whose only network is loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Services]]:
+    """The Astana case on its own SQLite store, served on 127.0.0.1 for the whole module."""
+    root = tmp_path_factory.mktemp("journeys")
+    settings = Settings(
+        database_url=f"sqlite:///{root / 'journeys.db'}",
+        frontend_dir=Path.cwd(),
+        key_dir=root / "keys",
+        secure_cookies=False,
+        install_frontend=False,
+        checkpoint_interval=0,
+    )
+    services = build_services(settings, hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024))
+    seed_astana_case(services.registry, services.monitoring)
+    for member in services.registry.directory().members:
+        services.auth.set_password(member.id, PASSWORD)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the journey server did not start within 15 s")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}", services
+    server.should_exit = True
+    thread.join(timeout=10)
+    services.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Chromium is not installed: run `apt-get install -y chromium` "
+            "(.ci/run does this) to run the browser tests"
+        )
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: run `npm ci` (it is a devDependency in package.json)")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Visit:
+    """One person in one language: a fresh browser context, pages checked as they load."""
+
+    def __init__(self, browser, base: str, language: str) -> None:
+        # axe is injected as an inline script, which the app's Content-Security-Policy
+        # rightly forbids: only this test context bypasses it.
+        self.context = browser.new_context(
+            locale="ar-SY" if language == "ar" else "en-GB",
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=True,
+        )
+        self.page = self.context.new_page()
+        self.base = base
+        self.language = language
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.weights: dict[str, int] = {}
+        self.page.on("response", self._weigh)
+
+    def _weigh(self, response) -> None:
+        try:
+            self.weights[response.url] = len(response.body())
+        except Exception:  # noqa: BLE001 - a redirect has no body to weigh
+            self.weights[response.url] = 0
+
+    def open(self, path: str) -> None:
+        self.weights.clear()
+        self.page.goto(self.base + path)
+        self.check()
+
+    def check(self) -> None:
+        """The page as it stands: its language and direction, its weight, axe's verdict."""
+        self.page.wait_for_load_state("load")
+        html = self.page.locator("html")
+        assert html.get_attribute("lang") == self.language
+        assert html.get_attribute("dir") == ("rtl" if self.language == "ar" else "ltr")
+        weight = sum(self.weights.values())
+        assert weight < PAGE_BUDGET, f"{self.page.url} weighs {weight} bytes"
+        self.page.add_script_tag(path=str(AXE))
+        violations = self.page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                 .violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"""
+        )
+        serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
+        assert serious == [], f"{self.page.url}: {serious}"
+
+    def sign_in(self, username: str) -> None:
+        self.open("/login")
+        self.page.fill("#f-username", username)
+        self.page.fill("#f-password", PASSWORD)
+        self.page.click("form[action='/login'] button[type=submit]")
+        self.page.wait_for_url(self.base + "/")
+        self.weights.clear()
+        self.page.reload()
+        self.check()
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}-{self.language}.png"), full_page=True)
+
+    def search(self, words: str) -> str:
+        self.page.fill("#f-q", words)
+        self.page.click("form.search button[type=submit]")
+        self.page.wait_for_url("**/search?q=*")
+        self.check()
+        return self.page.inner_text("main")
+
+    def close(self) -> None:
+        assert self.errors == []
+        self.context.close()
+
+
+@pytest.fixture
+def visit(chromium, journey_server, request):
+    base, _ = journey_server
+    visits: list[Visit] = []
+
+    def start(language: str) -> Visit:
+        visits.append(Visit(chromium, base, language))
+        return visits[-1]
+
+    yield start
+    for one in visits:
+        one.close()
+
+
+def file_report(v: Visit, place: str, narrative: str) -> None:
+    v.page.fill("#f-source_name", "Mechanism field team")
+    v.page.fill("#f-occurred_from", "2017-01-05T06:30")
+    v.page.fill("#f-place_text", place)
+    v.page.select_option("#f-event_type", "shelling")
+    v.page.fill("#f-narrative", narrative)
+    v.page.click("form[action='/reports'] button[type=submit]")
+    v.page.wait_for_url("**/?filed=*")
+    v.check()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_visitor_reads_public_reports_and_skips_to_the_content_by_keyboard(visit, language):
+    v = visit(language)
+    v.open("/")
+    assert v.page.get_attribute("[data-role]", "data-role") == "public"
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.className") == "skip"
+    v.page.keyboard.press("Enter")
+    assert v.page.evaluate("document.activeElement.id") == "main"
+    v.shot("visitor-home")
+    v.open("/login")
+    v.shot("sign-in")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_monitor_files_an_observation_and_finds_it(visit, language):
+    v = visit(language)
+    v.sign_in("monitor")
+    assert v.page.get_attribute("[data-role]", "data-role") == "monitor"
+    marker = f"Darayya-{language}"
+    file_report(v, f"داريّا {marker}", f"Mortar rounds fell on {marker} at dawn.")
+    assert marker in v.page.inner_text("#reports")
+    v.shot("monitor-home")
+    v.open("/search")
+    assert marker in v.search(f"داريا {marker}")
+    v.shot("monitor-search")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_party_liaison_files_an_allegation_among_its_sides_reports(visit, language):
+    v = visit(language)
+    v.sign_in("opposition_liaison")
+    assert v.page.get_attribute("[data-role]", "data-role") == "party_liaison"
+    assert "Basimah" in v.page.inner_text("#reports")
+    file_report(v, f"Madaya {language}", f"Sniper fire on Madaya {language}.")
+    assert f"Madaya {language}" in v.page.inner_text("#reports")
+    v.shot("party-liaison-home")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_guarantor_reads_what_reached_the_guarantors_and_its_history(visit, language):
+    v = visit(language)
+    v.sign_in("guarantor_ru")
+    assert v.page.get_attribute("[data-role]", "data-role") == "guarantor"
+    listed = v.page.inner_text("#reports")
+    assert "Basimah" in listed
+    v.shot("guarantor-home")
+    v.page.click("#reports a.history >> nth=0")
+    v.page.wait_for_url("**/record/history?subject=report:*")
+    v.check()
+    v.shot("guarantor-report-history")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_mediator_reads_the_reports_behind_the_talks(visit, language):
+    v = visit(language)
+    v.sign_in("un_mediator")
+    assert v.page.get_attribute("[data-role]", "data-role") == "mediator"
+    assert v.page.locator("#reports tbody tr").count() >= 1
+    v.shot("mediator-home")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_analyst_finds_arabic_reports_whatever_the_spelling(visit, language):
+    v = visit(language)
+    v.sign_in("analyst")
+    assert v.page.get_attribute("[data-role]", "data-role") == "analyst"
+    v.page.click("nav a[href='/search']")
+    v.page.wait_for_url("**/search")
+    v.check()
+    # Alef maqsura typed as yaa, with a diacritic: the report spells it قرى وادي بردى.
+    assert "قصف مدفعي على قرى وادي بردى" in v.search("قُري بردي")
+    v.shot("analyst-search")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_observer_reads_only_what_is_published(visit, language):
+    v = visit(language)
+    v.sign_in("observer_us")
+    assert v.page.get_attribute("[data-role]", "data-role") == "observer"
+    assert "Basimah" not in v.page.inner_text("#reports")
+    assert v.page.locator("form[action='/reports']").count() == 0
+    v.shot("observer-home")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_operator_reviews_accounts_and_the_audit_trail(visit, language):
+    v = visit(language)
+    v.sign_in("admin")
+    assert v.page.get_attribute("[data-role]", "data-role") == "operator"
+    assert "gov_liaison" in v.page.inner_text(".accounts")
+    v.shot("operator-home")
+    v.page.click("nav a[href='/admin/audit']")
+    v.page.wait_for_url("**/admin/audit")
+    v.check()
+    v.shot("operator-audit")
+
+
+def test_a_member_switches_to_arabic_and_keeps_it(visit, journey_server):
+    _, services = journey_server
+    v = visit("en")
+    v.sign_in("guarantor_tr")
+    v.page.select_option("#f-language", "ar")
+    v.page.click("form.language button[type=submit]")
+    v.page.wait_for_url(v.base + "/")
+    v.language = "ar"
+    v.check()
+    assert services.auth.find_member("guarantor_tr").language == "ar"
+    v.shot("language-switched")
