@@ -30,6 +30,7 @@ from truce.adapters.memory.geo_store import MemoryGeoState, MemoryGeoStore
 from truce.adapters.memory.incident_store import MemoryIncidents, MemoryIncidentState
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.oidc_store import MemoryOidcState, MemoryOidcStore
+from truce.adapters.memory.procedure_store import MemoryProcedureState, MemoryProcedureStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
@@ -54,6 +55,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.procedure_ports import ProcedureStore
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
 from truce.domain.parties import Actor, Body, Member
@@ -75,6 +77,7 @@ class MemoryState:
     oidc: MemoryOidcState = field(default_factory=MemoryOidcState)
     geo: MemoryGeoState = field(default_factory=MemoryGeoState)
     incidents: MemoryIncidentState = field(default_factory=MemoryIncidentState)
+    procedure: MemoryProcedureState = field(default_factory=MemoryProcedureState)
 
 
 class MemoryBodies:
@@ -218,7 +221,9 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions", "intake", "oidc", "geo", "incidents"}
+        own_copies = {
+            "record", "auth", "decisions", "intake", "oidc", "geo", "incidents", "procedure"
+        }  # fmt: skip
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
@@ -229,6 +234,7 @@ class MemoryUnitOfWork:
             oidc=self._shared.oidc.copy(),
             geo=self._shared.geo.copy(),
             incidents=self._shared.incidents.copy(),
+            procedure=self._shared.procedure.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -251,6 +257,7 @@ class MemoryUnitOfWork:
         self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
         self.geo: GeoStore = MemoryGeoStore(self._working.geo)
         self.incidents: Incidents = MemoryIncidents(self._working.incidents)
+        self.procedure: ProcedureStore = MemoryProcedureStore(self._working.procedure)
 
 
 class MemoryUnitOfWorkFactory:

@@ -21,6 +21,7 @@ from truce.adapters.sql.geo_repository import SqlGeoStore
 from truce.adapters.sql.incident_repositories import SqlIncidents
 from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.oidc_repositories import SqlOidcStore
+from truce.adapters.sql.procedure_repositories import SqlProcedureStore
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -50,6 +51,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.procedure_ports import ProcedureStore
 
 
 class SqlUnitOfWork:
@@ -93,6 +95,7 @@ class SqlUnitOfWork:
         self.oidc: OidcStore = SqlOidcStore(connection)
         self.geo: GeoStore = SqlGeoStore(connection)
         self.incidents: Incidents = SqlIncidents(connection)
+        self.procedure: ProcedureStore = SqlProcedureStore(connection)
         return self
 
     def __exit__(
