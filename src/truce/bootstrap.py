@@ -28,6 +28,8 @@ from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
 from truce.application.oidc import OidcService, parse_declared_providers
 from truce.application.oidc_ports import IdentityProviderClient
+from truce.application.procedure import ProcedureService
+from truce.application.procedure_objects import IncidentObjects
 from truce.application.ports import (
     Clock,
     IdFactory,
@@ -59,6 +61,7 @@ class Services:
     intake: IntakeService
     geography: GeographyService
     incidents: IncidentService
+    procedure: ProcedureService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -100,6 +103,20 @@ def build_services(
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     incidents = IncidentService(uow, clock, ids)
     monitoring = MonitoringService(uow, clock, ids, after_filing=incidents.correlate)
+    # Guarantors vote on incidents: their decision objects join the default ones.
+    objects = default_objects(canonical_json)
+    incident_objects = IncidentObjects(canonical_json)
+    objects[incident_objects.kind] = incident_objects
+    decisions = DecisionService(
+        uow,
+        clock,
+        canonical_json,
+        Ed25519KeyPairs(),
+        member_keys,
+        auth,
+        settings.record_origin,
+        objects,
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -115,16 +132,7 @@ def build_services(
         ),
         auth=auth,
         member_keys=member_keys,
-        decisions=DecisionService(
-            uow,
-            clock,
-            canonical_json,
-            Ed25519KeyPairs(),
-            member_keys,
-            auth,
-            settings.record_origin,
-            default_objects(canonical_json),
-        ),
+        decisions=decisions,
         oidc=OidcService(
             uow,
             clock,
@@ -140,6 +148,7 @@ def build_services(
         intake=IntakeService(uow, clock, ids, monitoring),
         geography=GeographyService(uow, clock, ShapelySpatial()),
         incidents=incidents,
+        procedure=ProcedureService(uow, clock, ids, decisions, Ed25519KeyPairs()),
     )
 
 

@@ -13,9 +13,10 @@ from truce.application.decisions import DecisionDraft, DecisionService
 from truce.application.member_keys import MemberKeyService
 from truce.application.monitoring import MonitoringService
 from truce.application.registry import RegistryService
-from truce.domain.agreements import Agreement
+from truce.domain.agreements import Agreement, Clause
 from truce.domain.decisions import DecisionKind
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
+from truce.domain.procedure import DecisionRule, Procedure
 from truce.domain.reports import parse_file_report
 
 AGREEMENT_ID = "syria-ceasefire-2016"
@@ -111,7 +112,20 @@ AGREEMENT = Agreement(
         "Security Council resolution 2336 (31 December 2016). Groups designated as terrorist "
         "are outside the truce."
     ),
-)
+    # The demo's reading of the trilateral mechanism: the three guarantors decide by majority,
+    # each vote and every dissent on the record; the accused has 72 hours to reply.
+    procedure=Procedure(decision_rule=DecisionRule.MAJORITY, quorum=2),
+    clauses=(
+        Clause("cessation", "The parties cease all armed attacks, including with aircraft, "
+               "artillery and mortars, and refrain from taking territory."),
+        Clause("excluded-groups", "The ceasefire does not apply to the Islamic State and "
+               "Jabhat Fateh al-Sham; acts against them are outside the truce."),
+        Clause("infrastructure", "The parties refrain from attacks on civilian "
+               "infrastructure, water supply included."),
+        Clause("humanitarian-access", "The parties allow rapid and unhindered humanitarian "
+               "access."),
+    ),
+)  # fmt: skip
 
 # Accounts filed around Wadi Barada and elsewhere in the first week of January 2017. Each is
 # (submitting username, fields as a client would send them).

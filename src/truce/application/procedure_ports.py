@@ -62,6 +62,9 @@ class ProcedureStore(Protocol):
 
     def add_reply(self, reply: Reply) -> None: ...
     def replies_to(self, request_id: str) -> list[Reply]: ...
+    def publish_replies(self, incident_id: str) -> None:
+        """The incident's replies become public with its determination (S11: only here)."""
+        ...
 
     def save_determination(self, determination: Determination) -> None:
         """Insert or replace (publication replaces it with its public copy)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from truce.application.ports import ReportScope
@@ -122,6 +122,14 @@ class MemoryProcedureStore:
             (r for r in self._s.replies if r.request_id == request_id),
             key=lambda r: (r.replied_at, r.id),
         )
+
+    def publish_replies(self, incident_id: str) -> None:
+        self._s.replies = [
+            replace(r, confidentiality=Confidentiality.PUBLIC)
+            if r.incident_id == incident_id
+            else r
+            for r in self._s.replies
+        ]
 
     def save_determination(self, determination: Determination) -> None:
         self._s.determinations[determination.incident_id] = determination

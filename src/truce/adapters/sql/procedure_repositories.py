@@ -264,6 +264,15 @@ class SqlProcedureStore:
             for row in rows
         ]
 
+    def publish_replies(self, incident_id: str) -> None:
+        p = pt.replies
+        with as_system(self._c, "publishing the replies with the incident's determination"):
+            self._c.execute(
+                update(p)
+                .where(p.c.incident_id == incident_id)
+                .values(confidentiality=Confidentiality.PUBLIC.value)
+            )
+
     # --- determinations ------------------------------------------------------------------------
 
     def save_determination(self, determination: Determination) -> None:

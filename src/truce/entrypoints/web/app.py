@@ -96,6 +96,12 @@ async def _issue_checkpoints(services: Services, interval: int) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
+            # The procedure's deadlines pass on the same beat (a lapse is a state change that
+            # the checkpoint then covers).
+            await asyncio.to_thread(services.procedure.enforce_deadlines)
+        except Exception:
+            log.exception("scheduled deadline enforcement failed")
+        try:
             await asyncio.to_thread(services.record.issue_checkpoint)
         except Exception:
             # Another process may have signed the same size first; the next round retries.

@@ -14,7 +14,7 @@ at the levels the principal's scope grants. The other party never sees either.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from alembic import op
@@ -76,11 +76,11 @@ def _is_postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-def _when(name: str) -> sa.Column[sa.DateTime]:
+def _when(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
 
 
-def _maybe_when(name: str) -> sa.Column[sa.DateTime]:
+def _maybe_when(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=True)
 
 
