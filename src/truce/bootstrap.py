@@ -28,8 +28,6 @@ from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
 from truce.application.oidc import OidcService, parse_declared_providers
 from truce.application.oidc_ports import IdentityProviderClient
-from truce.application.procedure import ProcedureService
-from truce.application.procedure_objects import IncidentObjects
 from truce.application.ports import (
     Clock,
     IdFactory,
@@ -37,6 +35,8 @@ from truce.application.ports import (
     PasswordHasher,
     UnitOfWorkFactory,
 )
+from truce.application.procedure import ProcedureService
+from truce.application.procedure_objects import IncidentObjects
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
 from truce.domain.record import RecordError, parse_verifier_key
