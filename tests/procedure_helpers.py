@@ -53,7 +53,12 @@ def build_world(uow: UnitOfWorkFactory, tmp_path: Path, clock: FixedClock | None
         ids=SequentialIds("id"),
         hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
     )
-    members = seed_cast(services.registry)
+    return populate(services, clock, seed_cast(services.registry))
+
+
+def populate(services: Services, clock: FixedClock, members: dict[str, Member]) -> World:
+    """Passwords and server-held keys for the cast, and the Wadi Barada shelling filed three
+    ways (a monitor, the opposition, the press) as one incident."""
     for member in members.values():
         services.auth.set_password(member.id, PASSWORD)
         services.member_keys.generate(member.id)

@@ -576,7 +576,8 @@ class ProcedureService:
             items = [
                 item
                 for case in cases
-                if decide(principal, Action.READ, incident_resource(case.incident_id))
+                if (incident := uow.incidents.get(case.incident_id)) is not None
+                and _sees_incident(uow, principal, incident)
                 and (item := self._queue_item(uow, case, member.body_id)) is not None
             ]
             done = uow.procedure.determinations(QUEUE_LIMIT, published_only=False)
@@ -610,9 +611,7 @@ class ProcedureService:
         principal = principal_of(uow, member)
         incident = uow.incidents.get(incident_id)
         agreement = None if incident is None else uow.agreements.get(incident.agreement_id)
-        readable = incident is not None and bool(
-            decide(principal, Action.READ, incident_resource(incident_id))
-        )
+        readable = incident is not None and _sees_incident(uow, principal, incident)
         if incident is None or agreement is None or not readable:
             self._refuse(
                 uow,
@@ -904,7 +903,7 @@ class ProcedureService:
         if agreement is None:
             return None
         determination = uow.procedure.determination(incident.id)
-        full = bool(decide(principal, Action.READ, incident_resource(incident.id)))
+        full = _sees_incident(uow, principal, incident)
         public = determination is not None and bool(
             decide(principal, Action.READ, determination_resource(determination))
         )
@@ -982,6 +981,20 @@ _LAPSES: Final[Mapping[Step, Callable[[UnitOfWork, Case, datetime], Case]]] = {
     Step.DELIBERATION_OVERDUE: _clear_window,
     Step.DELIBERATION_LAPSED: _clear_window,
 }
+
+
+def _sees_incident(uow: UnitOfWork, principal: Principal, incident: Incident) -> bool:
+    """As IncidentService shows incidents: the policy lets the principal read incidents, and
+    it may read at least one of the reports, so no case reveals a report it may not see."""
+    if not decide(principal, Action.READ, incident_resource(incident.id)):
+        return False
+    for report_id in incident.report_ids:
+        try:
+            access_report(principal, uow.reports.get(report_id))
+        except NotFoundError:
+            continue
+        return True
+    return False
 
 
 def _windows(procedure: Procedure, case: Case, target: Stage, now: datetime) -> Deadlines:

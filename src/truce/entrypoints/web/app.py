@@ -38,6 +38,7 @@ from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
+from truce.entrypoints.web.routes.procedure import ProcedurePages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
 
@@ -141,6 +142,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             DecisionsApi,
             AdminPages,
             MapPages,
+            ProcedurePages,
             healthz,
             vendor,
             static,
