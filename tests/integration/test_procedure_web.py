@@ -15,6 +15,7 @@ from procedure_helpers import PASSWORD, SECRET, World, populate, to_deliberation
 from support import FixedClock, SequentialIds, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.application.demo_case import seed_astana_case, seed_procedure
 from truce.application.procedure import DeterminationDraft
 from truce.bootstrap import Services, build_services
 from truce.domain.procedure import Step, VoteValue
@@ -162,3 +163,27 @@ def test_a_step_the_gates_refuse_comes_back_naming_what_is_missing(world, browse
         data={"step": "skip_everything", "_csrf_token": csrf_token(panel.text)},
     )
     assert bad.status_code == 422
+
+
+def test_the_demos_wadi_barada_determination_page(clean_engine, tmp_path):
+    """Done when: the demo holds a Wadi Barada incident that went through the full procedure
+    with a dissent, and its determination page shows votes, reply and record entries."""
+    settings = Settings(
+        database_url=str(clean_engine.url), frontend_dir=tmp_path, key_dir=tmp_path / "keys",
+        secure_cookies=False, secret_key=SECRET,
+    )  # fmt: skip
+    built = build_services(
+        settings, uow=SqlUnitOfWorkFactory(clean_engine), clock=FixedClock(),
+        ids=SequentialIds("id"), hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
+    )  # fmt: skip
+    assert seed_astana_case(built.registry, built.monitoring, built.member_keys)
+    for name in _CAST:
+        built.auth.set_password(built.auth.find_member(name).id, PASSWORD)
+    incident_id = seed_procedure(built.procedure, built.incidents, built.registry, PASSWORD)
+    assert incident_id is not None
+    with TestClient(create_app(settings, built), base_url="http://127.0.0.1") as anonymous:
+        page = anonymous.get(f"/incidents/{incident_id}/procedure")
+    assert page.status_code == 200, page.text
+    for shown in ("Republic of Turkey", "(dissent)", "not a violation", "Ain al-Fijah",
+                  "procedure.published", "decision.signed", "published"):  # fmt: skip
+        assert shown in page.text, shown

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from truce.application.decisions import DecisionDraft, DecisionService
+from truce.application.incidents import IncidentService
 from truce.application.member_keys import MemberKeyService
 from truce.application.monitoring import MonitoringService
+from truce.application.procedure import DeterminationDraft, ProcedureService
 from truce.application.registry import RegistryService
+from truce.domain.access import Principal
 from truce.domain.agreements import Agreement, Clause
 from truce.domain.decisions import DecisionKind
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
-from truce.domain.procedure import DecisionRule, Procedure
+from truce.domain.procedure import DecisionRule, Procedure, Step, VoteValue
+from truce.domain.procedure_records import CoverageGap, GapKind, Severity
 from truce.domain.reports import parse_file_report
 
 AGREEMENT_ID = "syria-ceasefire-2016"
@@ -246,3 +250,97 @@ def seed_decisions(decisions: DecisionService, password: str) -> int:
         draft = DecisionDraft(kind, "agreement", AGREEMENT_ID, value, reasons)
         decisions.sign_for_member(members[username], password, draft, address="console")
     return len(DECISIONS)
+
+
+# The Wadi Barada shelling of 2 January 2017 through the whole procedure: the opposition
+# accused the government; the government answered that its operations target Jabhat Fateh
+# al-Sham, which the truce excludes; Russia and Iran accepted that, Turkey held it a breach.
+WADI_BARADA_VOTES: tuple[tuple[str, VoteValue, str], ...] = (
+    ("guarantor_ru", VoteValue.NOT_A_VIOLATION,
+     ("Operations against Jabhat Fateh al-Sham, which the ceasefire excludes; the spring "
+     "supplying Damascus was held by it.")),
+    ("guarantor_ir", VoteValue.NOT_A_VIOLATION,
+     "Counter-terrorism operations outside the scope of the truce."),
+    ("guarantor_tr", VoteValue.CONFIRMED,
+     ("Villages of Wadi Barada held by groups party to the truce were shelled by government "
+     "forces and Hezbollah: a breach of the cessation of hostilities.")),
+)  # fmt: skip
+
+
+def _wadi_barada_incident(incidents: IncidentService, analyst: Principal) -> str | None:
+    for view in incidents.list_incidents(analyst):
+        if any(r.content.source_kind == "field_monitor" for r in view.reports) and any(
+            "Wadi Barada" in (r.content.place_text or "") for r in view.reports
+        ):
+            return view.incident.id
+    return None
+
+
+def seed_procedure(
+    procedure: ProcedureService,
+    incidents: IncidentService,
+    registry: RegistryService,
+    password: str,
+) -> str | None:
+    """Take the Wadi Barada incident from report to published determination, with the
+    government's reply and Turkey's dissent. Returns the incident id (None if not found)."""
+    members = {member.username: member for member in members_of_cast()}
+    analyst, monitor = members["analyst"], members["monitor"]
+    incident_id = _wadi_barada_incident(incidents, registry.principal_for(analyst))
+    if incident_id is None:
+        return None
+    procedure.take_step(
+        analyst,
+        incident_id,
+        Step.TRIAGE,
+        accused_body_id="gov",
+        note="The opposition accuses government forces and Hezbollah.",
+    )
+    procedure.take_step(analyst, incident_id, Step.INVESTIGATE)
+    procedure.assign_monitor(analyst, incident_id, monitor.id)
+    procedure.file_investigation_report(
+        monitor,
+        incident_id,
+        observed="violation_observed",
+        coverage="partly_observed",
+        findings="Impacts of artillery rounds west of Basimah over about thirty minutes.",
+        gaps=[
+            CoverageGap(
+                GapKind.NOT_OBSERVABLE,
+                "firing positions west of Basimah",
+                "point of origin not observable from the position held",
+            )
+        ],
+    )
+    request = procedure.request_reply(
+        analyst,
+        incident_id,
+        "Artillery fell on Basimah, Wadi Barada, at dawn on 2 January 2017; the opposition "
+        "holds government forces and Hezbollah responsible.",
+    )
+    procedure.reply(
+        members["gov_liaison"],
+        request.id,
+        "Operations in Wadi Barada target Jabhat Fateh al-Sham, which holds the Ain al-Fijah "
+        "spring and cut the water of Damascus; the ceasefire does not cover it.",
+    )
+    procedure.take_step(analyst, incident_id, Step.OPEN_DELIBERATION)
+    for username, value, reasons in WADI_BARADA_VOTES:
+        procedure.cast_vote(
+            members[username], password, incident_id, value, reasons, address="console"
+        )
+    procedure.determine(
+        analyst,
+        incident_id,
+        DeterminationDraft(
+            attributed_party_id="gov",
+            attributed_actor_id="saa",
+            clause_ids=("cessation", "excluded-groups"),
+            severity=Severity.SERIOUS,
+            summary="By majority, the board found the shelling of Basimah part of operations "
+            "against Jabhat Fateh al-Sham, which the ceasefire excludes; Turkey dissents "
+            "and holds it a breach of the cessation of hostilities.",
+        ),
+    )
+    procedure.take_step(analyst, incident_id, Step.PUBLISH)
+    return incident_id  # fmt: skip
