@@ -37,6 +37,8 @@ from truce.application.ports import (
     PasswordHasher,
     UnitOfWorkFactory,
 )
+from truce.application.procedure import ProcedureService
+from truce.application.procedure_objects import IncidentObjects
 from truce.application.record import CheckpointSigner, RecordService
 from truce.application.registry import RegistryService
 from truce.application.talks import TalksService, talk_objects
@@ -65,6 +67,7 @@ class Services:
     talks: TalksService
     compliance: ComplianceService
     exports: ExportService
+    procedure: ProcedureService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -106,6 +109,10 @@ def build_services(
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     incidents = IncidentService(uow, clock, ids)
     monitoring = MonitoringService(uow, clock, ids, after_filing=incidents.correlate)
+    # Guarantors vote on incidents: their decision objects join the default ones.
+    objects = default_objects(canonical_json)
+    incident_objects = IncidentObjects(canonical_json)
+    objects[incident_objects.kind] = incident_objects
     decisions = DecisionService(
         uow,
         clock,
@@ -114,7 +121,7 @@ def build_services(
         member_keys,
         auth,
         settings.record_origin,
-        {**default_objects(canonical_json), **talk_objects(canonical_json)},
+        {**objects, **talk_objects(canonical_json)},
     )
     return Services(
         settings=settings,
@@ -150,6 +157,7 @@ def build_services(
         talks=TalksService(uow, clock, ids, decisions),
         compliance=ComplianceService(uow, clock),
         exports=ExportService(uow, clock),
+        procedure=ProcedureService(uow, clock, ids, decisions, Ed25519KeyPairs()),
     )
 
 

@@ -58,6 +58,8 @@ ID_FREE = frozenset(
         "/login/passkey/options",
         "/login/second-factor",
         "/map",
+        "/deliberation",
+        "/replies",
         "/map/layers/reports",
         "/map/layers/zones",
         "/healthz",
@@ -108,6 +110,16 @@ OBJECT_ID_ROUTES: dict[str, Probe] = {
         lambda report_id: f"/api/v1/decisions/target?object=report:{report_id}"
     ),
 }
+# Routes taking an incident's or a reply request's id (the procedure, issue 8): probed in
+# tests/integration/test_procedure_web.py and below with incidents, since a report id names
+# none of them.
+PROCEDURE_ID_ROUTES: dict[str, Probe] = {
+    "/incidents/{incident_id:str}/procedure": lambda i: f"/incidents/{i}/procedure",
+    "/incidents/{incident_id:str}/procedure/{action:str}": lambda i: (
+        f"/incidents/{i}/procedure/step"
+    ),
+    "/replies/{request_id:str}": lambda i: f"/replies/{i}",
+}
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
     "/api/v1/record/checkpoints/{size:int}/cosignatures": "a witness co-signs a public size",
@@ -129,7 +141,13 @@ FILERS = ("gov_liaison", "opposition_liaison", "guarantor_ru", "monitor")
 def test_every_route_is_classified(services):
     app = create_app(services.settings, services)
     paths = {route.path for route in app.routes}
-    tables = ID_FREE | set(OBJECT_ID_ROUTES) | set(PUBLIC_BY_DESIGN) | TALK_ID_ROUTES
+    tables = (
+        ID_FREE
+        | set(OBJECT_ID_ROUTES)
+        | set(PROCEDURE_ID_ROUTES)
+        | set(PUBLIC_BY_DESIGN)
+        | TALK_ID_ROUTES
+    )
     assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
     assert tables - paths == set(), "a route classified here no longer exists"
     takes_ids = {route.path for route in app.routes if route.path_parameters}
@@ -241,3 +259,38 @@ def test_the_public_record_shows_no_party_content_for_any_id(viewer, services, a
 
 def test_every_member_of_the_cast_is_probed():
     assert set(VIEWERS) == {*MEMBERS, None}
+
+
+# Who reads an incident's decision panel before publication: whoever may read the mechanism's
+# material (restated apart from the policy, as leak_oracle does for reports).
+READS_PANEL = frozenset(
+    {"guarantor_ru", "guarantor_tr", "guarantor_ir", "un_mediator", "host_mediator",
+     "monitor", "analyst"}
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, ids=lambda v: v or "anonymous")
+def test_an_incidents_panel_answers_others_as_a_missing_one(viewer, services, app_client):
+    filed = file_everything(services)
+    analyst = services.registry.principal_for(services.auth.find_member("analyst"))
+    incidents = {v.incident.id: v.incident for v in services.incidents.list_incidents(analyst)}
+    assert incidents
+    if viewer is not None:
+        token = token_for(services, viewer, "reports:read", "decisions:read")
+        app_client.headers["Authorization"] = f"Bearer {token}"
+    probe = PROCEDURE_ID_ROUTES["/incidents/{incident_id:str}/procedure"]
+    missing = app_client.get(probe(MISSING))
+    assert missing.status_code == 404
+    for incident_id, incident in incidents.items():
+        before = newest_seq(services)
+        response = app_client.get(probe(incident_id))
+        entries = new_entries(services, before)
+        assert len(entries) == 1, "one audit entry per decision"
+        assert entries[0].resource_id == incident_id
+        reports = [r for r in filed if r.id in incident.report_ids]
+        if viewer in READS_PANEL and any(sees(viewer, r) for r in reports):
+            assert response.status_code == 200, (viewer, incident_id)
+        else:
+            assert response.status_code == 404, (viewer, incident_id)
+            assert response.content == missing.content
+            assert not MARKER.search(response.text)

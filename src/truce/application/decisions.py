@@ -49,6 +49,7 @@ from truce.domain.errors import (
     NotFoundError,
 )
 from truce.domain.parties import Member
+from truce.domain.procedure import procedure_terms
 from truce.domain.reports import report_content
 
 REPORT_VERSION = "1"  # a report is immutable once filed: it has one version
@@ -149,6 +150,8 @@ def agreement_terms(agreement: Agreement) -> dict[str, JsonValue]:
         "observer_ids": list(agreement.observer_ids),
         "excluded_actor_ids": list(agreement.excluded_actor_ids),
         "summary": agreement.summary,
+        "procedure": dict(procedure_terms(agreement.procedure)),
+        "clauses": [{"id": clause.id, "text": clause.text} for clause in agreement.clauses],
     }
 
 

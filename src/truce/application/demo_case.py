@@ -10,14 +10,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from truce.application.decisions import DecisionDraft, DecisionService
+from truce.application.incidents import IncidentService
 from truce.application.member_keys import MemberKeyService
 from truce.application.monitoring import MonitoringService
+from truce.application.procedure import DeterminationDraft, ProcedureService
 from truce.application.registry import RegistryService
 from truce.application.talks import RoundDraft, TalksService
 from truce.domain.access import Principal
-from truce.domain.agreements import Agreement
+from truce.domain.agreements import Agreement, Clause
 from truce.domain.decisions import DecisionKind
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
+from truce.domain.procedure import DecisionRule, Procedure, Step, VoteValue
+from truce.domain.procedure_records import CoverageGap, GapKind, Severity
 from truce.domain.reports import parse_file_report
 from truce.domain.talks import RelayMode, SubjectKind, TalkFormat
 
@@ -114,7 +118,20 @@ AGREEMENT = Agreement(
         "Security Council resolution 2336 (31 December 2016). Groups designated as terrorist "
         "are outside the truce."
     ),
-)
+    # The demo's reading of the trilateral mechanism: the three guarantors decide by majority,
+    # each vote and every dissent on the record; the accused has 72 hours to reply.
+    procedure=Procedure(decision_rule=DecisionRule.MAJORITY, quorum=2),
+    clauses=(
+        Clause("cessation", "The parties cease all armed attacks, including with aircraft, "
+               "artillery and mortars, and refrain from taking territory."),
+        Clause("excluded-groups", "The ceasefire does not apply to the Islamic State and "
+               "Jabhat Fateh al-Sham; acts against them are outside the truce."),
+        Clause("infrastructure", "The parties refrain from attacks on civilian "
+               "infrastructure, water supply included."),
+        Clause("humanitarian-access", "The parties allow rapid and unhindered humanitarian "
+               "access."),
+    ),
+)  # fmt: skip
 
 # Accounts filed around Wadi Barada and elsewhere in the first week of January 2017. Each is
 # (submitting username, fields as a client would send them).
@@ -360,3 +377,97 @@ def seed_talks(talks: TalksService, password: str) -> str:
 
 def _body(body_id: str) -> Body:
     return next(body for body in BODIES if body.id == body_id)
+
+
+# The Wadi Barada shelling of 2 January 2017 through the whole procedure: the opposition
+# accused the government; the government answered that its operations target Jabhat Fateh
+# al-Sham, which the truce excludes; Russia and Iran accepted that, Turkey held it a breach.
+WADI_BARADA_VOTES: tuple[tuple[str, VoteValue, str], ...] = (
+    ("guarantor_ru", VoteValue.NOT_A_VIOLATION,
+     ("Operations against Jabhat Fateh al-Sham, which the ceasefire excludes; the spring "
+     "supplying Damascus was held by it.")),
+    ("guarantor_ir", VoteValue.NOT_A_VIOLATION,
+     "Counter-terrorism operations outside the scope of the truce."),
+    ("guarantor_tr", VoteValue.CONFIRMED,
+     ("Villages of Wadi Barada held by groups party to the truce were shelled by government "
+     "forces and Hezbollah: a breach of the cessation of hostilities.")),
+)  # fmt: skip
+
+
+def _wadi_barada_incident(incidents: IncidentService, analyst: Principal) -> str | None:
+    for view in incidents.list_incidents(analyst):
+        if any(r.content.source_kind == "field_monitor" for r in view.reports) and any(
+            "Wadi Barada" in (r.content.place_text or "") for r in view.reports
+        ):
+            return view.incident.id
+    return None
+
+
+def seed_procedure(
+    procedure: ProcedureService,
+    incidents: IncidentService,
+    registry: RegistryService,
+    password: str,
+) -> str | None:
+    """Take the Wadi Barada incident from report to published determination, with the
+    government's reply and Turkey's dissent. Returns the incident id (None if not found)."""
+    members = {member.username: member for member in members_of_cast()}
+    analyst, monitor = members["analyst"], members["monitor"]
+    incident_id = _wadi_barada_incident(incidents, registry.principal_for(analyst))
+    if incident_id is None:
+        return None
+    procedure.take_step(
+        analyst,
+        incident_id,
+        Step.TRIAGE,
+        accused_body_id="gov",
+        note="The opposition accuses government forces and Hezbollah.",
+    )
+    procedure.take_step(analyst, incident_id, Step.INVESTIGATE)
+    procedure.assign_monitor(analyst, incident_id, monitor.id)
+    procedure.file_investigation_report(
+        monitor,
+        incident_id,
+        observed="violation_observed",
+        coverage="partly_observed",
+        findings="Impacts of artillery rounds west of Basimah over about thirty minutes.",
+        gaps=[
+            CoverageGap(
+                GapKind.NOT_OBSERVABLE,
+                "firing positions west of Basimah",
+                "point of origin not observable from the position held",
+            )
+        ],
+    )
+    request = procedure.request_reply(
+        analyst,
+        incident_id,
+        "Artillery fell on Basimah, Wadi Barada, at dawn on 2 January 2017; the opposition "
+        "holds government forces and Hezbollah responsible.",
+    )
+    procedure.reply(
+        members["gov_liaison"],
+        request.id,
+        "Operations in Wadi Barada target Jabhat Fateh al-Sham, which holds the Ain al-Fijah "
+        "spring and cut the water of Damascus; the ceasefire does not cover it.",
+    )
+    procedure.take_step(analyst, incident_id, Step.OPEN_DELIBERATION)
+    for username, value, reasons in WADI_BARADA_VOTES:
+        procedure.cast_vote(
+            members[username], password, incident_id, value, reasons, address="console"
+        )
+    procedure.determine(
+        analyst,
+        incident_id,
+        DeterminationDraft(
+            attributed_party_id="gov",
+            attributed_actor_id="saa",
+            clause_ids=("cessation", "excluded-groups"),
+            severity=Severity.SERIOUS,
+            summary="By majority, the board found the shelling of Basimah part of operations "
+            "against Jabhat Fateh al-Sham, which the ceasefire excludes; Turkey dissents "
+            "and holds it a breach of the cessation of hostilities.",
+        ),
+    )
+    procedure.take_step(analyst, incident_id, Step.PUBLISH)
+    return incident_id  # fmt: skip

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
@@ -32,6 +32,10 @@ from truce.domain.passkeys import (
 )
 from truce.domain.record import HashStore
 from truce.domain.reports import Report
+
+if TYPE_CHECKING:
+    # procedure_ports reads ReportScope from here; the store is only named in annotations.
+    from truce.application.procedure_ports import ProcedureStore
 
 
 class Clock(Protocol):
@@ -414,6 +418,7 @@ class UnitOfWork(Protocol):
     incidents: Incidents
     talks: Talks
     compliance: ComplianceFigures
+    procedure: ProcedureStore
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -11,6 +11,15 @@ from datetime import datetime
 
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.parties import Body, BodyKind
+from truce.domain.procedure import DEFAULT_PROCEDURE, Procedure, check_procedure
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One provision of the agreement, by a stable id a determination cites."""
+
+    id: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,13 @@ class Agreement:
     # Actors the truce does not cover (designated terrorist groups in the Syrian case).
     excluded_actor_ids: tuple[str, ...] = ()
     summary: str = ""
+    # The verification procedure this version lays down (domain/procedure.py).
+    procedure: Procedure = DEFAULT_PROCEDURE
+    # The provisions a determination may find violated.
+    clauses: tuple[Clause, ...] = ()
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return next((c for c in self.clauses if c.id == clause_id), None)
 
     def participant_ids(self) -> tuple[str, ...]:
         return self.party_ids + self.guarantor_ids + self.mediator_ids + self.observer_ids
@@ -59,8 +75,17 @@ def check_agreement(agreement: Agreement, bodies: dict[str, Body]) -> None:
     everyone = agreement.participant_ids()
     if len(set(everyone)) != len(everyone):
         errors.append(FieldError("participants", "a body holds one standing only"))
+    errors.extend(_check_clauses(agreement))
     if errors:
         raise InvalidInputError(errors)
+    check_procedure(agreement.procedure)
+
+
+def _check_clauses(agreement: Agreement) -> list[FieldError]:
+    clause_ids = [clause.id for clause in agreement.clauses]
+    if len(set(clause_ids)) != len(clause_ids) or not all(i.strip() for i in clause_ids):
+        return [FieldError("clauses", "each clause has its own non-empty id")]
+    return []
 
 
 def _check_bodies(

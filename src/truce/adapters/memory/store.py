@@ -32,6 +32,7 @@ from truce.adapters.memory.geo_store import MemoryGeoState, MemoryGeoStore
 from truce.adapters.memory.incident_store import MemoryIncidents, MemoryIncidentState
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.oidc_store import MemoryOidcState, MemoryOidcStore
+from truce.adapters.memory.procedure_store import MemoryProcedureState, MemoryProcedureStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
 from truce.adapters.memory.talk_store import MemoryTalks, MemoryTalkState
 from truce.application.geo_ports import GeoStore
@@ -58,6 +59,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.procedure_ports import ProcedureStore
 from truce.application.talks_ports import Talks
 from truce.domain.agreements import Agreement
 from truce.domain.errors import IdempotencyKeyTakenError
@@ -82,6 +84,7 @@ class MemoryState:
     geo: MemoryGeoState = field(default_factory=MemoryGeoState)
     incidents: MemoryIncidentState = field(default_factory=MemoryIncidentState)
     talks: MemoryTalkState = field(default_factory=MemoryTalkState)
+    procedure: MemoryProcedureState = field(default_factory=MemoryProcedureState)
 
 
 class MemoryBodies:
@@ -236,7 +239,10 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions", "intake", "oidc", "geo", "incidents", "talks"}
+        own_copies = {
+            "record", "auth", "decisions", "intake", "oidc", "geo", "incidents", "talks",
+            "procedure",
+        }  # fmt: skip
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
@@ -248,6 +254,7 @@ class MemoryUnitOfWork:
             geo=self._shared.geo.copy(),
             incidents=self._shared.incidents.copy(),
             talks=self._shared.talks.copy(),
+            procedure=self._shared.procedure.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -274,6 +281,7 @@ class MemoryUnitOfWork:
         self.compliance: ComplianceFigures = MemoryComplianceFigures(
             self._working.reports, self._working.intake.retired
         )
+        self.procedure: ProcedureStore = MemoryProcedureStore(self._working.procedure)
 
 
 class MemoryUnitOfWorkFactory:

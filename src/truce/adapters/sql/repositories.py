@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -27,9 +28,10 @@ from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, report_to_row, row_to_report, to_utc
 from truce.adapters.sql.rls import acting_for, as_system
 from truce.application.ports import ReportCursor, ReportScope
-from truce.domain.agreements import Agreement
+from truce.domain.agreements import Agreement, Clause
 from truce.domain.errors import IdempotencyKeyTakenError
 from truce.domain.parties import Actor, ActorKind, Alias, Body, BodyKind, Member, Role
+from truce.domain.procedure import DEFAULT_PROCEDURE, procedure_from_terms, procedure_terms
 from truce.domain.reports import Report
 
 
@@ -209,6 +211,8 @@ class SqlAgreements:
                 title=agreement.title,
                 entry_into_force=to_utc(agreement.entry_into_force),
                 summary=agreement.summary,
+                procedure=json.dumps(procedure_terms(agreement.procedure), sort_keys=True),
+                clauses=json.dumps([[c.id, c.text] for c in agreement.clauses]),
             )
         )
         participants = [
@@ -282,6 +286,10 @@ class SqlAgreements:
             observer_ids=tuple(people["observer_ids"]),
             excluded_actor_ids=tuple(excluded),
             summary=row.summary,
+            procedure=DEFAULT_PROCEDURE
+            if row.procedure is None
+            else procedure_from_terms(json.loads(row.procedure)),
+            clauses=tuple(Clause(i, text) for i, text in json.loads(row.clauses or "[]")),
         )
 
 

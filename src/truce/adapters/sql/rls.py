@@ -25,7 +25,8 @@ from sqlalchemy import Connection, text
 from truce.application.ports import ReportScope
 
 # Tables under row-level security (the migration's list; tests check the two agree).
-PROTECTED_TABLES = ("reports", "record_openings")
+# Reply requests and replies (migration 3a7d5c1e9b40) are the accused party's material.
+PROTECTED_TABLES = ("reports", "record_openings", "reply_requests", "replies")
 
 _SET = text(
     "SELECT set_config('truce.context', :context, true), "

@@ -101,6 +101,10 @@ agreements = Table(
     Column("title", String(NAME), nullable=False),
     Column("entry_into_force", DateTime(timezone=True), nullable=False),
     Column("summary", Text, nullable=False),
+    # The verification procedure's terms and the clauses, as JSON (issue 8); NULL on rows
+    # stored before: the default procedure and no clauses.
+    Column("procedure", Text, nullable=True),
+    Column("clauses", Text, nullable=True),
 )
 
 agreement_participants = Table(
@@ -258,6 +262,7 @@ from truce.adapters.sql import (  # noqa: E402
     incident_tables,  # noqa: F401 - registers the incident tables
     intake_tables,  # noqa: F401 - registers the intake tables
     oidc_tables,  # noqa: F401 - registers the OpenID Connect tables
+    procedure_tables,  # noqa: F401 - registers the verification procedure's tables
     talk_tables,  # noqa: F401 - registers the talks tables
 )
 

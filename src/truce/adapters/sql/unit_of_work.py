@@ -22,6 +22,7 @@ from truce.adapters.sql.geo_repository import SqlGeoStore
 from truce.adapters.sql.incident_repositories import SqlIncidents
 from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.oidc_repositories import SqlOidcStore
+from truce.adapters.sql.procedure_repositories import SqlProcedureStore
 from truce.adapters.sql.record_store import SqlRecord
 from truce.adapters.sql.repositories import (
     SqlActors,
@@ -53,6 +54,7 @@ from truce.application.ports import (
     Sessions,
     SignedDecisions,
 )
+from truce.application.procedure_ports import ProcedureStore
 from truce.application.talks_ports import Talks
 
 
@@ -99,6 +101,7 @@ class SqlUnitOfWork:
         self.incidents: Incidents = SqlIncidents(connection)
         self.talks: Talks = SqlTalks(connection)
         self.compliance: ComplianceFigures = SqlComplianceFigures(connection)
+        self.procedure: ProcedureStore = SqlProcedureStore(connection)
         return self
 
     def __exit__(

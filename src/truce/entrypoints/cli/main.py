@@ -19,7 +19,13 @@ from truce.adapters.notes import load_or_create_signer
 from truce.adapters.sql.engine import is_sqlite, make_engine
 from truce.adapters.sql.migrate import SchemaChangeRefusedError, current, upgrade
 from truce.adapters.sql.rls import AppRoleError, grant_app_role, protected_tables
-from truce.application.demo_case import CAST, seed_astana_case, seed_decisions, seed_talks
+from truce.application.demo_case import (
+    CAST,
+    seed_astana_case,
+    seed_decisions,
+    seed_procedure,
+    seed_talks,
+)
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
 from truce.entrypoints.cli.correlate import correlate
@@ -115,6 +121,13 @@ def demo(
         if seeded:
             seed_decisions(services.decisions, DEMO_PASSWORD)
             seed_talks(services.talks, DEMO_PASSWORD)
+            incident_id = seed_procedure(
+                services.procedure, services.incidents, services.registry, DEMO_PASSWORD
+            )
+            if incident_id is not None:
+                console.print(
+                    f"Wadi Barada: a published determination at /incidents/{incident_id}/procedure"
+                )
         reports = services.monitoring.total_reports()
         _witness_demo_record(services, settings.key_dir / "witnesses")
         console.print(

@@ -41,6 +41,7 @@ from truce.entrypoints.web.routes.language import LanguagePages
 from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
+from truce.entrypoints.web.routes.procedure import ProcedurePages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.entrypoints.web.routes.search import SearchApi, SearchPages
 from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
@@ -101,6 +102,12 @@ async def _issue_checkpoints(services: Services, interval: int) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
+            # The procedure's deadlines pass on the same beat (a lapse is a state change that
+            # the checkpoint then covers).
+            await asyncio.to_thread(services.procedure.enforce_deadlines)
+        except Exception:
+            log.exception("scheduled deadline enforcement failed")
+        try:
             await asyncio.to_thread(services.record.issue_checkpoint)
         except Exception:
             # Another process may have signed the same size first; the next round retries.
@@ -156,6 +163,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             SearchApi,
             SearchPages,
             LanguagePages,
+            ProcedurePages,
             healthz,
             vendor,
             static,
