@@ -34,6 +34,7 @@ from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
+from truce.entrypoints.web.routes.incidents import IncidentPages, IncidentsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
@@ -135,6 +136,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             DecisionsApi,
             AdminPages,
             MapPages,
+            IncidentPages,
+            IncidentsApi,
             healthz,
             vendor,
             static,
