@@ -169,6 +169,7 @@ class IncidentService:
             seeded = [observe(r, self.places, aliases) for r in _reports(uow, incident.report_ids)]
             members.update((o.report_id, o) for o in seeded)
             engine.seed(incident.id, seeded)
+        _keep_split_parts_apart(engine, incidents.values())
         now = self.clock.now()
         changed: set[str] = set()
         decisions = []
@@ -374,6 +375,19 @@ def _reason_problems(reason: str) -> list[FieldError]:
     if len(reason) > MAX_REASON:
         return [FieldError("reason", f"must be at most {MAX_REASON} characters")]
     return []
+
+
+def _keep_split_parts_apart(engine: Correlator, incidents: Iterable[Incident]) -> None:
+    """An analyst's split stands: the parts of one split are cannot-links for the engine, so
+    a report correcting one part's report never lands in another part."""
+    parts: dict[str, list[Incident]] = {}
+    for incident in incidents:
+        if incident.split_from is not None:
+            parts.setdefault(incident.split_from, []).append(incident)
+    for siblings in parts.values():
+        for i, part in enumerate(siblings):
+            for other in siblings[i + 1 :]:
+                engine.keep_apart(part.report_ids, other.report_ids)
 
 
 def _may_read(principal: Principal, report: Report) -> bool:

@@ -376,6 +376,8 @@ class Correlator:
     _cells: dict[Key, dict[str, None]] = field(default_factory=dict)
     _by_bucket: dict[int, list[Key]] = field(default_factory=dict)
     _watermark: int | None = None
+    # Analysts' cannot-links: report id -> the reports it must never share an incident with.
+    _apart: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def open_incidents(self) -> int:
@@ -385,10 +387,28 @@ class Correlator:
     def index_keys(self) -> int:
         return len(self._cells)
 
+    def keep_apart(self, first: Iterable[str], second: Iterable[str]) -> None:
+        """An analyst's split: no report of `first` may share an incident with one of
+        `second`, and a later report correcting one of them inherits that."""
+        first, second = set(first), set(second)
+        for report_id in first:
+            self._apart.setdefault(report_id, set()).update(second)
+        for report_id in second:
+            self._apart.setdefault(report_id, set()).update(first)
+
     def add(self, observation: Observation) -> Attachment:
         """Attach the report to an incident or open one for it."""
         self._advance(observation)
-        match = best_match(observation, self._candidates(observation), self.threshold)
+        candidates = self._candidates(observation)
+        apart = self._apart.get(observation.supersedes or "")
+        if apart:
+            self._apart[observation.report_id] = set(apart)
+            candidates = [
+                (incident_id, members)
+                for incident_id, members in candidates
+                if not any(member.report_id in apart for member in members)
+            ]
+        match = best_match(observation, candidates, self.threshold)
         if match is None:
             incident_id = self.new_id()
             self.seed(incident_id, [observation])
