@@ -123,22 +123,22 @@ def test_analysts_merge_and_split_on_the_record(
                    longitude=36.4036, narrative="Shelling on Douma market.")  # fmt: skip
     listed = incidents.list_incidents(ANALYST)
     a, b = (v.incident.id for v in listed)
-    merged = incidents.merge(cast["analyst"], a, b)
+    merged = incidents.merge(cast["analyst"], a, b, reason="one shelling")
     assert set(merged.report_ids) == {first, second}
     assert incidents.get_incident(ANALYST, b).incident.status == IncidentStatus.MERGED
-    left, right = incidents.split(cast["analyst"], a, [first])
+    left, right = incidents.split(cast["analyst"], a, [first], reason="two places")
     assert left.report_ids == (first,)
     assert right.report_ids == (second,)
     assert incidents.get_incident(ANALYST, a).incident.status == IncidentStatus.SPLIT
     with pytest.raises(InvalidInputError):
-        incidents.split(cast["analyst"], left.id, [first])
+        incidents.split(cast["analyst"], left.id, [first], reason="again")
     with filing.uow() as uow:
         kinds = [uow.record.entry(s).kind for s in range(uow.record.size())]  # type: ignore[union-attr]
     assert "incident.merged" in kinds
     assert "incident.split" in kinds
     assert "incident.opened" in kinds
     with pytest.raises(NotFoundError):
-        incidents.merge(cast["gov_liaison"], left.id, right.id)
+        incidents.merge(cast["gov_liaison"], left.id, right.id, reason="mine")
 
 
 def test_the_store_finds_candidates_by_window(

@@ -9,6 +9,7 @@ store, and the web app over SQL through Litestar's test client.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Protocol
 from litestar.testing import TestClient
 
 from support import report_fields
+from truce.application.incidents import IncidentView
 from truce.application.monitoring import MonitoringService
 from truce.bootstrap import Services
 from truce.domain.access import ANONYMOUS, Principal
@@ -83,6 +85,21 @@ def sees(viewer: str | None, report: Filed) -> bool:
     if role in READS_OWN and report.body == body:
         return True
     return LEVELS.index(report.level) >= REACH[role]
+
+
+# Incidents are the mechanism's material (issue 7): read by who reads the mechanism's level,
+# and then only when they may read at least one of the incident's reports.
+MECHANISM_LEVEL = LEVELS.index("mechanism")
+EDITS_INCIDENTS = frozenset({"monitor", "analyst"})
+
+
+def sees_incident(viewer: str | None, reports: list[Filed]) -> bool:
+    role = WHO[viewer][1]
+    return REACH[role] <= MECHANISM_LEVEL and any(sees(viewer, report) for report in reports)
+
+
+def edits_incidents(member: str) -> bool:
+    return WHO[member][1] in EDITS_INCIDENTS
 
 
 def may_file(member: str) -> bool:
@@ -165,8 +182,11 @@ def member_id(viewer: str | None) -> str | None:
 class Surface(Protocol):
     """Every read path of reports, for one viewer at a time."""
 
+    services: Services
     address: str
     watch: AuditWatch
+    # How many list requests `incident_list` makes (each that shows any leaves one entry).
+    incident_lists: int
 
     def file(self, member: str, marker: str, level: str) -> str | None:
         """The new report's id, or None when filing was refused."""
@@ -189,6 +209,14 @@ class Surface(Protocol):
         """Record entry bodies about the report, from every path that shows them."""
         ...
 
+    def incident_list(self, viewer: str | None) -> dict[str, set[str]]:
+        """The incidents listed to the viewer, each with the markers the listing shows."""
+        ...
+
+    def incident(self, viewer: str | None, incident_id: str) -> set[str] | None:
+        """The markers the incident's page shows; None when it answers 'not found'."""
+        ...
+
 
 PAGE = 3
 ADDRESS = "10.9.8.7"
@@ -201,6 +229,7 @@ class ServiceSurface:
     services: Services
     watch: AuditWatch
     address: str = ADDRESS
+    incident_lists: int = 1
 
     @property
     def monitoring(self) -> MonitoringService:
@@ -257,6 +286,37 @@ class ServiceSurface:
     def history(self, viewer: str | None, report_id: str) -> list[str]:  # noqa: ARG002 - Surface
         return [entry.body for entry in self.services.record.history(f"report:{report_id}")]
 
+    def incident_list(self, viewer: str | None) -> dict[str, set[str]]:
+        views = self.services.incidents.list_incidents(self._principal(viewer), 200, self.address)
+        return {view.incident.id: _markers_of(view) for view in views}
+
+    def incident(self, viewer: str | None, incident_id: str) -> set[str] | None:
+        try:
+            view = self.services.incidents.get_incident(
+                self._principal(viewer), incident_id, self.address
+            )
+        except NotFoundError as error:
+            # Forbidden and missing raise the very same error.
+            refusal = str(error)
+        else:
+            return _markers_of(view)
+        assert refusal == str(NotFoundError("incident"))
+        return None
+
+
+def _markers_of(view: IncidentView) -> set[str]:
+    """Every marker an incident view carries: its reports, claims and links."""
+    texts = [r.content.narrative for r in view.reports]
+    texts += [c.value + c.source_name for row in view.claims for c in row.claims]
+    texts += [link.report_id + (link.matched_report_id or "") for link in view.links]
+    return {m for text in texts for m in MARKER.findall(text)}
+
+
+def stored_incidents(services: Services) -> dict[str, tuple[str, ...]]:
+    """The truth the oracle checks incident paths against: every open incident's reports."""
+    with services.incidents.uow() as uow:
+        return {i.id: i.report_ids for i in uow.incidents.page(500)}
+
 
 @dataclass
 class WebSurface:
@@ -268,6 +328,7 @@ class WebSurface:
     watch: AuditWatch
     # Litestar's test client reports this as the client's address.
     address: str = "testclient"
+    incident_lists: int = 2
     missing_body: bytes = field(default=b"")
     totals: list[int] = field(default_factory=list)
 
@@ -346,5 +407,27 @@ class WebSurface:
         assert api.status_code == page.status_code == 200
         return [entry["body"] for entry in api.json()] + [page.text]
 
+    def incident_list(self, viewer: str | None) -> dict[str, set[str]]:
+        headers = self.headers(viewer)
+        response = self.client.get("/api/v1/incidents", params={"limit": 200}, headers=headers)
+        assert response.status_code == 200, response.text
+        page = self.client.get("/incidents", headers=headers)
+        assert page.status_code == 200, page.text
+        listed = {
+            item["id"]: set(MARKER.findall(json.dumps(item))) for item in response.json()["items"]
+        }
+        assert set(INCIDENT_ROW.findall(page.text)) == set(listed), "the page lists as the API"
+        return listed
 
+    def incident(self, viewer: str | None, incident_id: str) -> set[str] | None:
+        headers = self.headers(viewer)
+        api = self.client.get(f"/api/v1/incidents/{incident_id}", headers=headers)
+        if api.status_code == 404:
+            assert api.content == self.not_found_body(), "forbidden must read as missing"
+            return None
+        assert api.status_code == 200, api.text
+        return set(MARKER.findall(api.text))
+
+
+INCIDENT_ROW = re.compile(r'<tr id="incident-([^"]+)">')
 COUNT_IN_PAGE = re.compile(r'<span class="count">\((\d+)\)</span>')

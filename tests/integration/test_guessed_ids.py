@@ -15,10 +15,21 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
-from leak_oracle import MARKER, MEMBERS, VIEWERS, WHO, Filed, fields_with, marker_for, sees
+from leak_oracle import (
+    MARKER,
+    MEMBERS,
+    VIEWERS,
+    WHO,
+    Filed,
+    edits_incidents,
+    fields_with,
+    marker_for,
+    sees,
+    sees_incident,
+)
 from litestar.testing import TestClient
 
-from integration_helpers import token_for
+from integration_helpers import csrf_token, sign_in, token_for
 from support import START
 from truce.bootstrap import Services
 from truce.domain.reports import parse_file_report
@@ -78,6 +89,8 @@ ID_FREE = frozenset(
         "/reports/daily",
         "/reports/weekly",
         "/reports/monthly",
+        "/incidents",
+        "/api/v1/incidents",
     }
 )
 # Routes taking a talks object id (a channel, message, round or document): probed with the
@@ -120,6 +133,16 @@ PROCEDURE_ID_ROUTES: dict[str, Probe] = {
     ),
     "/replies/{request_id:str}": lambda i: f"/replies/{i}",
 }
+# Routes taking an incident's id (issue 7): an incident is the mechanism's material built
+# from parties' reports, probed with the ids of the incidents the filings opened.
+INCIDENT_READS: dict[str, Probe] = {
+    "/incidents/{incident_id:str}": lambda incident_id: f"/incidents/{incident_id}",
+    "/api/v1/incidents/{incident_id:str}": lambda incident_id: f"/api/v1/incidents/{incident_id}",
+}
+INCIDENT_EDITS: dict[str, Probe] = {
+    "/incidents/{incident_id:str}/merge": lambda incident_id: f"/incidents/{incident_id}/merge",
+    "/incidents/{incident_id:str}/split": lambda incident_id: f"/incidents/{incident_id}/split",
+}
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
     "/api/v1/record/checkpoints/{size:int}/cosignatures": "a witness co-signs a public size",
@@ -147,6 +170,8 @@ def test_every_route_is_classified(services):
         | set(PROCEDURE_ID_ROUTES)
         | set(PUBLIC_BY_DESIGN)
         | TALK_ID_ROUTES
+        | set(INCIDENT_READS)
+        | set(INCIDENT_EDITS)
     )
     assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
     assert tables - paths == set(), "a route classified here no longer exists"
@@ -294,3 +319,63 @@ def test_an_incidents_panel_answers_others_as_a_missing_one(viewer, services, ap
             assert response.status_code == 404, (viewer, incident_id)
             assert response.content == missing.content
             assert not MARKER.search(response.text)
+
+
+def stored_incidents(services: Services) -> dict[str, tuple[str, ...]]:
+    with services.incidents.uow() as uow:
+        return {i.id: i.report_ids for i in uow.incidents.page(200)}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, ids=lambda v: v or "anonymous")
+def test_a_guessed_incident_id_answers_as_a_missing_one(viewer, services, app_client):
+    """An incident is served only to who may read it and one of its reports; to anyone else
+    it answers exactly as an id never issued, with one audit entry naming it."""
+    filed = {report.id: report for report in file_everything(services)}
+    incidents = stored_incidents(services)
+    assert incidents
+    if viewer is not None:
+        token = token_for(services, viewer, "reports:read")
+        app_client.headers["Authorization"] = f"Bearer {token}"
+    served = 0
+    for route, probe in INCIDENT_READS.items():
+        missing = app_client.get(probe("incident-never-opened"))
+        assert missing.status_code == 404, route
+        for incident_id, report_ids in incidents.items():
+            before = newest_seq(services)
+            response = app_client.get(probe(incident_id))
+            entries = new_entries(services, before)
+            assert len(entries) == 1, f"{route} {incident_id}: one audit entry"
+            assert entries[0].resource_id == incident_id
+            assert entries[0].actor_member_id == (viewer and f"member-{viewer}")
+            if sees_incident(viewer, [filed[i] for i in report_ids]):
+                assert response.status_code == 200, (viewer, route)
+                assert entries[0].allowed
+                served += 1
+                shown = set(MARKER.findall(response.text))
+                assert shown <= {filed[i].marker for i in report_ids if sees(viewer, filed[i])}
+            else:
+                assert response.status_code == 404, (viewer, route)
+                assert response.content == missing.content
+                assert not entries[0].allowed
+    assert (served > 0) == (WHO[viewer][1] in {"guarantor", "mediator", "monitor", "analyst"})
+
+
+@pytest.mark.parametrize("viewer", [m for m in MEMBERS if not edits_incidents(m)])
+def test_a_guessed_incident_id_cannot_be_merged_or_split(viewer, services, app_client):
+    """Somebody who may not edit incidents, signed in with a browser session and a good CSRF
+    token, gets the missing id's answer for every incident, and one audit entry each."""
+    file_everything(services)
+    incidents = stored_incidents(services)
+    sign_in(app_client, services, viewer)
+    token = csrf_token(app_client.get("/incidents").text)
+    form = {"_csrf_token": token, "reason": "probing", "other": "incident-never-opened"}
+    for route, probe in INCIDENT_EDITS.items():
+        missing = app_client.post(probe("incident-never-opened-either"), data=form)
+        assert missing.status_code == 404, (route, missing.text)
+        for incident_id in incidents:
+            before = newest_seq(services)
+            response = app_client.post(probe(incident_id), data=form)
+            entries = new_entries(services, before)
+            assert response.status_code == 404, (viewer, route)
+            assert response.content == missing.content
+            assert [(e.resource_id, e.allowed) for e in entries] == [(incident_id, False)]

@@ -47,6 +47,8 @@ from leak_oracle import (
     member_id,
     seen_by,
     sees,
+    sees_incident,
+    stored_incidents,
 )
 from litestar.testing import TestClient
 from sqlalchemy import Engine
@@ -58,7 +60,7 @@ from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.rls import as_system
 from truce.adapters.sql.tables import metadata, record_head
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
-from truce.application import access_guard, monitoring
+from truce.application import access_guard, incidents, monitoring
 from truce.bootstrap import Services, build_services
 from truce.domain.access import ALLOW, Action, ResourceKind, decide
 from truce.domain.auth import AuditEntry
@@ -170,6 +172,32 @@ class LeakMachine(RuleBasedStateMachine):
             self.check_views(viewer)
             if self.reports:
                 self.check_get(viewer, self.reports[-1].id)
+            self.check_incidents(viewer)
+
+    def check_incidents(self, viewer: str | None) -> None:
+        """Incidents are a read path of the reports they are built from: listed and served
+        only to who reads the mechanism's material and one of their reports, showing only
+        the reports that viewer reads; anyone else gets 'not found'. Each list that shows
+        any and each read by id leaves one audit entry."""
+        truth = stored_incidents(self.surface.services)
+        expected = {
+            incident_id: {self.by_id[i].marker for i in report_ids if sees(viewer, self.by_id[i])}
+            for incident_id, report_ids in truth.items()
+            if sees_incident(viewer, [self.by_id[i] for i in report_ids])
+        }
+        listed = self.surface.incident_list(viewer)
+        assert set(listed) == set(expected), f"incidents listed to {viewer}"
+        for incident_id, markers in listed.items():
+            assert markers == expected[incident_id], f"{viewer} in the list of {incident_id}"
+        entries = self.surface.watch.new()
+        assert len(entries) == (self.surface.incident_lists if expected else 0), entries
+        for incident_id in [*truth, "incident-never-opened"]:
+            shown = self.surface.incident(viewer, incident_id)
+            assert shown == expected.get(incident_id), f"{viewer} reads {incident_id}"
+            (entry,) = self.surface.watch.new()
+            assert (entry.resource_kind, entry.resource_id) == ("incident", incident_id)
+            assert entry.allowed == (incident_id in expected)
+            assert entry.actor_member_id == member_id(viewer)
 
     def check_get(self, viewer: str | None, report_id: str) -> None:
         report = self.by_id.get(report_id)
@@ -364,9 +392,15 @@ def plant_a_telling_refusal(monkeypatch):
     monkeypatch.setattr(monitoring, "access_report", telling)
 
 
+def plant_an_incident_that_shows_every_report(monkeypatch):
+    """The incident view forgets to filter its reports by what the viewer may read."""
+    monkeypatch.setattr(incidents, "_may_read", lambda _principal, _report: True)
+
+
 @pytest.mark.parametrize(
     "plant",
     [
+        plant_an_incident_that_shows_every_report,
         plant_leaky_policy,
         plant_a_count_that_ignores_the_filter,
         plant_an_unaudited_read,

@@ -134,7 +134,12 @@ AGREEMENT = Agreement(
 )  # fmt: skip
 
 # Accounts filed around Wadi Barada and elsewhere in the first week of January 2017. Each is
-# (submitting username, fields as a client would send them).
+# (submitting username, fields as a client would send them). The first four tell of one
+# shelling four ways and become one incident with its claims side by side (issue 7): the
+# opposition names the army and Hezbollah and the village of Basimah; the government blames
+# Jabhat Fateh al-Sham at Ain al-Fijah, in Arabic; a monitor gives coordinates and no
+# perpetrator; an Arabic news item counts three dead. The parties file them for the
+# mechanism, so its analysts and the guarantors read them.
 REPORTS: tuple[tuple[str, dict[str, object]], ...] = (
     ("opposition_liaison", {
         "source_kind": "party_liaison", "source_name": "Opposition delegation liaison office",
@@ -143,8 +148,10 @@ REPORTS: tuple[tuple[str, dict[str, object]], ...] = (
         "place_text": "Basimah, Wadi Barada", "perpetrator": "Syrian Arab Army; Hezbollah",
         "target": "villages of Wadi Barada", "killed": 4, "injured": 11,
         "narrative": "Government forces and Hezbollah fighters continued their offensive on "
-                     "Wadi Barada despite the ceasefire; artillery fell on Basimah at dawn.",
-        "narrative_lang": "en", "confidentiality": "guarantors", "idempotency_key": "demo-1",
+                     "Wadi Barada despite the ceasefire; artillery fell on Basimah at dawn, "
+                     "and the army blames the fighters for the damage to the Ain al-Fijah "
+                     "spring.",
+        "narrative_lang": "en", "confidentiality": "mechanism", "idempotency_key": "demo-1",
     }),
     ("gov_liaison", {
         "source_kind": "party_liaison", "source_name": "Government delegation liaison office",
@@ -154,7 +161,7 @@ REPORTS: tuple[tuple[str, dict[str, object]], ...] = (
         "target": "Ain al-Fijah spring (water supply of Damascus)",
         "narrative": "المجموعات الإرهابية في وادي بردى تمنع ضخ المياه من نبع عين الفيجة إلى دمشق، "
                      "والعمليات مستمرة ضد جبهة فتح الشام المستثناة من الهدنة.",
-        "narrative_lang": "ar", "confidentiality": "guarantors", "idempotency_key": "demo-2",
+        "narrative_lang": "ar", "confidentiality": "mechanism", "idempotency_key": "demo-2",
     }),
     ("monitor", {
         "source_kind": "field_monitor", "source_name": "Mechanism field team, Rif Dimashq",

@@ -17,9 +17,10 @@ its submitter alone may read leaves no trace on the page.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from truce.application.access_guard import Decision, access_report, audit_decision, principal_of
 from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -28,6 +29,7 @@ from truce.domain.confidentiality import Confidentiality
 from truce.domain.correlation import Attachment, Correlator, Observation
 from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
 from truce.domain.incidents import (
+    Band,
     ClaimRow,
     Corroboration,
     Incident,
@@ -43,6 +45,8 @@ from truce.domain.parties import Actor, Member
 from truce.domain.reports import Report
 
 MAX_LIST = 200
+# What separates several actors named in one field.
+_SEVERAL = re.compile(r"[;,/،]| and | و")
 
 
 def no_places(_text: str) -> PlacePoint | None:
@@ -68,14 +72,28 @@ class AliasKeys:
 
     def __call__(self, name: str | None, actor_id: str | None) -> frozenset[str]:
         actor = self._by_id.get(actor_id) if actor_id else None
-        if actor is None and name:
-            actor = self._by_name.get(name.casefold().strip())
         if actor is not None:
-            keys = {f"actor:{actor.id}"}
-            if actor.party_id:
-                keys.add(f"party:{actor.party_id}")
-            return frozenset(keys)
-        return frozenset({name.casefold().strip()}) if name else frozenset()
+            return self._keys(actor)
+        if not name:
+            return frozenset()
+        whole = self._by_name.get(name.casefold().strip())
+        if whole is not None:
+            return self._keys(whole)
+        # A field may name several actors ("Syrian Arab Army; Hezbollah"): each counts.
+        keys: set[str] = set()
+        for part in _SEVERAL.split(name):
+            cleaned = part.casefold().strip()
+            if cleaned:
+                found = self._by_name.get(cleaned)
+                keys |= self._keys(found) if found is not None else {cleaned}
+        return frozenset(keys)
+
+    @staticmethod
+    def _keys(actor: Actor) -> frozenset[str]:
+        keys = {f"actor:{actor.id}"}
+        if actor.party_id:
+            keys.add(f"party:{actor.party_id}")
+        return frozenset(keys)
 
     def name(self, actor_id: str | None) -> str | None:
         actor = self._by_id.get(actor_id) if actor_id else None
@@ -91,6 +109,40 @@ class IncidentView:
     links: list[Link]
     claims: list[ClaimRow]
     corroboration: Corroboration
+    # Whether the principal may merge and split it (it is open and the policy lets them edit).
+    editable: bool = False
+
+    @property
+    def occurred_from(self) -> datetime:
+        return min(r.content.occurred_from for r in self.reports)
+
+    @property
+    def occurred_to(self) -> datetime:
+        return max(r.content.occurred_to or r.content.occurred_from for r in self.reports)
+
+    @property
+    def disputed(self) -> bool:
+        return any(row.disputed for row in self.claims)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentFilter:
+    """What an incident list may be narrowed to: a corroboration band, a span of days the
+    incident's reports touch, and whether any claim is disputed."""
+
+    band: Band | None = None
+    since: date | None = None
+    until: date | None = None
+    disputed: bool | None = None
+
+    def admits(self, view: IncidentView) -> bool:
+        if self.band is not None and view.corroboration.band != self.band:
+            return False
+        if self.since is not None and view.occurred_to.astimezone(UTC).date() < self.since:
+            return False
+        if self.until is not None and view.occurred_from.astimezone(UTC).date() > self.until:
+            return False
+        return self.disputed is None or view.disputed == self.disputed
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +169,7 @@ class IncidentService:
             seeded = [observe(r, self.places, aliases) for r in _reports(uow, incident.report_ids)]
             members.update((o.report_id, o) for o in seeded)
             engine.seed(incident.id, seeded)
+        _keep_split_parts_apart(engine, incidents.values())
         now = self.clock.now()
         changed: set[str] = set()
         decisions = []
@@ -150,16 +203,21 @@ class IncidentService:
         return view
 
     def list_incidents(
-        self, principal: Principal, limit: int = 50, address: str | None = None
+        self,
+        principal: Principal,
+        limit: int = 50,
+        address: str | None = None,
+        only: IncidentFilter = IncidentFilter(),
     ) -> list[IncidentView]:
-        """Open incidents the principal may see, newest first (one audit entry per page)."""
+        """Open incidents the principal may see, newest first, narrowed by `only` (one audit
+        entry per page that shows any, naming them)."""
         limit = max(1, min(limit, MAX_LIST))
         with self.uow() as uow:
             views = [
                 view
-                for incident in uow.incidents.page(limit)
-                if (view := self._view(uow, principal, incident)) is not None
-            ]
+                for incident in uow.incidents.page(MAX_LIST if only != IncidentFilter() else limit)
+                if (view := self._view(uow, principal, incident)) is not None and only.admits(view)
+            ][:limit]
             if views:
                 named = ", ".join(v.incident.id for v in views[:20])
                 entry = Decision(
@@ -181,19 +239,33 @@ class IncidentService:
         ids = {r.id for r in visible}
         links = [_visible_link(link, ids) for link in incident.links if link.report_id in ids]
         aliases = AliasKeys(uow.actors.list_all())
-        return IncidentView(
-            incident, visible, links, claims_of(visible, aliases.name), corroboration(visible)
+        editable = incident.status == IncidentStatus.OPEN and bool(
+            decide(principal, Action.EDIT, incident_resource(incident.id))
         )
+        return IncidentView(
+            incident, visible, links, claims_of(visible, aliases.name), corroboration(visible),
+            editable,
+        )  # fmt: skip
 
     # --- the analyst's merge and split --------------------------------------------------
 
     def merge(
-        self, member: Member, into_id: str, other_id: str, address: str | None = None
+        self,
+        member: Member,
+        into_id: str,
+        other_id: str,
+        address: str | None = None,
+        *,
+        reason: str,
     ) -> Incident:
         """Fold `other` into `into`: its links move over (marked as the analyst's), it is
-        marked merged. Both must be open and visible to the analyst and editable by them."""
+        marked merged. Both must be open and visible to the analyst and editable by them.
+        The analyst's reason goes to the record's confidential part."""
+        problems = _reason_problems(reason)
         if into_id == other_id:
-            raise InvalidInputError([FieldError("other", "must be another incident")])
+            problems.append(FieldError("other", "must be another incident"))
+        if problems:
+            raise InvalidInputError(problems)
         with self.uow() as uow:
             principal = principal_of(uow, member)
             into = self._editable(uow, principal, into_id, address)
@@ -214,6 +286,7 @@ class IncidentService:
                 subject=f"incident:{into.id}",
                 at=now,
                 public={"incident_id": into.id, "merged_id": other.id, "by": member.id},
+                confidential={"reason": reason.strip()},
             )
             uow.commit()
         return merged
@@ -224,9 +297,15 @@ class IncidentService:
         incident_id: str,
         report_ids: Sequence[str],
         address: str | None = None,
+        *,
+        reason: str,
     ) -> tuple[Incident, Incident]:
         """Divide an incident in two new ones: the reports named, and the rest. The original
-        is marked split; each part names it. Only reports the analyst may see can be named."""
+        is marked split; each part names it. Only reports the analyst may see can be named.
+        The analyst's reason goes to the record's confidential part."""
+        problems = _reason_problems(reason)
+        if problems:
+            raise InvalidInputError(problems)
         with self.uow() as uow:
             principal = principal_of(uow, member)
             incident = self._editable(uow, principal, incident_id, address)
@@ -259,6 +338,7 @@ class IncidentService:
                 subject=f"incident:{incident.id}",
                 at=now,
                 public={"incident_id": incident.id, "into": [p.id for p in parts], "by": member.id},
+                confidential={"reason": reason.strip()},
             )
             uow.commit()
         return parts[0], parts[1]
@@ -283,6 +363,31 @@ class IncidentService:
             uow.commit()
             raise NotFoundError("incident")
         return incident
+
+
+MAX_REASON = 2_000
+
+
+def _reason_problems(reason: str) -> list[FieldError]:
+    """An analyst's merge or split needs a reason others can weigh later."""
+    if not reason.strip():
+        return [FieldError("reason", "is required: say why")]
+    if len(reason) > MAX_REASON:
+        return [FieldError("reason", f"must be at most {MAX_REASON} characters")]
+    return []
+
+
+def _keep_split_parts_apart(engine: Correlator, incidents: Iterable[Incident]) -> None:
+    """An analyst's split stands: the parts of one split are cannot-links for the engine, so
+    a report correcting one part's report never lands in another part."""
+    parts: dict[str, list[Incident]] = {}
+    for incident in incidents:
+        if incident.split_from is not None:
+            parts.setdefault(incident.split_from, []).append(incident)
+    for siblings in parts.values():
+        for i, part in enumerate(siblings):
+            for other in siblings[i + 1 :]:
+                engine.keep_apart(part.report_ids, other.report_ids)
 
 
 def _may_read(principal: Principal, report: Report) -> bool:

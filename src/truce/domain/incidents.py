@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from truce.domain.correlation import Observation
@@ -136,6 +136,7 @@ class ClaimField(StrEnum):
     EVENT_TYPE = "event_type"
     KILLED = "killed"
     INJURED = "injured"
+    TIME = "time"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,17 +149,24 @@ class Claim:
     source_name: str
     source_kind: str
     grade: str
+    # For the time claim: the window as seconds since the epoch, start and end.
+    span: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimRow:
-    """All reports' assertions about one field; `disputed` when they say different things."""
+    """All reports' assertions about one field; `disputed` when they say different things.
+    Times are disputed only when some two windows do not overlap: a day-long window and the
+    half hour a monitor saw within it tell of the same moment."""
 
     field: ClaimField
     claims: tuple[Claim, ...]
 
     @property
     def disputed(self) -> bool:
+        spans = [claim.span for claim in self.claims if claim.span is not None]
+        if self.field == ClaimField.TIME and spans:
+            return max(start for start, _ in spans) > min(end for _, end in spans)
         return len({_normal(claim.value) for claim in self.claims}) > 1
 
 
@@ -185,7 +193,25 @@ def _values(
         ClaimField.EVENT_TYPE: content.event_type,
         ClaimField.KILLED: None if content.killed is None else str(content.killed),
         ClaimField.INJURED: None if content.injured is None else str(content.injured),
+        ClaimField.TIME: _when(report),
     }
+
+
+def _when(report: Report) -> str:
+    start = report.content.occurred_from.astimezone(UTC)
+    end = report.content.occurred_to
+    if end is None:
+        return f"{start:%Y-%m-%d %H:%M}"
+    end = end.astimezone(UTC)
+    shown = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{shown}"
+
+
+def span_of(report: Report) -> tuple[float, float]:
+    """The report's window in seconds since the epoch; an hour when it gives no end."""
+    start = report.content.occurred_from
+    end = report.content.occurred_to or start + DEFAULT_SPAN
+    return start.timestamp(), max(end, start).timestamp()
 
 
 def claims_of(
@@ -206,6 +232,7 @@ def claims_of(
                         report.content.source_name,
                         report.content.source_kind,
                         grade(report),
+                        span_of(report) if name == ClaimField.TIME else None,
                     )
                 )
     return [ClaimRow(name, tuple(claims)) for name, claims in rows.items() if claims]

@@ -32,9 +32,13 @@ _REPEAT = re.compile(r"(.)\1+")
 # Words too common in reports to say anything about which event is meant.
 _STOP = frozenset({
     "the", "of", "in", "on", "at", "and", "to", "by", "from", "near", "with", "a", "an",
+    "was", "were", "who", "all", "one", "are", "has", "had", "his", "her", "its", "say",
+    "she", "two", "ago", "any", "off", "out", "own", "see", "saw", "use", "via", "way",
+    "how", "why", "now", "new", "few", "per", "our", "yet", "too", "day", "due",
     "في", "من", "على", "الى", "إلى", "عن", "مع",
 })  # fmt: skip
 MIN_SKELETON = 2
+SHORT_WORD = 3
 
 
 def skeleton(word: str) -> str:
@@ -60,7 +64,9 @@ def skeleton(word: str) -> str:
 def _word_grams(word: str) -> frozenset[str]:
     skel = skeleton(word)
     if len(skel) < MIN_SKELETON:
-        return frozenset()
+        # A short name ("Bab", "Ein", "Issa") keeps its one consonant, or places like al-Bab
+        # would leave nothing to find; two-letter words ("al", "is") say nothing.
+        return frozenset({f"#{skel}#"}) if skel and len(word) >= SHORT_WORD else frozenset()
     padded = f"#{skel}#"
     return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
 

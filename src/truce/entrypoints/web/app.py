@@ -36,6 +36,7 @@ from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
+from truce.entrypoints.web.routes.incidents import IncidentPages, IncidentsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.language import LanguagePages
 from truce.entrypoints.web.routes.map import MapPages
@@ -164,6 +165,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             SearchPages,
             LanguagePages,
             ProcedurePages,
+            IncidentPages,
+            IncidentsApi,
             healthz,
             vendor,
             static,

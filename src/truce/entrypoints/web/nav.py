@@ -51,6 +51,7 @@ NAV: Final = (
     NavEntry("/", N_("Home")),
     NavEntry("/search", N_("Search"), (ResourceKind.REPORT, Action.LIST)),
     NavEntry("/talks", N_("Talks"), (ResourceKind.CHANNEL, Action.READ), members_only=True),
+    NavEntry("/incidents", N_("Incidents"), (ResourceKind.INCIDENT, Action.LIST)),
     NavEntry("/deliberation", N_("Deliberation"), (ResourceKind.INCIDENT, Action.VOTE)),
     NavEntry("/replies", N_("Replies"), (ResourceKind.REPLY_REQUEST, Action.REPLY)),
     NavEntry("/talks/publications", N_("Publications")),
