@@ -25,6 +25,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -317,16 +318,26 @@ class SqlRecord:
 
     def add_cosignature(
         self, size: int, witness: str, cosignature: Cosignature, at: datetime
-    ) -> None:
-        self._c.execute(
-            insert(t.record_cosignatures).values(
-                size=size,
-                witness=witness,
-                signature=cosignature.signature,
-                verifier_key=cosignature.verifier_key,
-                cosigned_at=to_utc(at),
-            )
+    ) -> bool:
+        values = {
+            "size": size,
+            "witness": witness,
+            "signature": cosignature.signature,
+            "verifier_key": cosignature.verifier_key,
+            "cosigned_at": to_utc(at),
+        }
+        # ON CONFLICT DO NOTHING: on PostgreSQL a concurrent identical request may have kept
+        # the same witness's line since this transaction looked; the first one stays and this
+        # one is told, instead of failing on the primary key. SQLite serialises writers, but
+        # the statement is the same there.
+        insert_or_skip = _insert_or_skip(self._c.dialect.name)
+        statement = (
+            insert_or_skip(t.record_cosignatures)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(t.record_cosignatures.c.witness)
         )
+        return self._c.execute(statement).first() is not None
 
     def _checkpoint(self, row: Row[Any]) -> StoredCheckpoint:
         size = row.size
@@ -341,6 +352,10 @@ class SqlRecord:
             issued_at=from_db_time(row.issued_at),
             cosignatures=cosignatures,
         )
+
+
+def _insert_or_skip(dialect: str) -> Any:  # noqa: ANN401 - the dialect's own insert()
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _entry(row: Row[Any]) -> RecordEntry:
