@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Dialect,
+    LargeBinary,
     Row,
     Select,
     Table,
@@ -78,17 +79,28 @@ class _BulkInsert:
         self._named = tuple(columns) if order is None else None
         # Where each compiled position takes its value from in a row given in `columns` order.
         self._positions = None if order is None else [list(columns).index(n) for n in order]
+        # Binary columns are left as they are: the values are bytes, which every driver takes
+        # as a binary parameter (SQLite's processor only wraps them in a memoryview).
         self._processors = [
             (index, processor)
             for index, name in enumerate(columns)
-            if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            if not isinstance(table.c[name].type, LargeBinary)
+            and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         ]
 
     def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            chunk = [self._bind(row) for row in rows[start : start + CHUNK]]
-            if chunk:
-                connection.exec_driver_sql(self._sql, chunk)
+        """executemany on the DBAPI cursor of `connection`, inside its transaction."""
+        if not rows:
+            return
+        driver: Any = connection.connection.dbapi_connection
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), CHUNK):
+                cursor.executemany(
+                    self._sql, [self._bind(row) for row in rows[start : start + CHUNK]]
+                )
+        finally:
+            cursor.close()
 
     def _bind(self, row: Sequence[object]) -> tuple[object, ...] | dict[str, object]:
         values = list(row)
