@@ -84,7 +84,9 @@ def signed_in_response(signed_in: SignedIn, services: ServicesDep) -> Redirect:
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.session_id,
-        expires=int(signed_in.expires_at.timestamp()),
+        # Seconds from now: Litestar reads an int `expires` as an offset too, so a Unix time
+        # there made the cookie outlive its session by decades.
+        max_age=max(0, int((signed_in.expires_at - services.clock.now()).total_seconds())),
         httponly=True,
         secure=services.settings.secure_cookies,
         samesite="strict",
