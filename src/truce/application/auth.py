@@ -104,6 +104,7 @@ MIN_SERVER_SECRET_LENGTH = 32
 MAX_AUDIT_PAGE = 1000
 # What the audit trail calls an API token (not a resource of the access policy).
 API_TOKEN = "api_token"  # noqa: S105 - a resource name, not a secret
+SESSION = "session"
 # Outcomes as the audit helpers take them, named for reading.
 ALLOWED = True
 DENIED = False
@@ -512,9 +513,13 @@ class AuthService:
             self._fail(attempt, checked)
         return self._open_session(replace(verified, passkey_use=checked), pending)
 
-    def session_member(self, session_id: str) -> Member:
-        """The member a live session belongs to, or AuthenticationError."""
-        if not session_id or len(session_id) > MAX_SECRET_LENGTH:
+    def session_member(self, session_id: str, *, address: str | None = None) -> Member:
+        """The member a live session belongs to, or AuthenticationError. A refused session
+        is a denied attempt in the audit trail (issue 3: every refusal leaves an entry)."""
+        if not session_id:
+            raise AuthenticationError
+        if len(session_id) > MAX_SECRET_LENGTH:
+            self._write(lambda uow: self._refuse_session(uow, None, "malformed session", address))
             raise AuthenticationError
         # Looked up by digest: timing can reveal at most a prefix of a SHA-256 digest,
         # which says nothing about the 256-bit id behind it.
@@ -523,9 +528,12 @@ class AuthService:
         with self.uow() as uow:
             session = uow.sessions.get(id_hash)
             member = uow.members.get(session.member_id) if session else None
-            if session is None or member is None or not member.active or not session.is_live(now):
+            refused = _session_refusal(session, member, now)
+            if refused is not None or member is None:
+                self._refuse_session(uow, member, refused or "unknown session", address)
+                uow.commit()
                 raise AuthenticationError
-            if session.needs_touch(now):
+            if session is not None and session.needs_touch(now):
                 uow.sessions.touch(id_hash, now)
                 uow.commit()
         return member
@@ -1115,6 +1123,29 @@ class AuthService:
         self._audit(uow, actor, AuthAction.USE_TOKEN, target, DENIED, reason, address)
         uow.commit()
 
+    def refuse_session(self, member_id: str, reason: str, address: str | None = None) -> None:
+        """A live session used where sessions may not act: a denied attempt."""
+        self._write(lambda uow: self._refuse_session(uow, member_id, reason, address))
+
+    def _refuse_session(
+        self, uow: UnitOfWork, member: Member | str | None, reason: str, address: str | None
+    ) -> None:
+        actor = member.id if isinstance(member, Member) else member
+        target = (SESSION, None)  # never the session id: it is the bearer's secret
+        self._audit(uow, actor, AuthAction.USE_SESSION, target, DENIED, reason, address)
+
+    def refuse_scope(
+        self, member_id: str, token_id: str, scope: Scope, address: str | None = None
+    ) -> None:
+        """A live token used for what it was not given (403): a denied attempt."""
+        reason = f"scope {scope} not granted"
+        target = (API_TOKEN, token_id)
+        self._write(
+            lambda uow: self._audit(
+                uow, member_id, AuthAction.USE_TOKEN, target, DENIED, reason, address
+            )
+        )
+
     def _set_active(
         self, member_id: str, *, active: bool, actor_id: str | None, address: str | None
     ) -> None:
@@ -1233,3 +1264,14 @@ def _page(limit: int) -> int:
     if limit < 1:
         raise InvalidInputError([FieldError("limit", "must be at least 1")])
     return min(limit, MAX_AUDIT_PAGE)
+
+
+def _session_refusal(session: Session | None, member: Member | None, now: datetime) -> str | None:
+    """Why a presented session does not authenticate, for the audit trail; None if it does."""
+    if session is None or member is None:
+        return "unknown session"
+    if not member.active:
+        return "account disabled"
+    if not session.is_live(now):
+        return "session expired or ended"
+    return None
