@@ -68,3 +68,10 @@ def test_a_session_cookie_cannot_change_data_through_the_api(anonymous, services
         "/api/v1/reports", json=report_fields(), headers={"Authorization": f"Bearer {token}"}
     )
     assert filed.status_code == 201
+
+
+def test_closing_the_services_closes_the_identity_provider_client(services):
+    http = services.oidc.client._http  # noqa: SLF001 - the pool that must not leak
+    assert not http.is_closed
+    services.close()
+    assert http.is_closed
