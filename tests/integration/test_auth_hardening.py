@@ -1,8 +1,19 @@
 """Authentication at the edges: the session cookie's lifetime, cookies on unsafe API calls,
 refused credentials in the audit trail, and keys that no longer decrypt."""
 
+import logging
+
+import pytest
+from litestar.testing import TestClient
+from pyotp import TOTP
+
 from integration_helpers import csrf_token, sign_in, token_for
-from support import report_fields
+from support import FixedClock, SequentialIds, report_fields, seed_cast
+from truce.adapters.passwords import Argon2Hasher
+from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
+from truce.bootstrap import build_services
+from truce.entrypoints.web.app import create_app
+from truce.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 
@@ -75,3 +86,99 @@ def test_closing_the_services_closes_the_identity_provider_client(services):
     assert not http.is_closed
     services.close()
     assert http.is_closed
+
+
+FIRST_SECRET = "the first server secret, thirty-two characters or more"
+SECOND_SECRET = "a different server secret, after the operator changed it"
+
+
+def services_with(clean_engine, tmp_path, secret, clock):
+    settings = Settings(
+        database_url=str(clean_engine.url),
+        frontend_dir=tmp_path,
+        # The record's own key is sealed with the secret too and would stop the start (a clear
+        # error already): each server here keeps its own.
+        key_dir=tmp_path / f"keys-{len(secret)}",
+        secure_cookies=False,
+        secret_key=secret,
+    )
+    return build_services(
+        settings,
+        uow=SqlUnitOfWorkFactory(clean_engine),
+        clock=clock,
+        ids=SequentialIds("report"),
+        hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
+    )
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.text = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.text += record.getMessage() + "\n"
+
+
+@pytest.fixture
+def operator_log():
+    """What the web app logs for the operator (Litestar's logging setup bypasses caplog)."""
+    lines = Lines()
+    logger = logging.getLogger("truce.web")
+    logger.addHandler(lines)
+    yield lines
+    logger.removeHandler(lines)
+
+
+@pytest.fixture
+def before_and_after(clean_engine, tmp_path):
+    """The same store served before and after TRUCE_SECRET_KEY was changed."""
+    clock = FixedClock()
+    before = services_with(clean_engine, tmp_path, FIRST_SECRET, clock)
+    seed_cast(before.registry)
+    member = before.auth.find_member("opposition_liaison")
+    before.auth.set_password(member.id, PASSWORD)
+    return before, services_with(clean_engine, tmp_path, SECOND_SECRET, clock), member
+
+
+def test_a_totp_key_that_no_longer_decrypts_is_a_clear_503_and_logged(
+    before_and_after, operator_log
+):
+    before, after, member = before_and_after
+    enrolment = before.auth.enrol_totp(member.id)
+    totp = TOTP(enrolment.secret)
+    before.auth.confirm_totp(member.id, totp.at(before.clock.now()))
+    with TestClient(create_app(after.settings, after), base_url="http://127.0.0.1") as browser:
+        form = {"username": member.username, "password": PASSWORD}
+        form["_csrf_token"] = csrf_token(browser.get("/login").text)
+        assert browser.post("/login", data=form, follow_redirects=False).status_code == 303
+        page = browser.get("/login/second-factor")
+        after.clock.advance(minutes=1)
+        code = {"totp_code": totp.at(after.clock.now()), "_csrf_token": csrf_token(page.text)}
+        answer = browser.post("/login/second-factor", data=code, follow_redirects=False)
+    assert answer.status_code == 503
+    assert "operator fixes its configuration" in answer.text
+    assert "TRUCE_SECRET_KEY changed" in operator_log.text
+
+
+def test_a_member_key_that_no_longer_decrypts_is_a_clear_503_and_logged(
+    before_and_after, operator_log
+):
+    before, after, member = before_and_after
+    before.member_keys.generate(member.id)
+    with TestClient(create_app(after.settings, after), base_url="http://127.0.0.1") as http:
+        token = token_for(after, member.username, "decisions:read", "decisions:write")
+        draft = {
+            "kind": "endorsement",
+            "object_kind": "agreement",
+            "object_id": "syria-ceasefire-2016",
+            "value": "endorse",
+            "reasons": "Signed in Ankara.",
+            "password": PASSWORD,
+        }
+        answer = http.post(
+            "/api/v1/decisions/sign", json=draft, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert answer.status_code == 503, answer.text
+    assert "operator fixes its configuration" in answer.json()["detail"]
+    assert "TRUCE_SECRET_KEY changed" in operator_log.text

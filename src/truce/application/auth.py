@@ -113,7 +113,12 @@ TOTP_FACTOR = "totp"
 PASSKEY_FACTOR = "passkey"
 
 
-class SecretKeyMissingError(RuntimeError):
+class ServerConfigurationError(RuntimeError):
+    """The operator's to fix, not the user's: the request is refused plainly (503) and the
+    reason goes to the operator's log, never a 500 (issue 3, bad input)."""
+
+
+class SecretKeyMissingError(ServerConfigurationError):
     """A configuration error, not a user's: raised only when a second factor must be stored
     or read and there is no server secret to derive its key from."""
 
@@ -124,11 +129,12 @@ class SecretKeyMissingError(RuntimeError):
         )
 
 
-class SecretKeyMismatchError(RuntimeError):
+class SecretKeyMismatchError(ServerConfigurationError):
     def __init__(self) -> None:
         super().__init__(
-            "a stored second factor cannot be decrypted: TRUCE_SECRET_KEY changed since it "
-            "was enrolled, or the stored value was altered"
+            "a value stored encrypted under TRUCE_SECRET_KEY (a second factor or a member's "
+            "signing key) cannot be decrypted: TRUCE_SECRET_KEY changed since it was stored, "
+            "or the stored value was altered"
         )
 
 

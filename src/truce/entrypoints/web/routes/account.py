@@ -29,7 +29,12 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from truce.application.auth import SecretKeyMissingError, SignedIn, TotpEnrolment
+from truce.application.auth import (
+    SecretKeyMissingError,
+    ServerConfigurationError,
+    SignedIn,
+    TotpEnrolment,
+)
 from truce.domain.auth import AuthenticationError, TooManyAttemptsError
 from truce.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from truce.domain.passkeys import (
@@ -40,6 +45,7 @@ from truce.domain.passkeys import (
 )
 from truce.entrypoints.web.auth import SESSION_COOKIE, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.errors import MISCONFIGURED, log_misconfiguration
 from truce.settings import Settings
 
 FormData = URLEncodedBody[dict[str, str]]
@@ -127,6 +133,11 @@ class SecondFactorPages(Controller):
             signed_in = services.auth.finish_sign_in(pending, code, client_address(request))
         except AuthenticationError as error:
             return self._page(services, request, failure=error)
+        except ServerConfigurationError as error:
+            # The stored authenticator key no longer opens (TRUCE_SECRET_KEY changed): the
+            # operator's problem, told plainly and logged, not a 500.
+            log_misconfiguration(request, error)
+            return self._page(services, request, failure=error)
         return signed_in_response(signed_in, services)
 
     @post("/passkey/options", sync_to_thread=True)
@@ -170,6 +181,8 @@ class SecondFactorPages(Controller):
         status, error = 200, ""
         if isinstance(failure, TooManyAttemptsError):
             status, error = HTTP_429_TOO_MANY_REQUESTS, "Too many attempts. Try again later."
+        elif isinstance(failure, ServerConfigurationError):
+            status, error = HTTP_503_SERVICE_UNAVAILABLE, MISCONFIGURED
         elif failure is not None:
             status, error = HTTP_401_UNAUTHORIZED, "That did not work. Try again."
         context = {"waiting": waiting, "error": error, "htmx": False, "viewer": None}
@@ -380,7 +393,7 @@ class AccountPages(Controller):
 
 
 _EXPECTED = (
-    SecretKeyMissingError,
+    ServerConfigurationError,
     ReauthenticationRequiredError,
     AuthenticationError,
     PasskeyRejectedError,
@@ -400,6 +413,7 @@ _EXPLANATIONS: tuple[tuple[type[Exception], str | None, int], ...] = (
         "This server cannot store authenticator keys yet (TRUCE_SECRET_KEY is not set).",
         HTTP_503_SERVICE_UNAVAILABLE,
     ),
+    (ServerConfigurationError, MISCONFIGURED, HTTP_503_SERVICE_UNAVAILABLE),
     (ReauthenticationRequiredError, None, HTTP_403_FORBIDDEN),
     (TooManyAttemptsError, "Too many attempts. Try again later.", HTTP_429_TOO_MANY_REQUESTS),
     (AuthenticationError, _NOT_ACCEPTED, HTTP_401_UNAUTHORIZED),
