@@ -171,6 +171,16 @@ class SecretBox:
 
 
 @dataclass(frozen=True, slots=True)
+class FactorsReset:
+    """What `reset_factors` removed: the authenticator (if one was enrolled), how many
+    passkeys, and how many sessions it ended."""
+
+    totp: bool
+    passkeys: int
+    sessions: int
+
+
+@dataclass(frozen=True, slots=True)
 class SignedIn:
     """A new session: `session_id` goes into the cookie and is never stored server-side."""
 
@@ -715,6 +725,38 @@ class AuthService:
             if credential.has_second_factor:
                 self._factor_changed(uow, member, TOTP_FACTOR, added=False)
             uow.commit()
+
+    def reset_factors(
+        self, member_id: str, *, actor_id: str | None = None, address: str | None = None
+    ) -> FactorsReset:
+        """The operator's recovery for a lost or stolen phone: remove the authenticator and
+        every passkey, and end the account's sessions (a stolen phone may hold one). Each
+        removed factor is audited and on the record; the member signs in with the password
+        alone and enrols new factors."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = _member_in(uow, member_id)
+            credential = uow.accounts.credential(member_id) or Credential(member_id)
+            had_totp = credential.has_second_factor
+            if credential.totp_secret is not None:
+                uow.accounts.save_credential(
+                    replace(credential, totp_secret=None, totp_confirmed=False, totp_last_step=None)
+                )
+            if had_totp:
+                self._administered(uow, member_id, "authenticator removed", actor_id, address)
+                self._factor_changed(uow, member, TOTP_FACTOR, added=False)
+            passkeys = uow.passkeys.for_member(member_id)
+            for passkey in passkeys:
+                uow.passkeys.remove(passkey.credential_id)
+                reason = f"passkey removed: {passkey.name}"
+                self._administered(uow, member_id, reason, actor_id, address)
+                self._factor_changed(uow, member, PASSKEY_FACTOR, added=False)
+            ended = uow.sessions.revoke_all(member_id, now)
+            self._administered(
+                uow, member_id, f"second factors reset; {ended} sessions ended", actor_id, address
+            )
+            uow.commit()
+        return FactorsReset(totp=had_totp, passkeys=len(passkeys), sessions=ended)
 
     # Self-service, from the account security page: each takes the browser's session, and
     # adding or removing a factor needs the password entered within REAUTHENTICATION_WINDOW,
