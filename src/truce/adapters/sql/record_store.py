@@ -87,6 +87,11 @@ class _BulkInsert:
             if not isinstance(table.c[name].type, LargeBinary)
             and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         ]
+        self._as_is = (
+            not self._processors
+            and self._named is None
+            and self._positions == list(range(len(columns)))
+        )
 
     def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
         """executemany on the DBAPI cursor of `connection`, inside its transaction."""
@@ -96,9 +101,9 @@ class _BulkInsert:
         cursor = driver.cursor()
         try:
             for start in range(0, len(rows), CHUNK):
-                cursor.executemany(
-                    self._sql, [self._bind(row) for row in rows[start : start + CHUNK]]
-                )
+                chunk = rows[start : start + CHUNK]
+                # Rows that need no conversion (the tree's nodes on SQLite) go as they are.
+                cursor.executemany(self._sql, chunk if self._as_is else map(self._bind, chunk))
         finally:
             cursor.close()
 
