@@ -40,11 +40,6 @@ class Viewer:
         default=None, repr=False, compare=False
     )
 
-    @property
-    def by_session(self) -> bool:
-        """Authenticated by the browser's session cookie (not by a token)."""
-        return self.member is not None and self.scopes is None
-
     def require(self, scope: Scope) -> None:
         """Refuse a token that was not given this scope (403), as a denied attempt in the
         audit trail; the response says no more than 403."""
