@@ -54,6 +54,12 @@ def test_a_refused_token_is_a_denied_attempt_without_detail(anonymous, services)
     assert any(action == "use_token" for action, _ in denied(services))
 
 
+def test_another_authorization_scheme_is_refused_and_audited(anonymous, services):
+    response = anonymous.get("/api/v1/reports", headers={"Authorization": "Basic bW9uaXRvcg=="})
+    assert response.status_code == 401
+    assert ("use_token", "not a token issued here") in denied(services)
+
+
 def test_an_ended_session_reads_as_signed_out_and_is_a_denied_attempt(anonymous, services):
     sign_in(anonymous, services, "monitor")
     session = anonymous.cookies["truce_session"]

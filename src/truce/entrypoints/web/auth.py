@@ -60,9 +60,9 @@ def resolve_viewer(request: Request[Any, Any, Any], services: Services) -> Viewe
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthenticationError
-        holder = services.auth.authenticate_token(token.strip(), address=address)
+        # Another scheme, or none, is refused like a bad token, and audited alike.
+        presented = token.strip() if scheme.lower() == "bearer" else ""
+        holder = services.auth.authenticate_token(presented, address=address)
         principal = services.registry.principal_for(holder.member)
         return Viewer(
             holder.member,
