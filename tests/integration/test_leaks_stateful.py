@@ -54,6 +54,7 @@ from integration_helpers import token_for
 from support import FixedClock, SequentialIds, seed_cast
 from truce.adapters.memory.store import MemoryReports, MemoryUnitOfWorkFactory
 from truce.adapters.passwords import Argon2Hasher
+from truce.adapters.sql.rls import as_system
 from truce.adapters.sql.tables import metadata, record_head
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application import access_guard, monitoring
@@ -247,7 +248,9 @@ def memory_surface(tmp_path) -> Callable[[], Surface]:
 
 
 def wipe(engine: Engine) -> None:
-    with engine.begin() as connection:
+    """Empty every table, as their owner: the application role may not delete from the
+    record or the audit trail on PostgreSQL (`truce db grant-app-role`)."""
+    with engine.begin() as connection, as_system(connection, "emptying the test store"):
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
         connection.execute(record_head.insert().values(id=1, size=0))
@@ -255,13 +258,13 @@ def wipe(engine: Engine) -> None:
 
 @dataclass
 class Web:
-    engine: Engine
+    owner_engine: Engine
     services: Services
     client: TestClient
 
     def start(self) -> Surface:
         """Each example begins on an empty database with the cast and a token each."""
-        wipe(self.engine)
+        wipe(self.owner_engine)
         seed_cast(self.services.registry)
         tokens = {member: token_for(self.services, member) for member in MEMBERS}
         surface = WebSurface(self.services, self.client, tokens, AuditWatch(self.services))
@@ -270,7 +273,7 @@ class Web:
 
 
 @pytest.fixture
-def web(clean_engine: Engine, tmp_path) -> Iterator[Web]:
+def web(clean_engine: Engine, owner_engine: Engine, tmp_path) -> Iterator[Web]:
     settings_ = Settings(
         database_url=str(clean_engine.url),
         frontend_dir=tmp_path,
@@ -285,7 +288,7 @@ def web(clean_engine: Engine, tmp_path) -> Iterator[Web]:
         hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
     )
     with TestClient(create_app(settings_, services), base_url="http://127.0.0.1") as client:
-        yield Web(clean_engine, services, client)
+        yield Web(owner_engine, services, client)
 
 
 MEMORY_RUN = settings(max_examples=25, stateful_step_count=15)
