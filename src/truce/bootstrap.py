@@ -70,6 +70,10 @@ class Services:
     procedure: ProcedureService
 
     def close(self) -> None:
+        # The OpenID Connect adapter holds an HTTP connection pool; test fakes hold nothing.
+        close_client = getattr(self.oidc.client, "close", None)
+        if callable(close_client):
+            close_client()
         if self.engine is not None:
             self.engine.dispose()
 

@@ -4,14 +4,14 @@ verification that names what was altered (SECURITY S4, S5)."""
 import json
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from support import report_fields
 from truce.adapters.canonical import canonical_json
 from truce.adapters.memory.store import MemoryUnitOfWorkFactory
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner
 from truce.adapters.signing import Ed25519Signer, generate_key
-from truce.adapters.sql.rls import as_system
+from truce.adapters.sql.rls import APPEND_ONLY_TABLES, as_system
 from truce.application.ports import Cosignature
 from truce.application.record import RecordService
 from truce.domain.errors import InvalidInputError, NotFoundError
@@ -106,7 +106,9 @@ def test_a_forged_cosignature_is_refused(cast, record):
 class Insider:
     """Someone who edits rows behind the application's back. On PostgreSQL the test connection
     may be the application role under row-level security: the insider then holds the system
-    context, as anyone holding that role's credentials could set it."""
+    context, as anyone holding that role's credentials could set it, and, since that role may
+    not change the record at all (`truce db grant-app-role`), the owner's rights too: the
+    insider who holds the owner's credentials."""
 
     def __init__(self, connection):
         self._connection = connection
@@ -117,14 +119,35 @@ class Insider:
             return self._connection.execute(statement, parameters)
 
 
-def sql_only(uow_factory):
+@pytest.fixture
+def owner_rights(request):
+    """Lend the application role UPDATE and DELETE on the record for one test (PostgreSQL
+    with a separate owner only), and take them back afterwards."""
+    owner_engine = request.getfixturevalue("owner_engine")
+    app_engine = request.getfixturevalue("engine")
+    app_role = make_url(str(app_engine.url)).username
+    if owner_engine is app_engine or owner_engine.dialect.name != "postgresql":
+        yield
+        return
+    tables = ", ".join(APPEND_ONLY_TABLES)
+    with owner_engine.begin() as connection:
+        connection.execute(text(f"GRANT UPDATE, DELETE ON {tables} TO {app_role}"))
+    try:
+        yield
+    finally:
+        with owner_engine.begin() as connection:
+            connection.execute(text(f"REVOKE UPDATE, DELETE ON {tables} FROM {app_role}"))
+
+
+def sql_only(uow_factory, request):
     if not hasattr(uow_factory, "bind"):
         pytest.skip("tampering with rows is a SQL matter")
+    request.getfixturevalue("owner_rights")
     return Insider(uow_factory.bind)
 
 
-def test_altering_a_report_row_is_named(cast, monitoring, record, uow_factory):
-    connection = sql_only(uow_factory)
+def test_altering_a_report_row_is_named(cast, monitoring, record, uow_factory, request):
+    connection = sql_only(uow_factory, request)
     report = file(monitoring, cast)
     record.issue_checkpoint()
     connection.execute(text("UPDATE reports SET killed = 40 WHERE id = :id"), {"id": report.id})
@@ -135,9 +158,9 @@ def test_altering_a_report_row_is_named(cast, monitoring, record, uow_factory):
 
 
 def test_altering_an_entry_is_named_and_breaks_the_checkpoint(
-    cast, monitoring, record, uow_factory
+    cast, monitoring, record, uow_factory, request
 ):
-    connection = sql_only(uow_factory)
+    connection = sql_only(uow_factory, request)
     file(monitoring, cast)
     record.issue_checkpoint()
     connection.execute(
@@ -155,8 +178,8 @@ def test_altering_an_entry_is_named_and_breaks_the_checkpoint(
     assert "root does not match the entries" in messages
 
 
-def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory):
-    connection = sql_only(uow_factory)
+def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory, request):
+    connection = sql_only(uow_factory, request)
     file(monitoring, cast)
     connection.execute(text("DELETE FROM record_nodes WHERE level = 0 AND position = 5"))
     verification = record.verify()
@@ -179,9 +202,9 @@ def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory):
     ],
 )
 def test_every_altered_subtree_hash_is_found(
-    cast, monitoring, record, uow_factory, statement, named
+    cast, monitoring, record, uow_factory, request, statement, named
 ):
-    connection = sql_only(uow_factory)
+    connection = sql_only(uow_factory, request)
     if connection.dialect.name != "sqlite":
         statement = statement.replace("zeroblob(32)", "decode(repeat('00', 32), 'hex')")
     file(monitoring, cast)

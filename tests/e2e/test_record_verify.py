@@ -35,10 +35,11 @@ def test_an_entry_is_verified_in_the_browser(browser_page, clean_engine, tmp_pat
     assert errors == []
 
 
-def test_an_altered_entry_fails_in_the_browser(browser_page, clean_engine, tmp_path):
+def test_an_altered_entry_fails_in_the_browser(browser_page, clean_engine, owner_engine, tmp_path):
     page, base, _errors = browser_page
     checkpoint_now(clean_engine, tmp_path)
-    with clean_engine.begin() as connection:
+    # The insider holds the owner's credentials: the application role may not edit the record.
+    with owner_engine.begin() as connection:
         connection.execute(
             text("UPDATE record_entries SET body = replace(body, :old, :new) WHERE subject = :s"),
             {"old": '"v":1', "new": '"v":2', "s": SUBJECT},

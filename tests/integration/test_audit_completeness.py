@@ -218,6 +218,12 @@ def test_only_operators_read_the_trail_and_each_look_is_audited(services):
     )
     with client_for(services, "admin", "reports:read") as narrow:
         assert narrow.get("/admin/audit").status_code == 403
+    scope = newest(services)[0]  # a token used beyond its scopes is a denied attempt too
+    assert (scope.actor_member_id, scope.action, scope.allowed) == (
+        "member-admin",
+        "use_token",
+        False,
+    )
     with client_for(services, "admin", "admin") as operator:
         assert operator.get("/admin/audit").status_code == 200
     looked = newest(services)[0]
@@ -226,7 +232,7 @@ def test_only_operators_read_the_trail_and_each_look_is_audited(services):
         "audit_entry",
         True,
     )
-    assert looked.reason == "listed 1 denied entries"
+    assert looked.reason == "listed 2 denied entries"
 
 
 def test_the_audit_service_refuses_everyone_but_operators(services):

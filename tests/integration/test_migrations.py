@@ -1,13 +1,17 @@
 """Migrations are boring and checked: they match the tables, and go down and up again."""
 
+from datetime import UTC, datetime
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from truce.adapters.sql.engine import make_engine
-from truce.adapters.sql.migrate import alembic_config, upgrade
+from truce.adapters.sql.migrate import alembic_config, downgrade, upgrade
 from truce.adapters.sql.tables import in_compared_schema, metadata
+from truce.adapters.sql.unit_of_work import SqlUnitOfWork
+from truce.domain.record import root, root_from_leaves
 
 
 def test_the_migrated_schema_matches_the_tables(engine):
@@ -28,4 +32,43 @@ def test_downgrade_to_base_and_back(tmp_path):
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     upgrade(engine)
     assert "reports" in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def _record_rows(engine):
+    with engine.connect() as connection:
+        return {
+            table: connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2").all()  # noqa: S608
+            for table in ("record_entries", "record_nodes", "record_openings", "record_head")
+        }
+
+
+def test_the_record_append_path_migration_keeps_every_row(tmp_path):
+    """9c4d2e7a1b38 rebuilds the record's tables on SQLite: entries, subtree hashes and the
+    salts of commitments come out as they went in, both ways, and the tree still verifies."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'record.db'}")
+    upgrade(engine, "2f84a3e4646c")
+    at = datetime(2026, 11, 26, tzinfo=UTC)
+    with SqlUnitOfWork(engine) as uow:
+        for n in range(37):
+            secret = {"detail": f"confidential {n}"} if n % 5 == 0 else None
+            uow.record.append("report.filed", f"report:{n}", at, {"n": n}, secret, "body-1")
+        uow.commit()
+    before = _record_rows(engine)
+    assert len(before["record_openings"]) == 8
+
+    upgrade(engine)
+    assert _record_rows(engine) == before
+    with engine.connect() as connection:
+        kinds = connection.exec_driver_sql("PRAGMA index_list(record_entries)").all()
+        assert [row[1] for row in kinds] == ["ix_record_entries_subject"]
+    with SqlUnitOfWork(engine) as uow:
+        size = uow.record.size()
+        leaves = [entry.leaf_hash for entry in uow.record.entries(0, size)]
+        assert root(size, uow.record.stored_hashes()) == root_from_leaves(leaves)
+        assert uow.record.opening(5) is not None
+
+    with engine.begin() as connection:
+        downgrade(connection, "2f84a3e4646c")
+    assert _record_rows(engine) == before
     engine.dispose()

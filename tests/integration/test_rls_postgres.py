@@ -222,6 +222,46 @@ def test_an_actor_can_neither_rewrite_nor_delete_reports(store):
     assert still == own
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE record_entries SET body = body || ' ' WHERE seq = 0",
+        "DELETE FROM record_entries WHERE seq NOT IN (SELECT seq FROM record_openings)",
+        "UPDATE record_nodes SET digest = digest WHERE level = 0 AND position = 0",
+        "DELETE FROM record_nodes WHERE level = 0",
+        "UPDATE record_openings SET salt = salt",
+        "DELETE FROM record_checkpoints",
+        "DELETE FROM record_cosignatures",
+        "UPDATE audit_entries SET allowed = true",
+        "DELETE FROM audit_entries",
+        "TRUNCATE record_entries CASCADE",
+        "INSERT INTO record_head VALUES (2, 0)",
+        "DELETE FROM record_head",
+    ],
+)
+def test_the_application_role_cannot_change_or_remove_the_record(store, statement):
+    """Append-only as a second wall: even in the system context, the application role may
+    add to the record and the audit trail and read them, never rewrite or remove a row. The
+    record's head is the one row it moves forward."""
+    store.as_app_role()
+    with (
+        as_system(store.connection, "a test plays an insider holding the app's credentials"),
+        pytest.raises(DBAPIError, match="permission denied"),
+        store.connection.begin_nested(),
+    ):
+        store.connection.execute(text(statement))
+    # The check that the test would catch it: the owner may, and the head moves as the app's.
+    store.as_owner()
+    with store.connection.begin_nested() as undone:
+        store.connection.execute(text(statement))
+        undone.rollback()
+    store.as_app_role()
+    with store.connection.begin_nested() as undone:
+        moved = store.connection.execute(text("UPDATE record_head SET size = size WHERE id = 1"))
+        assert moved.rowcount == 1
+        undone.rollback()
+
+
 def test_a_body_reads_only_its_own_commitment_openings(store):
     store.as_owner()
     owners = dict(

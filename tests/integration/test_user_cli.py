@@ -1,16 +1,20 @@
 """`truce user`, `truce token` and `truce audit`, run as an operator would (in-process, against
 a throwaway SQLite). The apps are mounted here as main.py mounts them."""
 
+import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from support import seed_cast
+from support import START, seed_cast
+from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import AuthenticationError, Scope
+from truce.domain.passkeys import Passkey
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.settings import Settings
 
@@ -55,6 +59,7 @@ MONITOR_OPTIONS = ("--title", "Monitor, Idlib", "--body", "mechanism", "--role",
         ["user", "disable"],
         ["user", "enable"],
         ["user", "reset-password"],
+        ["user", "reset-factors"],
         ["user", "list"],
         ["token"],
         ["token", "issue"],
@@ -224,3 +229,69 @@ def test_denied_attempts_are_listed_with_hostile_text_escaped(store):
     assert "\u202e" not in result.output
     later = invoke("audit", "denied", "--since", "2999-01-01")
     assert "wrong password" not in later.output
+
+
+def lost_phone(store: Services, username: str) -> tuple[str, str]:
+    """A member with a confirmed authenticator, two passkeys and a live session."""
+    member = store.auth.find_member(username)
+    store.auth.set_password(member.id, PASSWORD)
+    session = store.auth.login(username, PASSWORD, HERE).session_id
+    uow_factory = SqlUnitOfWorkFactory(store.engine)
+    with uow_factory() as uow:
+        credential = uow.accounts.credential(member.id)
+        sealed = replace(credential, totp_secret=b"sealed seed", totp_confirmed=True)
+        uow.accounts.save_credential(sealed)
+        for n in (1, 2):
+            uow.passkeys.add(
+                Passkey(
+                    credential_id=f"cred-{n}",
+                    member_id=member.id,
+                    name=f"key {n}",
+                    public_key=b"\xa5cose",
+                    sign_count=0,
+                    transports=("usb",),
+                    created_at=START,
+                )
+            )
+        uow.commit()
+    return member.id, session
+
+
+def test_reset_factors_asks_first_and_changes_nothing_when_refused(store):
+    member_id, _ = lost_phone(store, "monitor")
+    result = invoke("user", "reset-factors", "monitor", stdin="n\n")
+    assert result.exit_code == 1
+    assert "an authenticator, 2 passkey(s)" in result.output
+    factors = store.auth.factors(member_id)
+    assert factors.totp
+    assert len(factors.passkeys) == 2
+
+
+def test_reset_factors_removes_every_factor_audited_and_on_the_record(store):
+    member_id, session = lost_phone(store, "monitor")
+    result = invoke("user", "reset-factors", "monitor", stdin="y\n")
+    assert result.exit_code == 0, result.output
+    assert "Removed the authenticator and 2 passkey(s) of monitor" in result.output
+    factors = store.auth.factors(member_id)
+    assert not factors.totp
+    assert factors.passkeys == ()
+    with pytest.raises(AuthenticationError):
+        store.auth.session_member(session)
+    removed = [
+        json.loads(entry.body)["factor"]
+        for entry in store.record.history(f"member:{member_id}")
+        if json.loads(entry.body)["kind"] == "member.factor_removed"
+    ]
+    assert sorted(removed) == ["passkey", "passkey", "totp"]
+    reasons = [e.reason for e in store.auth.audit_entries() if e.address == "console"]
+    assert "authenticator removed" in reasons
+    assert "passkey removed: key 2" in reasons
+    assert any(reason.startswith("second factors reset") for reason in reasons)
+    # The member signs in with the password alone again.
+    assert store.auth.login("monitor", PASSWORD, HERE).member.id == member_id
+
+
+def test_reset_factors_of_an_unknown_account_is_refused(store):
+    result = invoke("user", "reset-factors", "nobody", "--yes")
+    assert result.exit_code == 1
+    assert "Refused" in result.output

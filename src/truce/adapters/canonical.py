@@ -48,7 +48,8 @@ def canonical_json(value: Any) -> bytes:  # noqa: ANN401 - any JSON value
 def _fast_path_holds(value: object) -> bool:
     """Is `value` inside the domain where the standard encoder is RFC 8785?
 
-    Written for speed (it runs on every entry): exact types first, subclasses after.
+    Written for speed (it runs on every entry): exact types first, subclasses after, plain
+    loops rather than all() over a generator, and no call for a string or other scalar item.
     """
     kind = type(value)
     if kind in _SCALARS:
@@ -56,12 +57,22 @@ def _fast_path_holds(value: object) -> bool:
     if kind is int:
         return -_SAFE_INTEGER <= value <= _SAFE_INTEGER  # type: ignore[operator]
     if kind is dict:
-        return all(
-            type(key) is str and key.isascii() and _fast_path_holds(item)
-            for key, item in value.items()  # type: ignore[attr-defined]
-        )
+        return _object_holds(value)  # type: ignore[arg-type]
     if kind is list:
-        return all(_fast_path_holds(item) for item in value)  # type: ignore[attr-defined]
+        return _array_holds(value)  # type: ignore[arg-type]
     # A str subclass (a StrEnum) encodes as its text in both encoders; other subclasses of
     # int, dict or list may encode themselves differently, so they take the slow path.
     return isinstance(value, str)
+
+
+def _object_holds(value: dict[object, object]) -> bool:
+    for key, item in value.items():
+        if type(key) is not str or not key.isascii():
+            return False
+        if type(item) not in _SCALARS and not _fast_path_holds(item):
+            return False
+    return True
+
+
+def _array_holds(value: list[object]) -> bool:
+    return all(type(item) in _SCALARS or _fast_path_holds(item) for item in value)

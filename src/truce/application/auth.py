@@ -104,6 +104,7 @@ MIN_SERVER_SECRET_LENGTH = 32
 MAX_AUDIT_PAGE = 1000
 # What the audit trail calls an API token (not a resource of the access policy).
 API_TOKEN = "api_token"  # noqa: S105 - a resource name, not a secret
+SESSION = "session"
 # Outcomes as the audit helpers take them, named for reading.
 ALLOWED = True
 DENIED = False
@@ -112,7 +113,12 @@ TOTP_FACTOR = "totp"
 PASSKEY_FACTOR = "passkey"
 
 
-class SecretKeyMissingError(RuntimeError):
+class ServerConfigurationError(RuntimeError):
+    """The operator's to fix, not the user's: the request is refused plainly (503) and the
+    reason goes to the operator's log, never a 500 (issue 3, bad input)."""
+
+
+class SecretKeyMissingError(ServerConfigurationError):
     """A configuration error, not a user's: raised only when a second factor must be stored
     or read and there is no server secret to derive its key from."""
 
@@ -123,11 +129,12 @@ class SecretKeyMissingError(RuntimeError):
         )
 
 
-class SecretKeyMismatchError(RuntimeError):
+class SecretKeyMismatchError(ServerConfigurationError):
     def __init__(self) -> None:
         super().__init__(
-            "a stored second factor cannot be decrypted: TRUCE_SECRET_KEY changed since it "
-            "was enrolled, or the stored value was altered"
+            "a value stored encrypted under TRUCE_SECRET_KEY (a second factor or a member's "
+            "signing key) cannot be decrypted: TRUCE_SECRET_KEY changed since it was stored, "
+            "or the stored value was altered"
         )
 
 
@@ -161,6 +168,16 @@ class SecretBox:
 
     def __repr__(self) -> str:
         return f"SecretBox(purpose={self._purpose!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class FactorsReset:
+    """What `reset_factors` removed: the authenticator (if one was enrolled), how many
+    passkeys, and how many sessions it ended."""
+
+    totp: bool
+    passkeys: int
+    sessions: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -512,9 +529,13 @@ class AuthService:
             self._fail(attempt, checked)
         return self._open_session(replace(verified, passkey_use=checked), pending)
 
-    def session_member(self, session_id: str) -> Member:
-        """The member a live session belongs to, or AuthenticationError."""
-        if not session_id or len(session_id) > MAX_SECRET_LENGTH:
+    def session_member(self, session_id: str, *, address: str | None = None) -> Member:
+        """The member a live session belongs to, or AuthenticationError. A refused session
+        is a denied attempt in the audit trail (issue 3: every refusal leaves an entry)."""
+        if not session_id:
+            raise AuthenticationError
+        if len(session_id) > MAX_SECRET_LENGTH:
+            self._write(lambda uow: self._refuse_session(uow, None, "malformed session", address))
             raise AuthenticationError
         # Looked up by digest: timing can reveal at most a prefix of a SHA-256 digest,
         # which says nothing about the 256-bit id behind it.
@@ -523,9 +544,12 @@ class AuthService:
         with self.uow() as uow:
             session = uow.sessions.get(id_hash)
             member = uow.members.get(session.member_id) if session else None
-            if session is None or member is None or not member.active or not session.is_live(now):
+            refused = _session_refusal(session, member, now)
+            if refused is not None or member is None:
+                self._refuse_session(uow, member, refused or "unknown session", address)
+                uow.commit()
                 raise AuthenticationError
-            if session.needs_touch(now):
+            if session is not None and session.needs_touch(now):
                 uow.sessions.touch(id_hash, now)
                 uow.commit()
         return member
@@ -701,6 +725,38 @@ class AuthService:
             if credential.has_second_factor:
                 self._factor_changed(uow, member, TOTP_FACTOR, added=False)
             uow.commit()
+
+    def reset_factors(
+        self, member_id: str, *, actor_id: str | None = None, address: str | None = None
+    ) -> FactorsReset:
+        """The operator's recovery for a lost or stolen phone: remove the authenticator and
+        every passkey, and end the account's sessions (a stolen phone may hold one). Each
+        removed factor is audited and on the record; the member signs in with the password
+        alone and enrols new factors."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            member = _member_in(uow, member_id)
+            credential = uow.accounts.credential(member_id) or Credential(member_id)
+            had_totp = credential.has_second_factor
+            if credential.totp_secret is not None:
+                uow.accounts.save_credential(
+                    replace(credential, totp_secret=None, totp_confirmed=False, totp_last_step=None)
+                )
+            if had_totp:
+                self._administered(uow, member_id, "authenticator removed", actor_id, address)
+                self._factor_changed(uow, member, TOTP_FACTOR, added=False)
+            passkeys = uow.passkeys.for_member(member_id)
+            for passkey in passkeys:
+                uow.passkeys.remove(passkey.credential_id)
+                reason = f"passkey removed: {passkey.name}"
+                self._administered(uow, member_id, reason, actor_id, address)
+                self._factor_changed(uow, member, PASSKEY_FACTOR, added=False)
+            ended = uow.sessions.revoke_all(member_id, now)
+            self._administered(
+                uow, member_id, f"second factors reset; {ended} sessions ended", actor_id, address
+            )
+            uow.commit()
+        return FactorsReset(totp=had_totp, passkeys=len(passkeys), sessions=ended)
 
     # Self-service, from the account security page: each takes the browser's session, and
     # adding or removing a factor needs the password entered within REAUTHENTICATION_WINDOW,
@@ -1115,6 +1171,29 @@ class AuthService:
         self._audit(uow, actor, AuthAction.USE_TOKEN, target, DENIED, reason, address)
         uow.commit()
 
+    def refuse_session(self, member_id: str, reason: str, address: str | None = None) -> None:
+        """A live session used where sessions may not act: a denied attempt."""
+        self._write(lambda uow: self._refuse_session(uow, member_id, reason, address))
+
+    def _refuse_session(
+        self, uow: UnitOfWork, member: Member | str | None, reason: str, address: str | None
+    ) -> None:
+        actor = member.id if isinstance(member, Member) else member
+        target = (SESSION, None)  # never the session id: it is the bearer's secret
+        self._audit(uow, actor, AuthAction.USE_SESSION, target, DENIED, reason, address)
+
+    def refuse_scope(
+        self, member_id: str, token_id: str, scope: Scope, address: str | None = None
+    ) -> None:
+        """A live token used for what it was not given (403): a denied attempt."""
+        reason = f"scope {scope} not granted"
+        target = (API_TOKEN, token_id)
+        self._write(
+            lambda uow: self._audit(
+                uow, member_id, AuthAction.USE_TOKEN, target, DENIED, reason, address
+            )
+        )
+
     def _set_active(
         self, member_id: str, *, active: bool, actor_id: str | None, address: str | None
     ) -> None:
@@ -1233,3 +1312,14 @@ def _page(limit: int) -> int:
     if limit < 1:
         raise InvalidInputError([FieldError("limit", "must be at least 1")])
     return min(limit, MAX_AUDIT_PAGE)
+
+
+def _session_refusal(session: Session | None, member: Member | None, now: datetime) -> str | None:
+    """Why a presented session does not authenticate, for the audit trail; None if it does."""
+    if session is None or member is None:
+        return "unknown session"
+    if not member.active:
+        return "account disabled"
+    if not session.is_live(now):
+        return "session expired or ended"
+    return None

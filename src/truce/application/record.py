@@ -297,9 +297,11 @@ class RecordService:
                 raise InvalidInputError([FieldError("signature", "does not verify")])
             if witness in checkpoint.cosignatures:
                 return False
-            uow.record.add_cosignature(size, witness, cosignature, self.clock.now())
+            # Two identical requests can both get here on PostgreSQL (READ COMMITTED); the
+            # store keeps the first and tells the second, which then changes nothing.
+            kept = uow.record.add_cosignature(size, witness, cosignature, self.clock.now())
             uow.commit()
-        return True
+        return kept
 
     def verify(self) -> VerificationReport:
         """Recompute everything; raise VerificationBusyError while another one runs."""

@@ -204,6 +204,7 @@ class AuthAction(StrEnum):
     SIGN_IN = "sign_in"
     REAUTHENTICATE = "reauthenticate"
     USE_TOKEN = "use_token"  # noqa: S105 - an action name, not a secret
+    USE_SESSION = "use_session"
     CONFIRM_SECOND_FACTOR = "confirm_second_factor"
 
 

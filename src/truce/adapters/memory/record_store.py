@@ -14,7 +14,6 @@ from truce.application.ports import (
     RecordEntry,
     StoredCheckpoint,
 )
-from truce.domain.errors import ConflictError
 from truce.domain.record import HashStore, MissingNodeError, append_leaves
 
 
@@ -111,11 +110,12 @@ class MemoryRecord:
 
     def add_cosignature(
         self, size: int, witness: str, cosignature: Cosignature, at: datetime
-    ) -> None:
+    ) -> bool:
         stored = self._s.checkpoints[size]
         if witness in stored.cosignatures:
-            raise ConflictError(f"{witness} has already co-signed size {size}")
+            return False
         self._s.checkpoints[size] = replace(
             stored,
             cosignatures={**stored.cosignatures, witness: replace(cosignature, cosigned_at=at)},
         )
+        return True

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Dialect,
+    LargeBinary,
     Row,
     Select,
     Table,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
@@ -77,17 +79,33 @@ class _BulkInsert:
         self._named = tuple(columns) if order is None else None
         # Where each compiled position takes its value from in a row given in `columns` order.
         self._positions = None if order is None else [list(columns).index(n) for n in order]
+        # Binary columns are left as they are: the values are bytes, which every driver takes
+        # as a binary parameter (SQLite's processor only wraps them in a memoryview).
         self._processors = [
             (index, processor)
             for index, name in enumerate(columns)
-            if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            if not isinstance(table.c[name].type, LargeBinary)
+            and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         ]
+        self._as_is = (
+            not self._processors
+            and self._named is None
+            and self._positions == list(range(len(columns)))
+        )
 
     def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            chunk = [self._bind(row) for row in rows[start : start + CHUNK]]
-            if chunk:
-                connection.exec_driver_sql(self._sql, chunk)
+        """executemany on the DBAPI cursor of `connection`, inside its transaction."""
+        if not rows:
+            return
+        driver: Any = connection.connection.dbapi_connection
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), CHUNK):
+                chunk = rows[start : start + CHUNK]
+                # Rows that need no conversion (the tree's nodes on SQLite) go as they are.
+                cursor.executemany(self._sql, chunk if self._as_is else map(self._bind, chunk))
+        finally:
+            cursor.close()
 
     def _bind(self, row: Sequence[object]) -> tuple[object, ...] | dict[str, object]:
         values = list(row)
@@ -317,16 +335,26 @@ class SqlRecord:
 
     def add_cosignature(
         self, size: int, witness: str, cosignature: Cosignature, at: datetime
-    ) -> None:
-        self._c.execute(
-            insert(t.record_cosignatures).values(
-                size=size,
-                witness=witness,
-                signature=cosignature.signature,
-                verifier_key=cosignature.verifier_key,
-                cosigned_at=to_utc(at),
-            )
+    ) -> bool:
+        values = {
+            "size": size,
+            "witness": witness,
+            "signature": cosignature.signature,
+            "verifier_key": cosignature.verifier_key,
+            "cosigned_at": to_utc(at),
+        }
+        # ON CONFLICT DO NOTHING: on PostgreSQL a concurrent identical request may have kept
+        # the same witness's line since this transaction looked; the first one stays and this
+        # one is told, instead of failing on the primary key. SQLite serialises writers, but
+        # the statement is the same there.
+        insert_or_skip = _insert_or_skip(self._c.dialect.name)
+        statement = (
+            insert_or_skip(t.record_cosignatures)
+            .values(values)
+            .on_conflict_do_nothing()
+            .returning(t.record_cosignatures.c.witness)
         )
+        return self._c.execute(statement).first() is not None
 
     def _checkpoint(self, row: Row[Any]) -> StoredCheckpoint:
         size = row.size
@@ -341,6 +369,10 @@ class SqlRecord:
             issued_at=from_db_time(row.issued_at),
             cosignatures=cosignatures,
         )
+
+
+def _insert_or_skip(dialect: str) -> Any:  # noqa: ANN401 - the dialect's own insert()
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _entry(row: Row[Any]) -> RecordEntry:

@@ -115,7 +115,8 @@ _SEQUENCE_RIGHTS = "USAGE, SELECT"
 
 def grant_app_role(connection: Connection, role: str) -> None:
     """Let `role` read and write the tables, now and for tables later migrations create, and
-    nothing more: no ownership, no DDL, the migrations table read-only."""
+    nothing more: no ownership, no DDL, the migrations table read-only, the record and the
+    audit trail append-only (APPEND_ONLY_TABLES), the record's head updated only."""
     grantee = _quoted(role)
     problems = app_role_problems(connection, role)
     if problems:
@@ -131,8 +132,42 @@ def grant_app_role(connection: Connection, role: str) -> None:
         f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {grantee}",
         f"{later} {_TABLE_RIGHTS} ON TABLES TO {grantee}",
         f"{later} {_SEQUENCE_RIGHTS} ON SEQUENCES TO {grantee}",
+        *_append_only_statements(connection, grantee),
     ):
         connection.execute(text(statement))
+
+
+# The record and the audit trail only grow: the application role may add rows and read them,
+# never change or remove one (a second wall beside the record's hashes, which would only
+# show the change afterwards). The record's head is the one row it moves forward.
+APPEND_ONLY_TABLES = (
+    "record_entries",
+    "record_nodes",
+    "record_openings",
+    "record_checkpoints",
+    "record_cosignatures",
+    "audit_entries",
+)
+UPDATE_ONLY_TABLES = ("record_head",)
+
+
+def _append_only_statements(connection: Connection, grantee: str) -> list[str]:
+    existing = set(
+        connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).scalars()
+    )
+    statements = [
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {_quoted(table)} FROM {grantee}"
+        for table in APPEND_ONLY_TABLES
+        if table in existing
+    ]
+    statements.extend(
+        f"REVOKE INSERT, DELETE, TRUNCATE ON {_quoted(table)} FROM {grantee}"
+        for table in UPDATE_ONLY_TABLES
+        if table in existing
+    )
+    return statements
 
 
 def _current_schema(connection: Connection) -> str:

@@ -29,7 +29,7 @@ from truce.settings import Settings
 CONSOLE = "console"
 
 users_app = typer.Typer(
-    help="Accounts: add, disable, enable, reset a password, list.",
+    help="Accounts: add, disable, enable, reset a password or second factors, list.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -137,6 +137,37 @@ def reset_password(
         member = services.auth.find_member(username)
         services.auth.set_password(member.id, password, address=CONSOLE)
     console.print(_cell(f"Password of {username} reset; its sessions have ended."))
+
+
+@users_app.command("reset-factors")
+def reset_factors(
+    username: str = typer.Argument(..., help="The account whose phone or keys were lost."),
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do not ask for confirmation (for scripts).")
+    ] = False,
+) -> None:
+    """Remove the account's authenticator and every passkey (a lost or stolen phone), and end
+    its sessions. Audited and on the record; the member then signs in with the password
+    alone and enrols new factors."""
+    with _services() as services:
+        member = services.auth.find_member(username)
+        factors = services.auth.factors(member.id)
+        held = f"{'an authenticator' if factors.totp else 'no authenticator'}, "
+        held += f"{len(factors.passkeys)} passkey(s)"
+        if not yes and not typer.confirm(
+            f"Remove every second factor of {username} ({held}) and end its sessions?"
+        ):
+            errors.print("Nothing changed.")
+            raise typer.Exit(1)
+        done = services.auth.reset_factors(member.id, address=CONSOLE)
+    removed = f"{'the authenticator' if done.totp else 'no authenticator'} and "
+    removed += f"{done.passkeys} passkey(s)"
+    console.print(
+        _cell(
+            f"Removed {removed} of {username}; {done.sessions} session(s) ended. "
+            "The member signs in with the password and enrols new factors."
+        )
+    )
 
 
 @users_app.command("list")

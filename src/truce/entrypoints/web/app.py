@@ -193,7 +193,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             cookie_name="truce_csrf",
             cookie_samesite="strict",
             cookie_httponly=True,
-            # The JSON API authenticates by token, not cookie, so it needs no CSRF token.
+            # The JSON API changes data for a token only: a session cookie on an unsafe API
+            # request is refused in resolve_viewer (entrypoints/web/auth.py), so the API
+            # needs no CSRF token.
             exclude=["/api/"],
         ),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

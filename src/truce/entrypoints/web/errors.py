@@ -18,8 +18,10 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from truce.application.auth import ServerConfigurationError
 from truce.domain.auth import AuthenticationError, InsufficientScopeError, TooManyAttemptsError
 from truce.domain.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
 from truce.entrypoints.web.i18n import N_
@@ -140,6 +142,23 @@ def not_authenticated(_: AnyRequest, exc: AuthenticationError) -> Response[Error
     return response
 
 
+# Said to the user when the server's own configuration stops a request; the details are
+# the operator's and go to the log.
+MISCONFIGURED = (
+    "The server cannot do this until its operator fixes its configuration (its secret key). "
+    "Nothing was changed."
+)
+
+
+def misconfigured(request: AnyRequest, exc: ServerConfigurationError) -> Response[ErrorOut]:
+    log_misconfiguration(request, exc)
+    return _json(ErrorOut(detail=MISCONFIGURED), HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def log_misconfiguration(request: AnyRequest, exc: ServerConfigurationError) -> None:
+    log.error("configuration problem on %s %s: %s", request.method, request.url.path, exc)
+
+
 def forbidden(_: AnyRequest, __: Exception) -> Response[ErrorOut]:
     # No reason is given: it would tell a hostile party what the policy looks for.
     return _json(ErrorOut(detail="Not allowed"), HTTP_403_FORBIDDEN)
@@ -157,6 +176,7 @@ def _paged(
 EXCEPTION_HANDLERS = {
     AuthenticationError: _paged(not_authenticated),
     InsufficientScopeError: _paged(forbidden),
+    ServerConfigurationError: _paged(misconfigured),
     AccessDeniedError: _paged(forbidden),
     InvalidInputError: _paged(invalid_input),
     ValidationException: _paged(validation_failed),

@@ -29,7 +29,12 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from truce.application.auth import SecretKeyMissingError, SignedIn, TotpEnrolment
+from truce.application.auth import (
+    SecretKeyMissingError,
+    ServerConfigurationError,
+    SignedIn,
+    TotpEnrolment,
+)
 from truce.domain.auth import AuthenticationError, TooManyAttemptsError
 from truce.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from truce.domain.passkeys import (
@@ -40,6 +45,7 @@ from truce.domain.passkeys import (
 )
 from truce.entrypoints.web.auth import SESSION_COOKIE, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.errors import MISCONFIGURED, log_misconfiguration
 from truce.entrypoints.web.i18n import N_
 from truce.settings import Settings
 
@@ -85,7 +91,9 @@ def signed_in_response(signed_in: SignedIn, services: ServicesDep) -> Redirect:
     response.set_cookie(
         SESSION_COOKIE,
         signed_in.session_id,
-        expires=int(signed_in.expires_at.timestamp()),
+        # Seconds from now: Litestar reads an int `expires` as an offset too, so a Unix time
+        # there made the cookie outlive its session by decades.
+        max_age=max(0, int((signed_in.expires_at - services.clock.now()).total_seconds())),
         httponly=True,
         secure=services.settings.secure_cookies,
         samesite="strict",
@@ -125,6 +133,11 @@ class SecondFactorPages(Controller):
         try:
             signed_in = services.auth.finish_sign_in(pending, code, client_address(request))
         except AuthenticationError as error:
+            return self._page(services, request, failure=error)
+        except ServerConfigurationError as error:
+            # The stored authenticator key no longer opens (TRUCE_SECRET_KEY changed): the
+            # operator's problem, told plainly and logged, not a 500.
+            log_misconfiguration(request, error)
             return self._page(services, request, failure=error)
         return signed_in_response(signed_in, services)
 
@@ -169,6 +182,8 @@ class SecondFactorPages(Controller):
         status, error = 200, ""
         if isinstance(failure, TooManyAttemptsError):
             status, error = HTTP_429_TOO_MANY_REQUESTS, N_("Too many attempts. Try again later.")
+        elif isinstance(failure, ServerConfigurationError):
+            status, error = HTTP_503_SERVICE_UNAVAILABLE, MISCONFIGURED
         elif failure is not None:
             status, error = HTTP_401_UNAUTHORIZED, N_("That did not work. Try again.")
         context = {"waiting": waiting, "error": error, "htmx": False, "viewer": None}
@@ -379,7 +394,7 @@ class AccountPages(Controller):
 
 
 _EXPECTED = (
-    SecretKeyMissingError,
+    ServerConfigurationError,
     ReauthenticationRequiredError,
     AuthenticationError,
     PasskeyRejectedError,
@@ -399,6 +414,7 @@ _EXPLANATIONS: tuple[tuple[type[Exception], str | None, int], ...] = (
         N_("This server cannot store authenticator keys yet (TRUCE_SECRET_KEY is not set)."),
         HTTP_503_SERVICE_UNAVAILABLE,
     ),
+    (ServerConfigurationError, MISCONFIGURED, HTTP_503_SERVICE_UNAVAILABLE),
     (ReauthenticationRequiredError, None, HTTP_403_FORBIDDEN),
     (TooManyAttemptsError, N_("Too many attempts. Try again later."), HTTP_429_TOO_MANY_REQUESTS),
     (AuthenticationError, _NOT_ACCEPTED, HTTP_401_UNAUTHORIZED),
