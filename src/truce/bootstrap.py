@@ -9,6 +9,8 @@ from sqlalchemy import Engine
 
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.evidence_inspect import ContentInspection
+from truce.adapters.evidence_store import FileEvidenceBlobs
 from truce.adapters.member_signing import DemoSealer, Ed25519KeyPairs
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
 from truce.adapters.oidc_client import HttpOidcClient
@@ -20,6 +22,7 @@ from truce.adapters.webauthn import WebAuthnVerifier
 from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.evidence import EvidenceService
 from truce.application.intake import IntakeService
 from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
@@ -54,6 +57,7 @@ class Services:
     oidc: OidcService
     engine: Engine | None
     intake: IntakeService
+    evidence: EvidenceService
 
     def close(self) -> None:
         if self.engine is not None:
@@ -132,6 +136,14 @@ def build_services(
         audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
+        evidence=EvidenceService(
+            uow,
+            clock,
+            ids,
+            FileEvidenceBlobs(settings.evidence_dir),
+            ContentInspection(),
+            settings.evidence_max_bytes,
+        ),
     )
 
 

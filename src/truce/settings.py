@@ -11,6 +11,7 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///truce.db"
 DEMO_DATABASE_URL = "sqlite:///truce-demo.db"
 DEMO_KEY_DIR = Path("truce-demo-keys")
+DEMO_EVIDENCE_DIR = Path("truce-demo-evidence")
 
 
 def _project_root() -> Path:
@@ -65,6 +66,11 @@ class Settings:
     # The address parties reach this server at (https://truce.example.org), from which the
     # OpenID Connect redirect URI is made; empty = taken from each request.
     public_url: str = ""
+    # Where evidence files are kept by their SHA-256: write-once, read-only, beside the store.
+    evidence_dir: Path = Path("truce-evidence")
+    # Largest evidence file accepted, in bytes (uploads only; other requests keep
+    # max_body_bytes).
+    evidence_max_bytes: int = 52_428_800
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import BinaryIO, Protocol, Self
 
 from truce.application.oidc_ports import OidcStore
 from truce.domain.agreements import Agreement
 from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Session
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
+from truce.domain.evidence import CopyKind, CustodyEvent, Evidence, Inspection
 from truce.domain.intake import CurrentEvent, ImportJournal, QuarantinedRow, Tombstone
 from truce.domain.parties import Actor, Body, Member
 from truce.domain.passkeys import (
@@ -334,6 +336,72 @@ class Intake(Protocol):
         ...
 
 
+class EvidenceRepository(Protocol):
+    """Attachments of stored files to reports, and their custody events (append-only)."""
+
+    def add(self, evidence: Evidence) -> None:
+        """Store an attachment; raise ConflictError if the report has this file already."""
+        ...
+
+    def get(self, evidence_id: str) -> Evidence | None: ...
+    def find(self, report_id: str, sha256: str) -> Evidence | None: ...
+    def with_sha256(self, sha256: str) -> list[Evidence]:
+        """Every attachment of the file, oldest first."""
+        ...
+
+    def for_report(self, report_id: str) -> list[Evidence]:
+        """Oldest first."""
+        ...
+
+    def add_custody(self, event: CustodyEvent) -> None: ...
+    def custody(self, evidence_ids: Collection[str]) -> list[CustodyEvent]:
+        """The events of these attachments, each with its `seq`, in the order they happened."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedFile:
+    """An upload written to the store's side but not yet kept: its hash, size and where it
+    waits (a temporary file the inspector reads)."""
+
+    sha256: str
+    size: int
+    path: Path
+
+
+class EvidenceBlobs(Protocol):
+    """Content-addressed, write-once storage of evidence files and their working copies."""
+
+    def receive(self, stream: BinaryIO, max_bytes: int) -> ReceivedFile:
+        """Copy the stream aside, hashing it; FileTooLargeError past `max_bytes`."""
+        ...
+
+    def keep(self, received: ReceivedFile) -> None:
+        """Store it under its hash, read-only, unless that hash is stored already."""
+        ...
+
+    def discard(self, received: ReceivedFile) -> None: ...
+    def put(self, data: bytes) -> str:
+        """Store a working copy; its hash."""
+        ...
+
+    def locate(self, sha256: str) -> Path | None:
+        """Where the stored file is, for streaming it out; None when absent."""
+        ...
+
+
+class ContentInspector(Protocol):
+    """Judges a file by its bytes, never its name, and makes working copies."""
+
+    def inspect(self, path: Path) -> Inspection:
+        """Its type and metadata; RefusedFileError for anything not accepted."""
+        ...
+
+    def derive(self, path: Path, media_type: str) -> list[tuple[CopyKind, bytes, str]]:
+        """Working copies as (kind, bytes, media type); none for types it cannot read."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together or not at all."""
 
@@ -355,6 +423,7 @@ class UnitOfWork(Protocol):
     signed_decisions: SignedDecisions
     intake: Intake
     oidc: OidcStore
+    evidence: EvidenceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -26,6 +26,7 @@ from truce.adapters.memory.decision_store import (
     MemoryMemberKeys,
     MemorySignedDecisions,
 )
+from truce.adapters.memory.evidence_store import MemoryEvidence, MemoryEvidenceState
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
 from truce.adapters.memory.oidc_store import MemoryOidcState, MemoryOidcStore
 from truce.adapters.memory.record_store import MemoryRecord, MemoryRecordState
@@ -38,6 +39,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    EvidenceRepository,
     Intake,
     LoginFailures,
     MemberKeys,
@@ -69,6 +71,7 @@ class MemoryState:
     decisions: MemoryDecisionState = field(default_factory=MemoryDecisionState)
     intake: MemoryIntakeState = field(default_factory=MemoryIntakeState)
     oidc: MemoryOidcState = field(default_factory=MemoryOidcState)
+    evidence: MemoryEvidenceState = field(default_factory=MemoryEvidenceState)
 
 
 class MemoryBodies:
@@ -212,7 +215,7 @@ class MemoryUnitOfWork:
     def _start_from_shared(self) -> None:
         # Shallow copies suffice: the stored domain objects are frozen.
         # The record and the auth state hold containers of their own: they copy themselves.
-        own_copies = {"record", "auth", "decisions", "intake", "oidc"}
+        own_copies = {"record", "auth", "decisions", "intake", "oidc", "evidence"}
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
             **copies,
@@ -221,6 +224,7 @@ class MemoryUnitOfWork:
             decisions=self._shared.decisions.copy(),
             intake=self._shared.intake.copy(),
             oidc=self._shared.oidc.copy(),
+            evidence=self._shared.evidence.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -241,6 +245,7 @@ class MemoryUnitOfWork:
         self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
         self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
         self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
+        self.evidence: EvidenceRepository = MemoryEvidence(self._working.evidence)
 
 
 class MemoryUnitOfWorkFactory:

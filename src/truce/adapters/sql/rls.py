@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 from truce.application.ports import ReportScope
 
 # Tables under row-level security (the migration's list; tests check the two agree).
-PROTECTED_TABLES = ("reports", "record_openings")
+PROTECTED_TABLES = ("reports", "record_openings", "evidence", "evidence_custody")
 
 _SET = text(
     "SELECT set_config('truce.context', :context, true), "

@@ -17,6 +17,7 @@ from truce.adapters.sql.auth_repositories import (
     SqlSessions,
 )
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
+from truce.adapters.sql.evidence_repositories import SqlEvidence
 from truce.adapters.sql.intake_repositories import SqlIntake
 from truce.adapters.sql.oidc_repositories import SqlOidcStore
 from truce.adapters.sql.record_store import SqlRecord
@@ -36,6 +37,7 @@ from truce.application.ports import (
     AuditTrail,
     AuthChallenges,
     Bodies,
+    EvidenceRepository,
     Intake,
     LoginFailures,
     MemberKeys,
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.signed_decisions: SignedDecisions = SqlSignedDecisions(connection)
         self.intake: Intake = SqlIntake(connection)
         self.oidc: OidcStore = SqlOidcStore(connection)
+        self.evidence: EvidenceRepository = SqlEvidence(connection)
         return self
 
     def __exit__(

@@ -33,6 +33,7 @@ from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
 from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
+from truce.entrypoints.web.routes.evidence import EvidenceApi, evidence_controllers
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
@@ -132,6 +133,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             RecordPages,
             DecisionsApi,
             AdminPages,
+            EvidenceApi,
+            *evidence_controllers(settings.evidence_max_bytes),
             healthz,
             vendor,
             static,

@@ -20,6 +20,7 @@ from litestar.status_codes import (
 
 from truce.domain.auth import AuthenticationError, InsufficientScopeError, TooManyAttemptsError
 from truce.domain.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from truce.domain.evidence import FileTooLargeError, RefusedFileError
 from truce.entrypoints.web.schemas import ErrorOut, FieldErrorOut
 
 log = logging.getLogger("truce.web")
@@ -38,6 +39,13 @@ def invalid_input(_: AnyRequest, exc: InvalidInputError) -> Response[ErrorOut]:
     return _json(
         ErrorOut(detail="The input has errors", errors=errors), HTTP_422_UNPROCESSABLE_ENTITY
     )
+
+
+def refused_file(_: AnyRequest, exc: InvalidInputError) -> Response[ErrorOut]:
+    """An evidence file refused for what it is (415) or for its size (413), with the reason."""
+    errors = [FieldErrorOut(field=e.field, message=e.message) for e in exc.errors]
+    status = 413 if isinstance(exc, FileTooLargeError) else 415
+    return _json(ErrorOut(detail="The file was refused", errors=errors), status)
 
 
 def validation_failed(_: AnyRequest, exc: ValidationException) -> Response[ErrorOut]:
@@ -103,6 +111,8 @@ EXCEPTION_HANDLERS = {
     InsufficientScopeError: forbidden,
     AccessDeniedError: forbidden,
     InvalidInputError: invalid_input,
+    RefusedFileError: refused_file,
+    FileTooLargeError: refused_file,
     ValidationException: validation_failed,
     NotFoundError: not_found,
     NotFoundException: not_found,
