@@ -18,7 +18,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File, Redirect, Template
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -167,8 +167,16 @@ def download_response(download: Download) -> File:
     )
 
 
-async def received_upload(request: Request[Any, Any, Any], max_bytes: int) -> UploadFile:
-    """The multipart field `file`, after refusing a body that says it is too large."""
+async def attach_upload(
+    request: Request[Any, Any, Any],
+    services: ServicesDep,
+    viewer: Viewer,
+    report_id: str,
+    max_bytes: int,
+) -> Uploaded:
+    """Store the multipart field `file` as evidence of the report, after refusing a body that
+    says it is too large; every part's temporary file is closed whatever happens."""
+    assert viewer.member is not None  # noqa: S101 - callers refused anonymous ones
     length = request.headers.get("content-length")
     if length is None or not length.isdigit():
         raise HTTPException(
@@ -177,24 +185,24 @@ async def received_upload(request: Request[Any, Any, Any], max_bytes: int) -> Up
     if int(length) > max_bytes + MULTIPART_SLACK:
         raise FileTooLargeError(max_bytes)
     form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise InvalidInputError([FieldError("file", "send the file as a multipart field `file`")])
-    return upload
-
-
-async def store_upload(
-    services: ServicesDep, viewer: Viewer, report_id: str, upload: UploadFile
-) -> Uploaded:
-    assert viewer.member is not None  # noqa: S101 - callers refused anonymous ones
-    return await asyncio.to_thread(
-        services.evidence.upload,
-        report_id,
-        upload.filename,
-        upload.file,  # type: ignore[arg-type]  # a SpooledTemporaryFile reads as a binary file
-        viewer.member,
-        viewer.address,
-    )
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInputError(
+                [FieldError("file", "send the file as a multipart field `file`")]
+            )
+        return await asyncio.to_thread(
+            services.evidence.upload,
+            report_id,
+            upload.filename,
+            upload.file,  # type: ignore[arg-type]  # a SpooledTemporaryFile reads as a file
+            viewer.member,
+            viewer.address,
+        )
+    finally:
+        for value in form.values():
+            if isinstance(value, UploadFile):
+                await value.close()
 
 
 class EvidenceApi(Controller):
@@ -310,8 +318,7 @@ def evidence_controllers(max_bytes: int) -> list[type[Controller]]:
             Refused: 413 over the size limit, 415 for a type not accepted or a dangerous
             file, with the reason."""
             viewer.require(Scope.REPORTS_WRITE)
-            upload = await received_upload(request, max_bytes)
-            uploaded = await store_upload(services, viewer, report_id, upload)
+            uploaded = await attach_upload(request, services, viewer, report_id, max_bytes)
             return Response(
                 EvidenceOut.of(uploaded.evidence),
                 status_code=HTTP_201_CREATED if uploaded.created else HTTP_200_OK,
@@ -328,7 +335,7 @@ def evidence_controllers(max_bytes: int) -> list[type[Controller]]:
             report_id: FromPath[str],
             services: ServicesDep,
             viewer: ViewerDep,
-            attached: str | None = None,
+            attached: FromQuery[str | None] = None,
         ) -> Template:
             """One report with its evidence and their custody chains, and the upload form."""
             return report_page(services, viewer, report_id, max_bytes, attached=attached)
@@ -346,8 +353,7 @@ def evidence_controllers(max_bytes: int) -> list[type[Controller]]:
             if viewer.member is None:
                 return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
             try:
-                upload = await received_upload(request, max_bytes)
-                uploaded = await store_upload(services, viewer, report_id, upload)
+                uploaded = await attach_upload(request, services, viewer, report_id, max_bytes)
             except InvalidInputError as error:
                 message = "; ".join(e.message for e in error.errors)
                 return await asyncio.to_thread(
