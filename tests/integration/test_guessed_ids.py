@@ -55,6 +55,7 @@ ID_FREE = frozenset(
         "/account/totp/remove",
         "/api/v1/decisions/sign",
         "/api/v1/reports/batch",
+        "/quarantine",
         "/login/passkey",
         "/login/passkey/options",
         "/login/second-factor",
@@ -84,6 +85,10 @@ EVIDENCE_ROUTES = {
     "/reports/{report_id:str}/evidence": "the report page's upload form; probed signed in",
     "/reports/{report_id:str}": "the report page with its evidence; probed signed in",
 }
+# A body's rejected items: read and corrected only by that body (dataset rows are public).
+QUARANTINE_ROUTES = {
+    "/quarantine/{row_id:str}": "probed in test_quarantine_pages.py, signed in (GET and POST)",
+}
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
     "/api/v1/record/checkpoints/{size:int}/cosignatures": "a witness co-signs a public size",
@@ -104,6 +109,7 @@ def test_every_route_is_classified(services):
     app = create_app(services.settings, services)
     paths = {route.path for route in app.routes}
     tables = ID_FREE | set(OBJECT_ID_ROUTES) | set(PUBLIC_BY_DESIGN) | set(EVIDENCE_ROUTES)
+    tables |= set(QUARANTINE_ROUTES)
     assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
     assert tables - paths == set(), "a route classified here no longer exists"
     takes_ids = {route.path for route in app.routes if route.path_parameters}

@@ -37,6 +37,7 @@ from truce.entrypoints.web.routes.evidence import EvidenceApi, evidence_controll
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
+from truce.entrypoints.web.routes.quarantine import QuarantinePages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.settings import Settings
 
@@ -134,6 +135,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             DecisionsApi,
             AdminPages,
             EvidenceApi,
+            QuarantinePages,
             *evidence_controllers(settings.evidence_max_bytes),
             healthz,
             vendor,
