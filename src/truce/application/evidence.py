@@ -183,7 +183,7 @@ class EvidenceService:
         stored = self.blobs.locate(received.sha256)
         derived = []
         if stored is not None:
-            for kind, data, media_type in self.inspector.derive(stored, inspection.media_type):
+            for kind, data, media_type in self._copies(stored, inspection.media_type):
                 derived.append(DerivedCopy(kind, self.blobs.put(data), media_type, len(data)))
         return Evidence(
             id=self.ids.new_id(),
@@ -199,6 +199,15 @@ class EvidenceService:
             metadata=dict(inspection.metadata),
             derived=tuple(derived),
         )
+
+    def _copies(self, stored: Path, media_type: str) -> list[tuple[CopyKind, bytes, str]]:
+        """Working copies are a convenience: an image that passed inspection but cannot be
+        re-encoded is kept as it is, without them, rather than refused."""
+        try:
+            return self.inspector.derive(stored, media_type)
+        except Exception:  # any decoder failure means "no copies", logged
+            log.warning("no working copies of an accepted %s file", media_type, exc_info=True)
+            return []
 
     def _attach(self, evidence: Evidence, submitter: Member, address: str | None) -> None:
         now = self.clock.now()
