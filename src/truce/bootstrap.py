@@ -9,6 +9,8 @@ from sqlalchemy import Engine
 
 from truce.adapters.canonical import canonical_json
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.evidence_inspect import ContentInspection
+from truce.adapters.evidence_store import FileEvidenceBlobs
 from truce.adapters.geo.spatial import ShapelySpatial
 from truce.adapters.member_signing import DemoSealer, Ed25519KeyPairs
 from truce.adapters.notes import Ed25519NoteVerifier, MechanismSigner, load_or_create_signer
@@ -22,6 +24,7 @@ from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.compliance import ComplianceService
 from truce.application.decisions import DecisionService, default_objects
+from truce.application.evidence import EvidenceService
 from truce.application.exports import ExportService
 from truce.application.geography import GeographyService
 from truce.application.incidents import IncidentService
@@ -68,6 +71,7 @@ class Services:
     compliance: ComplianceService
     exports: ExportService
     procedure: ProcedureService
+    evidence: EvidenceService
 
     def close(self) -> None:
         # The OpenID Connect adapter holds an HTTP connection pool; test fakes hold nothing.
@@ -162,6 +166,14 @@ def build_services(
         compliance=ComplianceService(uow, clock),
         exports=ExportService(uow, clock),
         procedure=ProcedureService(uow, clock, ids, decisions, Ed25519KeyPairs()),
+        evidence=EvidenceService(
+            uow,
+            clock,
+            ids,
+            FileEvidenceBlobs(settings.evidence_dir),
+            ContentInspection(),
+            settings.evidence_max_bytes,
+        ),
     )
 
 

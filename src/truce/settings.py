@@ -11,6 +11,7 @@ from pathlib import Path
 DEFAULT_DATABASE_URL = "sqlite:///truce.db"
 DEMO_DATABASE_URL = "sqlite:///truce-demo.db"
 DEMO_KEY_DIR = Path("truce-demo-keys")
+DEMO_EVIDENCE_DIR = Path("truce-demo-evidence")
 
 
 def _project_root() -> Path:
@@ -68,6 +69,11 @@ class Settings:
     # OCHA admin-1 boundaries (GeoJSON with PCODE, or a folder holding syr_admin1.geojson) for
     # the compliance reports' map; empty = a schematic map.
     boundaries: str = ""
+    # Where evidence files are kept by their SHA-256: write-once, read-only, beside the store.
+    evidence_dir: Path = Path("truce-evidence")
+    # Largest evidence file accepted, in bytes (uploads only; other requests keep
+    # max_body_bytes).
+    evidence_max_bytes: int = 52_428_800
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

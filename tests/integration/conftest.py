@@ -19,6 +19,7 @@ def services(clean_engine: Engine, tmp_path) -> Services:
         database_url=str(clean_engine.url),
         frontend_dir=tmp_path,
         key_dir=tmp_path / "keys",
+        evidence_dir=tmp_path / "evidence",
         secure_cookies=False,
     )
     built = build_services(

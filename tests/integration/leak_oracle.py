@@ -9,6 +9,7 @@ store, and the web app over SQL through Litestar's test client.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
@@ -140,6 +141,11 @@ def marker_for(number: int) -> str:
     return f"leak-probe-{number:04d}"
 
 
+def evidence_text(marker: str) -> bytes:
+    """A file whose content carries the marker: serving it to the wrong viewer shows it."""
+    return f"Witness statement {marker}: impacts west of Basimah.\n".encode()
+
+
 def fields_with(marker: str, level: str) -> dict[str, object]:
     """A report whose every free-text field carries the marker, so any path that leaks any
     of them shows it."""
@@ -208,6 +214,13 @@ class Surface(Protocol):
     def history(self, viewer: str | None, report_id: str) -> list[str]:
         """Record entry bodies about the report, from every path that shows them."""
         ...
+
+    def attach(self, member: str, report_id: str, marker: str) -> str:
+        """Attach a file carrying the marker to the report; the file's SHA-256."""
+        ...
+
+    def get_evidence(self, viewer: str | None, sha256: str) -> str | None:
+        """The marker in the file when it is served; None when it answers 'not found'."""
 
     def incident_list(self, viewer: str | None) -> dict[str, set[str]]:
         """The incidents listed to the viewer, each with the markers the listing shows."""
@@ -285,6 +298,29 @@ class ServiceSurface:
 
     def history(self, viewer: str | None, report_id: str) -> list[str]:  # noqa: ARG002 - Surface
         return [entry.body for entry in self.services.record.history(f"report:{report_id}")]
+
+    def attach(self, member: str, report_id: str, marker: str) -> str:
+        uploaded = self.services.evidence.upload(
+            report_id,
+            f"{marker}.txt",
+            io.BytesIO(evidence_text(marker)),
+            self.services.auth.find_member(member),
+            self.address,
+        )
+        return uploaded.evidence.sha256
+
+    def get_evidence(self, viewer: str | None, sha256: str) -> str | None:
+        try:
+            download = self.services.evidence.download(
+                self._principal(viewer), sha256, address=self.address
+            )
+        except NotFoundError as error:
+            refusal = str(error)
+        else:
+            found = MARKER.search(download.path.read_text())
+            return found.group(0) if found else ""
+        assert refusal == str(NotFoundError("evidence"))
+        return None
 
     def incident_list(self, viewer: str | None) -> dict[str, set[str]]:
         views = self.services.incidents.list_incidents(self._principal(viewer), 200, self.address)
@@ -427,6 +463,25 @@ class WebSurface:
             return None
         assert api.status_code == 200, api.text
         return set(MARKER.findall(api.text))
+
+    def attach(self, member: str, report_id: str, marker: str) -> str:
+        response = self.client.post(
+            f"/api/v1/reports/{report_id}/evidence",
+            files={"file": (f"{marker}.txt", evidence_text(marker), "text/plain")},
+            headers=self.headers(member),
+        )
+        assert response.status_code in {200, 201}, response.text
+        return str(response.json()["sha256"])
+
+    def get_evidence(self, viewer: str | None, sha256: str) -> str | None:
+        response = self.client.get(f"/api/v1/evidence/{sha256}", headers=self.headers(viewer))
+        if response.status_code == 404:
+            assert response.content == self.not_found_body(), "forbidden must read as missing"
+            return None
+        assert response.status_code == 200, response.text
+        assert response.headers["content-disposition"].startswith("attachment")
+        found = MARKER.search(response.text)
+        return found.group(0) if found else ""
 
 
 INCIDENT_ROW = re.compile(r'<tr id="incident-([^"]+)">')

@@ -11,6 +11,7 @@ party content).
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Callable
 from datetime import datetime
 
@@ -65,6 +66,7 @@ ID_FREE = frozenset(
         "/account/totp/remove",
         "/api/v1/decisions/sign",
         "/api/v1/reports/batch",
+        "/quarantine",
         "/login/passkey",
         "/login/passkey/options",
         "/login/second-factor",
@@ -143,6 +145,19 @@ INCIDENT_EDITS: dict[str, Probe] = {
     "/incidents/{incident_id:str}/merge": lambda incident_id: f"/incidents/{incident_id}/merge",
     "/incidents/{incident_id:str}/split": lambda incident_id: f"/incidents/{incident_id}/split",
 }
+# Routes naming a party's evidence by its SHA-256, or attaching to a party's report: probed
+# by test_another_partys_evidence_answers_as_a_missing_one below.
+EVIDENCE_ROUTES = {
+    "/api/v1/evidence/{sha256:str}": "download (GET); probed by hash",
+    "/api/v1/evidence/{sha256:str}/custody": "custody chain (GET) and transfer (POST); by hash",
+    "/api/v1/reports/{report_id:str}/evidence": "upload (POST); probed by report id",
+    "/reports/{report_id:str}/evidence": "the report page's upload form; probed signed in",
+    "/reports/{report_id:str}": "the report page with its evidence; probed signed in",
+}
+# A body's rejected items: read and corrected only by that body (dataset rows are public).
+QUARANTINE_ROUTES = {
+    "/quarantine/{row_id:str}": "probed in test_quarantine_pages.py, signed in (GET and POST)",
+}
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
     "/api/v1/record/checkpoints/{size:int}/cosignatures": "a witness co-signs a public size",
@@ -172,6 +187,8 @@ def test_every_route_is_classified(services):
         | TALK_ID_ROUTES
         | set(INCIDENT_READS)
         | set(INCIDENT_EDITS)
+        | set(EVIDENCE_ROUTES)
+        | set(QUARANTINE_ROUTES)
     )
     assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
     assert tables - paths == set(), "a route classified here no longer exists"
@@ -379,3 +396,109 @@ def test_a_guessed_incident_id_cannot_be_merged_or_split(viewer, services, app_c
             assert response.status_code == 404, (viewer, route)
             assert response.content == missing.content
             assert [(e.resource_id, e.allowed) for e in entries] == [(incident_id, False)]
+
+
+def attach_everywhere(services: Services, filed: list[Filed]) -> dict[str, str]:
+    """A distinct file on every report, by its body's filer: report id -> the file's hash."""
+    hashes = {}
+    for report in filed:
+        member = next(m for m in FILERS if WHO[m][0] == report.body)
+        data = f"statement {report.marker}\n".encode()
+        uploaded = services.evidence.upload(
+            report.id, "statement.txt", io.BytesIO(data), services.auth.find_member(member)
+        )
+        hashes[report.id] = uploaded.evidence.sha256
+    return hashes
+
+
+def one_entry_for(services: Services, before: int, resource_id: str, viewer: str | None):
+    entries = new_entries(services, before)
+    assert len(entries) == 1, f"{resource_id}: one audit entry per decision"
+    assert entries[0].resource_id == resource_id
+    assert entries[0].actor_member_id == (viewer and f"member-{viewer}")
+    return entries[0]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS, ids=lambda v: v or "anonymous")
+def test_another_partys_evidence_answers_as_a_missing_one(viewer, services, app_client):
+    filed = file_everything(services)
+    hashes = attach_everywhere(services, filed)
+    if viewer is not None:
+        token = token_for(services, viewer, "reports:read", "reports:write")
+        app_client.headers["Authorization"] = f"Bearer {token}"
+    never = "0" * 64
+    missing = {
+        "download": app_client.get(f"/api/v1/evidence/{never}"),
+        "custody": app_client.get(f"/api/v1/evidence/{never}/custody"),
+        "transfer": app_client.post(f"/api/v1/evidence/{never}/custody", json={"to": "x"}),
+        "upload": app_client.post(
+            f"/api/v1/reports/{MISSING}/evidence", files={"file": ("a.txt", b"probe", "text/plain")}
+        ),
+    }
+    for name, response in missing.items():
+        assert response.status_code in {401, 404}, name
+    for report in filed:
+        sha256 = hashes[report.id]
+        probes = {
+            "download": lambda sha256=sha256: app_client.get(f"/api/v1/evidence/{sha256}"),
+            "custody": lambda sha256=sha256: app_client.get(f"/api/v1/evidence/{sha256}/custody"),
+        }
+        for name, probe in probes.items():
+            before = newest_seq(services)
+            response = probe()
+            entry = one_entry_for(services, before, sha256, viewer)
+            if sees(viewer, report):
+                assert response.status_code == 200, (name, viewer, report)
+                assert entry.allowed
+            else:
+                assert response.status_code == 404, (name, viewer, report)
+                assert response.content == missing[name].content
+                assert not entry.allowed
+        if viewer is None or sees(viewer, report):
+            continue
+        # Guessing another party's hidden report to attach to, or its file to transfer.
+        before = newest_seq(services)
+        upload = app_client.post(
+            f"/api/v1/reports/{report.id}/evidence",
+            files={"file": ("a.txt", b"probe", "text/plain")},
+        )
+        assert upload.status_code == 404
+        assert upload.content == missing["upload"].content
+        assert not one_entry_for(services, before, report.id, viewer).allowed
+        before = newest_seq(services)
+        transfer = app_client.post(f"/api/v1/evidence/{sha256}/custody", json={"to": "x"})
+        assert transfer.status_code == 404
+        assert transfer.content == missing["transfer"].content
+        assert not one_entry_for(services, before, sha256, viewer).allowed
+
+
+def test_the_report_page_and_its_form_answer_a_hidden_report_as_a_missing_one(services, app_client):
+    filed = file_everything(services)
+    sign_in(app_client, services, "opposition_liaison")
+    token = csrf_token(app_client.get("/").text)
+    hidden = [r for r in filed if not sees("opposition_liaison", r)]
+    assert hidden
+
+    def attempt(report_id: str):
+        return app_client.post(
+            f"/reports/{report_id}/evidence",
+            data={"_csrf_token": token},
+            files={"file": ("a.txt", b"probe", "text/plain")},
+        )
+
+    def view(report_id: str):
+        return app_client.get(f"/reports/{report_id}")
+
+    for probe in (attempt, view):
+        missing = probe(MISSING)
+        assert missing.status_code == 404
+        for report in hidden:
+            before = newest_seq(services)
+            response = probe(report.id)
+            assert response.status_code == 404
+            assert response.content == missing.content
+            assert not one_entry_for(services, before, report.id, "opposition_liaison").allowed
+    own = next(r for r in filed if r.body == "opp")
+    before = newest_seq(services)
+    assert view(own.id).status_code == 200
+    assert one_entry_for(services, before, own.id, "opposition_liaison").allowed

@@ -5,9 +5,11 @@ A Hypothesis state machine files reports at every confidentiality by every membe
 every step, for every member and for somebody not signed in, every read path equals a
 visibility oracle written apart from the policy (`leak_oracle.sees`): the list followed page by
 page through its cursors, the count, reads by id (forbidden answers exactly like missing), the
-home page and the reports fragment, and the record's history of each report (public by design:
-it must show the documented public fields and no content). Every refusal and every allowed
-read of material that is not public leaves exactly one audit entry (S12).
+home page and the reports fragment, the record's history of each report (public by design:
+it must show the documented public fields and no content), and the files attached to reports
+(served by hash to whoever may read the report, and as missing to everyone else). Every
+refusal and every allowed read of material that is not public leaves exactly one audit entry
+(S12).
 
 The machine runs on the application services over the memory store and on the web app over
 SQL; a last group of tests plants leaks and checks that the machine catches each of them.
@@ -117,6 +119,9 @@ class LeakMachine(RuleBasedStateMachine):
         super().__init__()
         self.surface = self.start()
         self.reports: list[Filed] = []
+        # Who filed each report, and each attached file's hash -> the report it is attached to.
+        self.filers: dict[str, str] = {}
+        self.files: dict[str, Filed] = {}
         self.surface.watch.mark()
 
     @property
@@ -145,6 +150,42 @@ class LeakMachine(RuleBasedStateMachine):
         body = WHO[member][0]
         assert body is not None
         self.reports.append(Filed(new_id, body, level, marker, by=member))
+        self.filers[new_id] = member
+
+    @rule(data=st.data())
+    def attach(self, data: st.DataObject) -> None:
+        """The report's filer attaches a file carrying the report's marker."""
+        if not self.reports:
+            return
+        report = data.draw(st.sampled_from(self.reports), label="report")
+        sha256 = self.surface.attach(self.filers[report.id], report.id, report.marker)
+        entries = self.surface.watch.new()
+        assert len(entries) <= 1, entries
+        assert all(e.allowed and e.resource_kind == ResourceKind.EVIDENCE.value for e in entries)
+        self.files[sha256] = report
+
+    @rule(viewer=st.sampled_from(VIEWERS), data=st.data())
+    def read_evidence(self, viewer: str | None, data: st.DataObject) -> None:
+        """A file is served to whoever may read its report, and to nobody else; forbidden
+        answers as missing, each read one audit entry."""
+        sha256 = data.draw(st.sampled_from([*self.files, "0" * 64]), label="file")
+        report = self.files.get(sha256)
+        served = self.surface.get_evidence(viewer, sha256)
+        entries = self.surface.watch.new()
+        assert len(entries) == 1, entries
+        entry = entries[0]
+        assert (entry.actor_member_id, entry.resource_kind, entry.resource_id) == (
+            member_id(viewer),
+            ResourceKind.EVIDENCE.value,
+            sha256,
+        )
+        assert entry.address == self.surface.address
+        if report is not None and sees(viewer, report):
+            assert served == report.marker, f"{viewer} reads the file of {report}"
+            assert entry.allowed
+        else:
+            assert served is None, f"{viewer} must not read the file of {report}"
+            assert not entry.allowed
 
     @rule(viewer=st.sampled_from(VIEWERS), data=st.data())
     def read_history(self, viewer: str | None, data: st.DataObject) -> None:
@@ -262,7 +303,12 @@ def quiet(caplog):
 
 def memory_services(tmp_path) -> Services:
     services = build_services(
-        Settings(database_url="sqlite://", frontend_dir=tmp_path, key_dir=tmp_path / "keys"),
+        Settings(
+            database_url="sqlite://",
+            frontend_dir=tmp_path,
+            key_dir=tmp_path / "keys",
+            evidence_dir=tmp_path / "evidence",
+        ),
         uow=MemoryUnitOfWorkFactory(),
         clock=FixedClock(),
         ids=SequentialIds("report"),
@@ -311,6 +357,7 @@ def web(clean_engine: Engine, owner_engine: Engine, tmp_path) -> Iterator[Web]:
         database_url=str(clean_engine.url),
         frontend_dir=tmp_path,
         key_dir=tmp_path / "keys",
+        evidence_dir=tmp_path / "evidence",
         secure_cookies=False,
     )
     services = build_services(

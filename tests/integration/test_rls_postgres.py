@@ -431,3 +431,56 @@ def test_the_application_role_may_not_migrate_and_is_told_so(login_role, owner_e
     finally:
         with autocommit.connect() as connection:
             connection.execute(text(f"DROP DATABASE {empty} WITH (FORCE)"))
+
+
+# --- evidence follows its report (migration 098659a063e9) -----------------------------------
+
+
+def _attach_to_every_report(store: Store) -> dict[str, Report]:
+    """One attachment per report, each with one custody event: evidence id -> its report."""
+    from truce.adapters.sql.evidence_repositories import SqlEvidence  # noqa: PLC0415
+    from truce.domain.evidence import CustodyAction, CustodyEvent, Evidence  # noqa: PLC0415
+
+    repository = SqlEvidence(store.connection)
+    attached = {}
+    for number, report in enumerate(store.reports):
+        evidence_id = f"evidence-{number}"
+        repository.add(
+            Evidence(
+                id=evidence_id,
+                sha256=f"{number:064x}",
+                report_id=report.id,
+                owner_body_id=report.submitter_body_id,
+                confidentiality=report.confidentiality,
+                file_name="photo.jpg",
+                media_type="image/jpeg",
+                size=1,
+                uploaded_by=report.submitted_by,
+                uploaded_at=START,
+            )
+        )
+        repository.add_custody(
+            CustodyEvent(evidence_id, CustodyAction.UPLOADED, START, None, None, None)
+        )
+        attached[evidence_id] = report
+    return attached
+
+
+@pytest.mark.parametrize("username", ["gov_liaison", "opposition_liaison", "guarantor_ru", "admin"])
+def test_evidence_and_its_custody_are_seen_exactly_as_their_reports(store, username):
+    attached = _attach_to_every_report(store)
+    principal: Principal = CAST[username]
+    allowed = {
+        evidence_id
+        for evidence_id, report in attached.items()
+        if decide(principal, Action.LIST, report_resource(report))
+    }
+    public = {i for i, r in attached.items() if not _confidential(r)}
+    store.as_app_role()
+    assert store.ids("SELECT id FROM evidence") == public
+    assert store.ids("SELECT evidence_id FROM evidence_custody") == public
+    with acting_for(store.connection, report_scope(principal)):
+        assert store.ids("SELECT id FROM evidence") == allowed
+        assert store.ids("SELECT evidence_id FROM evidence_custody") == allowed
+    store.as_owner()
+    assert store.ids("SELECT id FROM evidence") == set(attached)

@@ -15,15 +15,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
-from truce.application.access_guard import principal_of
+from truce.application.access_guard import (
+    Decision,
+    audit_decision,
+    listed_reason,
+    principal_of,
+)
 from truce.application.monitoring import Filed, MonitoringService
 from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
-from truce.domain.access import Action, Principal, Resource, ResourceKind, decide
+from truce.domain.access import (
+    ALLOW,
+    Action,
+    Allow,
+    Deny,
+    Principal,
+    Resource,
+    ResourceKind,
+    decide,
+)
 from truce.domain.agreements import Agreement
 from truce.domain.commands import FileReport
 from truce.domain.confidentiality import Confidentiality
@@ -176,11 +190,23 @@ class IntakeService:
 
     # --- quarantine -----------------------------------------------------------------------
 
-    def quarantine_list(self, principal: Principal, limit: int = 100) -> list[QuarantinedRow]:
-        """Open rows the principal may read, newest first."""
+    def quarantine_list(
+        self, principal: Principal, limit: int = 100, address: str | None = None
+    ) -> list[QuarantinedRow]:
+        """Open rows the principal may read, newest first. A list showing a body's own
+        rejected items (not public) leaves one audit entry naming them."""
         with self.uow() as uow:
             rows = uow.intake.quarantined(max(limit * 4, 400))
-        return [row for row in rows if _may(principal, Action.READ, row)][:limit]
+            shown = [row for row in rows if _may(principal, Action.READ, row)][:limit]
+            hidden = [row.id for row in shown if row.owner_body_id is not None]
+            if hidden:
+                reason = listed_reason(hidden, len(shown)).replace("reports", "quarantined rows")
+                listed = Decision(
+                    principal, Action.LIST, ResourceKind.QUARANTINE, None, ALLOW, reason
+                )
+                audit_decision(uow, self.clock.now(), listed, address)
+                uow.commit()
+        return shown
 
     def quarantine_count(self) -> int:
         with self.uow() as uow:
@@ -191,26 +217,68 @@ class IntakeService:
         with self.uow() as uow:
             return uow.intake.quarantined(limit, open_only=False)
 
-    def quarantined_row(self, row_id: str, principal: Principal | None = None) -> QuarantinedRow:
-        """The row; with a principal, only if the policy lets them read it (404 alike)."""
+    def quarantined_row(
+        self, row_id: str, principal: Principal | None = None, address: str | None = None
+    ) -> QuarantinedRow:
+        """The row; with a principal, only if the policy lets them read it (404 alike, one
+        audit entry for a refusal or for an allowed read of a row that is not public)."""
         with self.uow() as uow:
             row = uow.intake.quarantined_row(row_id)
-        if row is None or (principal is not None and not _may(principal, Action.READ, row)):
-            raise NotFoundError("quarantined row")
+            if principal is None:
+                if row is None:
+                    raise NotFoundError("quarantined row")
+                return row
+            self._check_read(uow, principal, row_id, row, address)
+        assert row is not None  # noqa: S101 - _check_read refused a missing row
         return row
 
-    def resubmit(self, row_id: str, data: dict[str, object], submitter: Member) -> Filed:
+    def _check_read(
+        self,
+        uow: UnitOfWork,
+        principal: Principal,
+        row_id: str,
+        row: QuarantinedRow | None,
+        address: str | None,
+    ) -> None:
+        if row is None or not _may(principal, Action.READ, row):
+            reason = "no such row" if row is None else "need-to-know"
+            refused = Decision(
+                principal, Action.READ, ResourceKind.QUARANTINE, row_id, Deny(reason), reason
+            )
+            audit_decision(uow, self.clock.now(), refused, address)
+            uow.commit()
+            raise NotFoundError("quarantined row")
+        if row.owner_body_id is not None:
+            read = Decision(principal, Action.READ, ResourceKind.QUARANTINE, row_id, ALLOW)
+            audit_decision(uow, self.clock.now(), read, address)
+            uow.commit()
+
+    def resubmit(
+        self, row_id: str, data: Mapping[str, object], submitter: Member, address: str | None = None
+    ) -> Filed:
         """File a corrected version of a quarantined row as a report of the submitter's body,
-        and mark the row resolved by it."""
+        and mark the row resolved by it. A row already resolved reads as missing."""
         with self.uow() as uow:
             principal = principal_of(uow, submitter)
             row = uow.intake.quarantined_row(row_id)
-        if row is None or not row.open or not _may(principal, Action.READ, row):
-            raise NotFoundError("quarantined row")
-        if not _may(principal, Action.EDIT, row):
-            raise AccessDeniedError("quarantine: may not correct this row")
+            if row is None or not row.open or not _may(principal, Action.READ, row):
+                reason = "no such open row" if row is None or not row.open else "need-to-know"
+                refused = Decision(
+                    principal, Action.EDIT, ResourceKind.QUARANTINE, row_id, Deny(reason), reason
+                )
+                audit_decision(uow, self.clock.now(), refused, address)
+                uow.commit()
+                raise NotFoundError("quarantined row")
+            decision = _decision(principal, Action.EDIT, row)
+            if isinstance(decision, Deny):
+                refused = Decision(
+                    principal, Action.EDIT, ResourceKind.QUARANTINE, row_id, decision
+                )
+                audit_decision(uow, self.clock.now(), refused, address)
+                uow.commit()
+                raise AccessDeniedError("quarantine: may not correct this row")
         command = parse_file_report(data, now=self.clock.now(), assume_utc=True)
-        filed = self.monitoring.file_report(command, submitter)
+        filed = self.monitoring.file_report(command, submitter, address)
         with self.uow() as uow:
             uow.intake.resolve(row_id, filed.report.id, self.clock.now())
             uow.record.append(
@@ -450,6 +518,10 @@ def _still_withdrawn(tombstone: Tombstone | None, command: FileReport) -> bool:
 
 
 def _may(principal: Principal, action: Action, row: QuarantinedRow) -> bool:
+    return bool(_decision(principal, action, row))
+
+
+def _decision(principal: Principal, action: Action, row: QuarantinedRow) -> Allow | Deny:
     resource = Resource(
         ResourceKind.QUARANTINE,
         row.id,
@@ -458,7 +530,7 @@ def _may(principal: Principal, action: Action, row: QuarantinedRow) -> bool:
             Confidentiality.PUBLIC if row.owner_body_id is None else Confidentiality.SUBMITTER
         ),
     )
-    return bool(decide(principal, action, resource))
+    return decide(principal, action, resource)
 
 
 def _mechanism_body(uow: UnitOfWork) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
 
 from truce.application.geo_ports import GeoStore
 from truce.application.oidc_ports import OidcStore
@@ -20,6 +21,7 @@ from truce.domain.auth import ApiToken, AuditEntry, Credential, LoginFailure, Se
 from truce.domain.compliance_exports import ExportRow, ExportWindow
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import KeyEnd, MemberKey, StoredDecision
+from truce.domain.evidence import CopyKind, CustodyEvent, Evidence, Inspection
 from truce.domain.incidents import Incident
 from truce.domain.intake import CurrentEvent, ImportJournal, QuarantinedRow, Tombstone
 from truce.domain.parties import Actor, Body, Member
@@ -390,6 +392,71 @@ class ComplianceFigures(Protocol):
         """The standing reports the scope admits, in `STORED_COLUMNS` order (times as ISO
         8601 text), in filing order, fetched `batch` rows at a time so that memory stays
         flat at any size."""
+
+
+class EvidenceRepository(Protocol):
+    """Attachments of stored files to reports, and their custody events (append-only)."""
+
+    def add(self, evidence: Evidence) -> None:
+        """Store an attachment; raise ConflictError if the report has this file already."""
+        ...
+
+    def get(self, evidence_id: str) -> Evidence | None: ...
+    def find(self, report_id: str, sha256: str) -> Evidence | None: ...
+    def with_sha256(self, sha256: str) -> list[Evidence]:
+        """Every attachment of the file, oldest first."""
+        ...
+
+    def for_report(self, report_id: str) -> list[Evidence]:
+        """Oldest first."""
+        ...
+
+    def add_custody(self, event: CustodyEvent) -> None: ...
+    def custody(self, evidence_ids: Collection[str]) -> list[CustodyEvent]:
+        """The events of these attachments, each with its `seq`, in the order they happened."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedFile:
+    """An upload written to the store's side but not yet kept: its hash, size and where it
+    waits (a temporary file the inspector reads)."""
+
+    sha256: str
+    size: int
+    path: Path
+
+
+class EvidenceBlobs(Protocol):
+    """Content-addressed, write-once storage of evidence files and their working copies."""
+
+    def receive(self, stream: BinaryIO, max_bytes: int) -> ReceivedFile:
+        """Copy the stream aside, hashing it; FileTooLargeError past `max_bytes`."""
+        ...
+
+    def keep(self, received: ReceivedFile) -> None:
+        """Store it under its hash, read-only, unless that hash is stored already."""
+        ...
+
+    def discard(self, received: ReceivedFile) -> None: ...
+    def put(self, data: bytes) -> str:
+        """Store a working copy; its hash."""
+        ...
+
+    def locate(self, sha256: str) -> Path | None:
+        """Where the stored file is, for streaming it out; None when absent."""
+        ...
+
+
+class ContentInspector(Protocol):
+    """Judges a file by its bytes, never its name, and makes working copies."""
+
+    def inspect(self, path: Path) -> Inspection:
+        """Its type and metadata; RefusedFileError for anything not accepted."""
+        ...
+
+    def derive(self, path: Path, media_type: str) -> list[tuple[CopyKind, bytes, str]]:
+        """Working copies as (kind, bytes, media type); none for types it cannot read."""
         ...
 
 
@@ -419,6 +486,7 @@ class UnitOfWork(Protocol):
     talks: Talks
     compliance: ComplianceFigures
     procedure: ProcedureStore
+    evidence: EvidenceRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -10,7 +10,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NoReturn, TypeVar
@@ -155,11 +155,19 @@ def content_fields(command: FileReport) -> dict[str, Any]:
     return content
 
 
+# The nested parts are flat dataclasses: reading their fields directly gives what
+# dataclasses.asdict gives, without its deep copies (a fingerprint per imported row).
+_NESTED_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in fields(kind)) for kind in (Casualty, Translation, Observer)
+}
+
+
 def _plain(value: object) -> object:
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
-    if isinstance(value, Casualty | Translation | Observer):
-        return asdict(value)
+    names = _NESTED_FIELDS.get(type(value))
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
     return value
 
 

@@ -28,6 +28,7 @@ from truce.adapters.memory.decision_store import (
     MemoryMemberKeys,
     MemorySignedDecisions,
 )
+from truce.adapters.memory.evidence_store import MemoryEvidence, MemoryEvidenceState
 from truce.adapters.memory.geo_store import MemoryGeoState, MemoryGeoStore
 from truce.adapters.memory.incident_store import MemoryIncidents, MemoryIncidentState
 from truce.adapters.memory.intake_store import MemoryIntake, MemoryIntakeState
@@ -46,6 +47,7 @@ from truce.application.ports import (
     AuthChallenges,
     Bodies,
     ComplianceFigures,
+    EvidenceRepository,
     Incidents,
     Intake,
     LoginFailures,
@@ -85,6 +87,7 @@ class MemoryState:
     incidents: MemoryIncidentState = field(default_factory=MemoryIncidentState)
     talks: MemoryTalkState = field(default_factory=MemoryTalkState)
     procedure: MemoryProcedureState = field(default_factory=MemoryProcedureState)
+    evidence: MemoryEvidenceState = field(default_factory=MemoryEvidenceState)
 
 
 class MemoryBodies:
@@ -241,7 +244,7 @@ class MemoryUnitOfWork:
         # The record and the auth state hold containers of their own: they copy themselves.
         own_copies = {
             "record", "auth", "decisions", "intake", "oidc", "geo", "incidents", "talks",
-            "procedure",
+            "procedure", "evidence",
         }  # fmt: skip
         copies = {k: copy.copy(v) for k, v in vars(self._shared).items() if k not in own_copies}
         self._working = MemoryState(
@@ -255,6 +258,7 @@ class MemoryUnitOfWork:
             incidents=self._shared.incidents.copy(),
             talks=self._shared.talks.copy(),
             procedure=self._shared.procedure.copy(),
+            evidence=self._shared.evidence.copy(),
         )
         self.bodies: Bodies = MemoryBodies(self._working)
         self.actors: Actors = MemoryActors(self._working)
@@ -282,6 +286,7 @@ class MemoryUnitOfWork:
             self._working.reports, self._working.intake.retired
         )
         self.procedure: ProcedureStore = MemoryProcedureStore(self._working.procedure)
+        self.evidence: EvidenceRepository = MemoryEvidence(self._working.evidence)
 
 
 class MemoryUnitOfWorkFactory:

@@ -25,8 +25,16 @@ from sqlalchemy import Connection, text
 from truce.application.ports import ReportScope
 
 # Tables under row-level security (the migration's list; tests check the two agree).
-# Reply requests and replies (migration 3a7d5c1e9b40) are the accused party's material.
-PROTECTED_TABLES = ("reports", "record_openings", "reply_requests", "replies")
+# Reply requests and replies (migration 3a7d5c1e9b40) are the accused party's material;
+# evidence and its custody chain belong to the body that gave them.
+PROTECTED_TABLES = (
+    "reports",
+    "record_openings",
+    "reply_requests",
+    "replies",
+    "evidence",
+    "evidence_custody",
+)
 
 _SET = text(
     "SELECT set_config('truce.context', :context, true), "

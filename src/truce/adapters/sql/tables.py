@@ -266,6 +266,7 @@ record_cosignatures = Table(
 from truce.adapters.sql import (  # noqa: E402
     auth_tables,  # noqa: F401 - registers the auth tables on metadata
     decision_tables,  # noqa: F401 - registers the signed decision tables
+    evidence_tables,  # noqa: F401 - registers the evidence tables
     geo_tables,  # noqa: F401 - registers the geography tables
     incident_tables,  # noqa: F401 - registers the incident tables
     intake_tables,  # noqa: F401 - registers the intake tables

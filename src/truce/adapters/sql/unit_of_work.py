@@ -18,6 +18,7 @@ from truce.adapters.sql.auth_repositories import (
 )
 from truce.adapters.sql.compliance_repositories import SqlComplianceFigures
 from truce.adapters.sql.decision_repositories import SqlMemberKeys, SqlSignedDecisions
+from truce.adapters.sql.evidence_repositories import SqlEvidence
 from truce.adapters.sql.geo_repository import SqlGeoStore
 from truce.adapters.sql.incident_repositories import SqlIncidents
 from truce.adapters.sql.intake_repositories import SqlIntake
@@ -43,6 +44,7 @@ from truce.application.ports import (
     AuthChallenges,
     Bodies,
     ComplianceFigures,
+    EvidenceRepository,
     Incidents,
     Intake,
     LoginFailures,
@@ -102,6 +104,7 @@ class SqlUnitOfWork:
         self.talks: Talks = SqlTalks(connection)
         self.compliance: ComplianceFigures = SqlComplianceFigures(connection)
         self.procedure: ProcedureStore = SqlProcedureStore(connection)
+        self.evidence: EvidenceRepository = SqlEvidence(connection)
         return self
 
     def __exit__(

@@ -38,7 +38,7 @@ from truce.entrypoints.cli.reports import export, import_bulletins, report_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
 from truce.entrypoints.web.app import create_app
 from truce.entrypoints.web.assets import FrontendAssets, ensure_frontend
-from truce.settings import DEMO_DATABASE_URL, DEMO_KEY_DIR, Settings
+from truce.settings import DEMO_DATABASE_URL, DEMO_EVIDENCE_DIR, DEMO_KEY_DIR, Settings
 
 app = typer.Typer(
     name="truce",
@@ -104,6 +104,7 @@ def demo(
     defaults: dict[str, tuple[str, object]] = {
         "TRUCE_DATABASE_URL": ("database_url", DEMO_DATABASE_URL),
         "TRUCE_KEY_DIR": ("key_dir", DEMO_KEY_DIR),
+        "TRUCE_EVIDENCE_DIR": ("evidence_dir", DEMO_EVIDENCE_DIR),
         # Plain HTTP on loopback, where a Secure cookie would never be sent.
         "TRUCE_SECURE_COOKIES": ("secure_cookies", False),
     }
@@ -113,6 +114,8 @@ def demo(
         _remove_sqlite_file(settings.database_url)
     if "key_dir" in overrides:
         shutil.rmtree(DEMO_KEY_DIR, ignore_errors=True)
+    if "evidence_dir" in overrides:
+        _remove_evidence_dir(DEMO_EVIDENCE_DIR)
     settings = demo_witnesses_known(settings)
     services = build_services(settings)
     try:
@@ -252,3 +255,11 @@ def db_grant_app_role(
 
 def run() -> None:
     app()
+
+
+def _remove_evidence_dir(folder: Path) -> None:
+    """The demo's evidence is made anew each run; its files are read-only, so they are made
+    writable before the tree goes."""
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -36,6 +36,7 @@ from truce.entrypoints.web.routes.admin import AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
+from truce.entrypoints.web.routes.evidence import EvidenceApi, evidence_controllers
 from truce.entrypoints.web.routes.incidents import IncidentPages, IncidentsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.language import LanguagePages
@@ -43,6 +44,7 @@ from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.procedure import ProcedurePages
+from truce.entrypoints.web.routes.quarantine import QuarantinePages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.entrypoints.web.routes.search import SearchApi, SearchPages
 from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
@@ -167,6 +169,9 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             ProcedurePages,
             IncidentPages,
             IncidentsApi,
+            EvidenceApi,
+            QuarantinePages,
+            *evidence_controllers(settings.evidence_max_bytes),
             healthz,
             vendor,
             static,

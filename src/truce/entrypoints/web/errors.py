@@ -24,6 +24,7 @@ from litestar.status_codes import (
 from truce.application.auth import ServerConfigurationError
 from truce.domain.auth import AuthenticationError, InsufficientScopeError, TooManyAttemptsError
 from truce.domain.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from truce.domain.evidence import FileTooLargeError, RefusedFileError
 from truce.entrypoints.web.i18n import N_
 from truce.entrypoints.web.schemas import ErrorOut, FieldErrorOut
 
@@ -87,6 +88,13 @@ def invalid_input(_: AnyRequest, exc: InvalidInputError) -> Response[ErrorOut]:
     return _json(
         ErrorOut(detail="The input has errors", errors=errors), HTTP_422_UNPROCESSABLE_ENTITY
     )
+
+
+def refused_file(_: AnyRequest, exc: InvalidInputError) -> Response[ErrorOut]:
+    """An evidence file refused for what it is (415) or for its size (413), with the reason."""
+    errors = [FieldErrorOut(field=e.field, message=e.message) for e in exc.errors]
+    status = 413 if isinstance(exc, FileTooLargeError) else 415
+    return _json(ErrorOut(detail="The file was refused", errors=errors), status)
 
 
 def validation_failed(_: AnyRequest, exc: ValidationException) -> Response[ErrorOut]:
@@ -179,6 +187,8 @@ EXCEPTION_HANDLERS = {
     ServerConfigurationError: _paged(misconfigured),
     AccessDeniedError: _paged(forbidden),
     InvalidInputError: _paged(invalid_input),
+    RefusedFileError: _paged(refused_file),
+    FileTooLargeError: _paged(refused_file),
     ValidationException: _paged(validation_failed),
     NotFoundError: _paged(not_found),
     NotFoundException: _paged(not_found),

@@ -43,7 +43,13 @@ ACCOUNT_LANGUAGES = [(code, NATIVE_NAMES[code]) for code in LANGUAGES]
 HOME_REPORTS = 100
 
 
-def _form_choices() -> dict[str, Any]:
+def form_errors(error: InvalidInputError) -> dict[str, str]:
+    """Each error by the form field it belongs beside: the parser names the observer's
+    fields `observer.<name>`, the form `observer_<name>`."""
+    return {e.field.replace("observer.", "observer_"): e.message for e in error.errors}
+
+
+def form_choices() -> dict[str, Any]:
     return {
         "source_kinds": labelled(SOURCE_KIND_LABELS),
         "reliabilities": [(item.value, item.value) for item in Reliability],
@@ -69,7 +75,7 @@ def _home_context(services: ServicesDep, assets: AssetsDep, viewer: Viewer) -> d
         "htmx": assets.available("htmx.min.js"),
         "viewer": viewer,
         "may_file": may_file_reports(viewer.principal),
-        **_form_choices(),
+        **form_choices(),
     }
 
 
@@ -105,7 +111,7 @@ class Pages(Controller):
             filed = services.monitoring.file_report(command, viewer.member, viewer.address)
         except InvalidInputError as error:
             context = _home_context(services, assets, viewer)
-            context.update(values=data, errors={e.field: e.message for e in error.errors})
+            context.update(values=data, errors=form_errors(error))
             return Template("home.html", context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         request.logger.info("report %s filed from the web form", filed.report.id)
         return Redirect(
