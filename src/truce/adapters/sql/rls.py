@@ -24,8 +24,9 @@ from sqlalchemy import Connection, text
 
 from truce.application.ports import ReportScope
 
-# Tables under row-level security (the migration's list; tests check the two agree).
-PROTECTED_TABLES = ("reports", "record_openings")
+# Tables under row-level security (migrations f4b5e309b72a and 3b7d0e5a1c62; tests check
+# that the database agrees).
+PROTECTED_TABLES = ("reports", "record_openings", "report_places")
 
 _SET = text(
     "SELECT set_config('truce.context', :context, true), "
