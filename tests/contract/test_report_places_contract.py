@@ -6,7 +6,7 @@ reader may read, and never part of a report."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,11 +14,13 @@ from cast import GUARANTOR_RU, OPPOSITION_LIAISON, PUBLIC
 from geo_support import geography, load_country, write_country
 from support import FixedClock, SequentialIds, report_fields
 from truce.application.access_guard import report_scope
+from truce.application.compliance import ComplianceService
 from truce.application.geography import PLACED_KIND, GeographyService
 from truce.application.incidents import IncidentService
 from truce.application.monitoring import MonitoringService
 from truce.application.placement import AfterFilingSteps
 from truce.application.ports import UnitOfWorkFactory
+from truce.domain.compliance import day_of
 from truce.domain.errors import InvalidInputError
 from truce.domain.geo.placement import Placeable, PlaceMethod, ReportPlace
 from truce.domain.geo.places import Precision
@@ -245,3 +247,19 @@ def test_the_map_reads_placements_only_for_reports_the_principal_may_read(
     assert set(country.placements_for(GUARANTOR_RU, [report])) == {hidden}
     assert country.placements_for(OPPOSITION_LIAISON, [report]) == {}
     assert country.placements_for(PUBLIC, [report]) == {}
+
+
+def test_the_daily_report_counts_a_placed_report_in_its_placements_governorate(
+    uow_factory, clock, filing, country, cast
+) -> None:
+    # The place text names no governorate; the coordinates lie in Dar'a.
+    _file(filing, cast["monitor"], confidentiality="public", place_text="Tell al-Hara",
+          latitude=BUSRA[0], longitude=BUSRA[1])  # fmt: skip
+    # Unplaced (no coordinates, a name the made-up country lacks): the place text decides.
+    homs = _file(filing, cast["monitor"], confidentiality="public", latitude=None,
+                 longitude=None, place_text="Homs")  # fmt: skip
+    unplaced = _stored(uow_factory, homs)
+    assert unplaced is not None
+    assert unplaced.method is PlaceMethod.UNPLACED
+    report = ComplianceService(uow_factory, clock).report(PUBLIC, day_of(date(2017, 1, 2)))
+    assert report.figures.by_governorate == {"SY04": 1, "SY12": 1}

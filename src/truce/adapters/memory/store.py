@@ -274,7 +274,7 @@ class MemoryUnitOfWork:
         self.incidents: Incidents = MemoryIncidents(self._working.incidents)
         self.talks: Talks = MemoryTalks(self._working.talks)
         self.compliance: ComplianceFigures = MemoryComplianceFigures(
-            self._working.reports, self._working.intake.retired
+            self._working.reports, self._working.intake.retired, self._working.geo.placements
         )
 
 
