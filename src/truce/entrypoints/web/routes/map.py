@@ -8,6 +8,7 @@ scope (`GeographyService.placements_for`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -26,6 +27,9 @@ from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
 # Degrees of simplification per level: outlines for a country-wide map, not for surveying.
 TOLERANCE = {1: 0.01, 2: 0.005, 3: 0.002}
 MAX_MAP_REPORTS = 2_000
+# Reports looked through for one request, filters applied as the pages come.
+MAX_SCANNED = 100_000
+PAGE = 500
 GEOJSON = "application/geo+json"
 
 
@@ -51,15 +55,25 @@ def _event_type(text: str | None) -> str | None:
     return text
 
 
-def _visible_reports(services: Services, viewer: Viewer) -> list[Report]:
-    """What the viewer may read, through the monitoring service's filtered list."""
-    reports: list[Report] = []
-    page = services.monitoring.list_reports(viewer.principal, limit=500)
-    reports.extend(page.reports)
-    while page.next_cursor is not None and len(reports) < MAX_MAP_REPORTS:
-        page = services.monitoring.list_reports(viewer.principal, 500, page.next_cursor)
-        reports.extend(page.reports)
-    return reports[:MAX_MAP_REPORTS]
+def _visible_reports(
+    services: Services, viewer: Viewer, wanted: Callable[[Report], bool]
+) -> tuple[list[Report], bool]:
+    """What the viewer may read and the filters want, newest first, through the monitoring
+    service's filtered list; the filters apply while paging, so an old day's reports are
+    found behind newer ones. True when more were left than the map draws."""
+    chosen: list[Report] = []
+    scanned = 0
+    cursor = None
+    while scanned < MAX_SCANNED:
+        page = services.monitoring.list_reports(viewer.principal, PAGE, cursor)
+        scanned += len(page.reports)
+        chosen.extend(report for report in page.reports if wanted(report))
+        if len(chosen) > MAX_MAP_REPORTS:
+            return chosen[:MAX_MAP_REPORTS], True
+        cursor = page.next_cursor
+        if cursor is None:
+            return chosen, False
+    return chosen, True
 
 
 def _within(report: Report, since: date | None, until: date | None, kind: str | None) -> bool:
@@ -190,10 +204,9 @@ class MapPages(Controller):
             # The same rule as the reports API: a token must carry reports:read.
             viewer.require(Scope.REPORTS_READ)
         first, last, kind = _day("since", since), _day("until", until), _event_type(kind)
-        chosen = [
-            report
-            for report in _visible_reports(services, viewer)
-            if _within(report, first, last, kind)
-        ]
+        chosen, truncated = _visible_reports(
+            services, viewer, lambda report: _within(report, first, last, kind)
+        )
         features = _report_features(services, viewer, chosen)
-        return _geojson({"type": "FeatureCollection", "features": features})
+        # `truncated` (a foreign member): more reports matched than the map draws.
+        return _geojson({"type": "FeatureCollection", "truncated": truncated, "features": features})

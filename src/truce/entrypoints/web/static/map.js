@@ -124,7 +124,8 @@
       const reports = await fetchJson("/map/layers/reports?" + query.toString());
       add("Reports", reportLayer(reports), true);
       status.textContent = reports.features.length + " reports with a known place; " +
-        zones.features.length + " zones.";
+        zones.features.length + " zones." +
+        (reports.truncated ? " More reports match: narrow the dates to see them all." : "");
     } catch (error) {
       status.textContent = "Could not load a layer: " + error.message;
     }
