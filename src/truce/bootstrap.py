@@ -33,6 +33,7 @@ from truce.application.member_keys import SEAL_PURPOSE, MemberKeyService, Sealer
 from truce.application.monitoring import MonitoringService
 from truce.application.oidc import OidcService, parse_declared_providers
 from truce.application.oidc_ports import IdentityProviderClient
+from truce.application.placement import AfterFilingSteps
 from truce.application.ports import (
     Clock,
     IdFactory,
@@ -116,7 +117,11 @@ def build_services(
     )
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     incidents = IncidentService(uow, clock, ids)
-    monitoring = MonitoringService(uow, clock, ids, after_filing=incidents.correlate)
+    geography = GeographyService(uow, clock, ShapelySpatial())
+    # After filing, in the same unit of work: correlation into incidents, then placement in
+    # the administrative units (derived data, docs/geography.md "Placing reports").
+    after_filing = AfterFilingSteps((incidents.correlate, geography.place_filed))
+    monitoring = MonitoringService(uow, clock, ids, after_filing=after_filing)
     # Guarantors vote on incidents: their decision objects join the default ones.
     objects = default_objects(canonical_json)
     incident_objects = IncidentObjects(canonical_json)
@@ -160,7 +165,7 @@ def build_services(
         audit=AuditService(uow, clock),
         engine=engine,
         intake=IntakeService(uow, clock, ids, monitoring),
-        geography=GeographyService(uow, clock, ShapelySpatial()),
+        geography=geography,
         incidents=incidents,
         talks=TalksService(uow, clock, ids, decisions),
         compliance=ComplianceService(uow, clock),

@@ -47,6 +47,12 @@ def test_the_map_draws_outlines_zones_and_a_report_with_its_precision(
     assert "1 reports with a known place; 1 zones." in page.inner_text("#map-status")
     # Two governorate outlines, one halo and its centre, one zone marker: SVG paths.
     assert page.locator("#map path.leaflet-interactive").count() >= 5
+    # The report's centre, drawn last: its popup names its units and its precision.
+    page.locator("#map path.leaflet-interactive").last.click(force=True)
+    popup = page.wait_for_selector(".leaflet-popup-content").inner_text()
+    assert "Ein Elfijeh" in popup
+    assert "Rural Damascus" in popup
+    assert "precision: subdistrict" in popup
     page.screenshot(path=str(ARTIFACTS / "map.png"))
     assert errors == []
     assert outside == []

@@ -74,8 +74,19 @@ def test_reports_appear_only_as_the_viewer_may_read_them_with_their_precision(ma
     assert public["properties"]["precision"] == "subdistrict"
     assert public["properties"]["pcode"] == "SY030702"
     assert public["properties"]["radius_m"] > 1_000  # a halo, not a false exact point
+    assert public["properties"]["exact"] is False
+    assert public["properties"]["method"] == "resolved"
+    assert public["properties"]["adm1"] == {
+        "pcode": "SY03",
+        "name_en": "Rural Damascus",
+        "name_ar": "ريف دمشق",
+    }
+    assert public["properties"]["adm3"]["name_en"] == "Ein Elfijeh"
     exact = next(f for f in seen_by_russia if f["properties"]["precision"] == "point")
     assert exact["geometry"]["coordinates"] == [36.1022, 33.6539]
+    assert exact["properties"]["exact"] is True
+    # Outside the made-up country's outlines: drawn where it is, in no unit.
+    assert (exact["properties"]["method"], exact["properties"]["adm1"]) == ("unplaced", None)
     assert [f["properties"]["event_type"] for f in air] == ["air_strike"]
     assert later == []
     assert bad.status_code == 422

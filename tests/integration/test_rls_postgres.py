@@ -484,3 +484,37 @@ def test_evidence_and_its_custody_are_seen_exactly_as_their_reports(store, usern
         assert store.ids("SELECT evidence_id FROM evidence_custody") == allowed
     store.as_owner()
     assert store.ids("SELECT id FROM evidence") == set(attached)
+
+
+# --- placements of reports (docs/geography.md "Placing reports") ---------------------------
+
+
+def test_a_placement_is_visible_only_where_its_report_is(store):
+    from truce.adapters.sql.geo_repository import SqlGeoStore  # noqa: PLC0415
+    from truce.domain.geo.placement import PlaceMethod, ReportPlace  # noqa: PLC0415
+
+    places = [ReportPlace(r.id, PlaceMethod.RESOLVED, "SY03", note="t") for r in store.reports]
+    SqlGeoStore(store.connection).put_placements(places)
+    theirs = store.ids_where(lambda r: r.submitter_body_id == OPP and _confidential(r))
+    store.as_app_role()
+    with acting_for(store.connection, report_scope(GOV_LIAISON)):
+        # No join, no filter: the policy alone hides the other party's placements.
+        seen = store.ids("SELECT report_id FROM report_places")
+        visible = store.ids("SELECT id FROM reports")
+    assert seen == visible
+    assert not seen & theirs
+    assert store.ids("SELECT report_id FROM report_places") == store.ids_where(
+        lambda r: not _confidential(r)
+    )
+    with as_system(store.connection, "test: the mechanism sees every placement"):
+        assert store.ids("SELECT report_id FROM report_places") == {r.id for r in store.reports}
+    with (
+        pytest.raises(DBAPIError),
+        acting_for(store.connection, report_scope(GOV_LIAISON)),
+    ):
+        store.connection.execute(
+            text(
+                "INSERT INTO report_places (report_id, method, nearest, note) "
+                "SELECT id, 'unplaced', false, 'forged' FROM reports LIMIT 1"
+            )
+        )

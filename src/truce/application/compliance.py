@@ -162,8 +162,8 @@ def _groups(
         start, end = day_window(day)
         rows: list[FigureRow] = uow.compliance.figure_rows(start, end, scope)
         found.extend(
-            FigureGroup(day, place, party, kind, side_of(body_id, source, bodies), count)
-            for place, party, kind, body_id, source, count in rows
+            FigureGroup(day, place, party, kind, side_of(body_id, source, bodies), count, adm1)
+            for place, adm1, party, kind, body_id, source, count in rows
         )
     return found
 

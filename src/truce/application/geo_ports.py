@@ -3,13 +3,17 @@ what it holds (shapely in production; any exact point-in-polygon test in a fake)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from truce.domain.geo.placement import Placeable, ReportPlace
 from truce.domain.geo.places import AdminUnit, Alias, Place, Quarantined
 from truce.domain.geo.zones import Zone
+
+if TYPE_CHECKING:  # ports.py imports this module
+    from truce.application.ports import ReportScope
 
 
 class GeoStore(Protocol):
@@ -47,6 +51,24 @@ class GeoStore(Protocol):
 
     def zone_history(self, agreement_id: str, zone_id: str) -> list[Zone]:
         """Every revision, oldest first."""
+        ...
+
+    # Placements of reports (derived data, docs/geography.md "Placing reports"). A placement
+    # is party material as its report is: it is read only for reports a scope admits.
+    def put_placements(self, placements: Sequence[ReportPlace]) -> int:
+        """Insert or replace each report's placement; how many were new or changed."""
+        ...
+
+    def placements(
+        self, report_ids: Collection[str], scope: ReportScope | None
+    ) -> dict[str, ReportPlace]:
+        """The placements of those of the reports that the scope admits; None is the
+        mechanism's own work (every report), never a principal's read."""
+        ...
+
+    def to_place(self, limit: int, after: str | None, *, placed_too: bool) -> list[Placeable]:
+        """Standing reports by id after `after`: those without a placement, or every one with
+        `placed_too`. The mechanism's own work."""
         ...
 
 

@@ -9,20 +9,22 @@ appends a record entry in its own unit of work.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from truce.application.access_guard import report_scope
 from truce.application.geo_ports import Hit, SpatialIndex, SpatialIndexFactory, ZoneIndex
+from truce.application.placement import Placer
 from truce.application.ports import Clock, JsonValue, UnitOfWork, UnitOfWorkFactory
+from truce.domain.access import Principal
 from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
 from truce.domain.geo.aliases import seed_aliases
 from truce.domain.geo.names import is_arabic, normalise_latin
+from truce.domain.geo.placement import Placeable, ReportPlace, placeable
 from truce.domain.geo.places import (
     AdminUnit,
     Alias,
-    Location,
     Place,
-    Precision,
     Quarantined,
     cod_fields,
     in_syria,
@@ -93,6 +95,20 @@ class AdminPath:
     adm2: Named | None
     adm3: Named | None
     nearest: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementSummary:
+    """What one `place_reports` run did: reports looked at, placements new or changed, and
+    how the placed ones were found."""
+
+    seen: int = 0
+    changed: int = 0
+    by_method: dict[str, int] = field(default_factory=dict)
+
+
+PLACE_BATCH = 2_000
+PLACED_KIND = "geo.reports.placed"
 
 
 @dataclass
@@ -242,12 +258,17 @@ class GeographyService:
 
     # --- resolution and reverse geocoding ------------------------------------------------
 
-    def gazetteer(self) -> Gazetteer:
+    def gazetteer(self, uow: UnitOfWork | None = None) -> Gazetteer:
+        """Built once from the store; `uow` reads it inside a unit of work already open."""
         if self._caches.gazetteer is None:
-            with self.uow() as uow:
-                units, places, aliases = uow.geo.units(), uow.geo.places(), uow.geo.aliases()
+            with self._reading(uow) as reading:
+                geo = reading.geo
+                units, places, aliases = geo.units(), geo.places(), geo.aliases()
             self._caches.gazetteer = build_gazetteer(units, places, aliases)
         return self._caches.gazetteer
+
+    def _reading(self, uow: UnitOfWork | None) -> _Reading:
+        return _Reading(self.uow, uow)
 
     def resolve(self, text: str, context: ResolveContext = NO_CONTEXT) -> list[Candidate]:
         if len(text) > MAX_NAME:
@@ -263,10 +284,12 @@ class GeographyService:
             raise InvalidInputError([FieldError("within", f"{name!r} names no known unit")])
         return units[0].target.key
 
-    def reverse(self, points: Sequence[tuple[float, float]]) -> list[AdminPath | None]:
+    def reverse(
+        self, points: Sequence[tuple[float, float]], uow: UnitOfWork | None = None
+    ) -> list[AdminPath | None]:
         if not points:
             return []
-        units, index = self._spatial()
+        units, index = self._spatial(uow)
         paths = self._caches.paths
         answers: list[AdminPath | None] = []
         for hit in index.locate(points):
@@ -279,10 +302,10 @@ class GeographyService:
             answers.append(path)
         return answers
 
-    def _spatial(self) -> tuple[dict[str, AdminUnit], SpatialIndex]:
+    def _spatial(self, uow: UnitOfWork | None = None) -> tuple[dict[str, AdminUnit], SpatialIndex]:
         if self._caches.units is None or self._caches.index is None:
-            with self.uow() as uow:
-                units = {unit.pcode: unit for unit in uow.geo.units()}
+            with self._reading(uow) as reading:
+                units = {unit.pcode: unit for unit in reading.geo.units()}
             # The finest administrative level present is indexed; neighbourhoods (level 4)
             # cover only cities and would leave the rest of the country unanswered.
             admin = [u for u in units.values() if 1 <= u.level <= 3]  # noqa: PLR2004
@@ -361,19 +384,109 @@ class GeographyService:
         index, by_id = cached
         return [by_id[i] for i in index.containing(latitude, longitude, radius_m)]
 
-    # --- reports ------------------------------------------------------------------------
+    # --- placing reports (docs/geography.md "Placing reports") --------------------------
 
-    def locate_report(self, report: Report) -> Location | None:
-        """Where a report is and how precisely: its coordinates as a point, else its place
-        name resolved to the unit or town it names, with that unit's radius."""
-        content = report.content
-        if content.latitude is not None and content.longitude is not None:
-            return Location(content.latitude, content.longitude, 0.0, Precision.POINT)
-        if content.place_text:
-            candidates = self.resolve(content.place_text)
-            if candidates:
-                return candidates[0].target.location
-        return None
+    def placer(self, uow: UnitOfWork | None = None) -> Placer:
+        return Placer(
+            reverse=lambda points: self.reverse(points, uow),
+            gazetteer=lambda: self.gazetteer(uow),
+        )
+
+    def has_boundaries(self, uow: UnitOfWork | None = None) -> bool:
+        units, _index = self._spatial(uow)
+        return any(1 <= unit.level <= 3 for unit in units.values())  # noqa: PLR2004
+
+    def place(self, items: Sequence[Placeable]) -> list[ReportPlace]:
+        """Where each report lies, worked out now and not stored."""
+        return self.placer().place(items)
+
+    def place_filed(self, uow: UnitOfWork, reports: Sequence[Report], *, itemise: bool) -> None:
+        """The step run inside the unit of work that files reports (the server's filings and
+        every import batch): their placements are stored with them. Without boundaries
+        there is nothing to place against; `truce geo place-reports` does it once they load.
+        Derived data: the filing's own record entry covers it, so none is added here."""
+        del itemise
+        if not reports or not self.has_boundaries(uow):
+            return
+        uow.geo.put_placements(self.placer(uow).place([placeable(r) for r in reports]))
+
+    def place_reports(
+        self,
+        *,
+        again: bool = False,
+        batch: int = PLACE_BATCH,
+        progress: Callable[[int], None] | None = None,
+    ) -> PlacementSummary:
+        """Place every standing report that has no placement yet (`again`: every one, after
+        the boundaries or the gazetteer changed), one unit of work per batch. Idempotent: an
+        equal placement is not written again, and a run that changes nothing records
+        nothing. A run that changes something appends one entry with its counts."""
+        if not self.has_boundaries():
+            raise InvalidInputError([FieldError("boundaries", "load boundaries first")])
+        seen = changed = 0
+        methods: dict[str, int] = {}
+        after: str | None = None
+        while True:
+            with self.uow() as uow:
+                items = uow.geo.to_place(batch, after, placed_too=again)
+                if not items:
+                    break
+                places = self.placer(uow).place(items)
+                changed += uow.geo.put_placements(places)
+                uow.commit()
+            for place in places:
+                methods[place.method.value] = methods.get(place.method.value, 0) + 1
+            seen += len(items)
+            after = items[-1].report_id
+            if progress is not None:
+                progress(len(items))
+        summary = PlacementSummary(seen, changed, dict(sorted(methods.items())))
+        if changed:
+            self._record_placing(summary, again=again)
+        return summary
+
+    def _record_placing(self, summary: PlacementSummary, *, again: bool) -> None:
+        with self.uow() as uow:
+            uow.record.append(
+                PLACED_KIND,
+                subject="geo:placements",
+                at=self.clock.now(),
+                public={
+                    "seen": summary.seen,
+                    "changed": summary.changed,
+                    "again": again,
+                    **{f"method_{name}": count for name, count in summary.by_method.items()},
+                },
+            )
+            uow.commit()
+
+    def placements_for(
+        self, principal: Principal, reports: Sequence[Report]
+    ) -> dict[str, ReportPlace]:
+        """The placements of reports the principal may read, for a list it was already given
+        through an access filter (the map, the daily report): the store is asked only for
+        reports the principal's scope admits, and filters by that scope again."""
+        scope = report_scope(principal)
+        ids = [report.id for report in reports if scope.admits(report)]
+        if not ids:
+            return {}
+        with self.uow() as uow:
+            stored = uow.geo.placements(ids, scope)
+        unplaced = set(ids) - set(stored)
+        missing = [placeable(r) for r in reports if r.id in unplaced]
+        if missing and self.has_boundaries():
+            # Filed before the boundaries loaded, or before the last `place-reports`:
+            # worked out now, as a stored one would be, and not stored by a read.
+            stored.update((p.report_id, p) for p in self.place(missing))
+        return stored
+
+    def named(self, pcode: str | None) -> Named | None:
+        """A unit's P-code with its English and Arabic names, for display."""
+        if pcode is None:
+            return None
+        units, _index = self._spatial()
+        unit = units.get(pcode)
+        return Named(pcode, unit.name_en, unit.name_ar) if unit is not None else None
 
     def _forget(self) -> None:
         self._caches.gazetteer = None
@@ -382,6 +495,26 @@ class GeographyService:
         self._caches.paths.clear()
         self._caches.zone_indexes.clear()
         self._caches.outlines.clear()
+
+
+class _Reading:
+    """A unit of work to read in: the caller's own when it has one open (a step inside a
+    filing), else a fresh one."""
+
+    def __init__(self, factory: UnitOfWorkFactory, given: UnitOfWork | None) -> None:
+        self._factory = factory
+        self._given = given
+        self._own: UnitOfWork | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        if self._given is not None:
+            return self._given
+        self._own = self._factory()
+        return self._own.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._own is not None:
+            self._own.__exit__(None, None, None)
 
 
 def _unit_or_problem(feature: BoundaryFeature, source: str) -> AdminUnit | str:

@@ -374,7 +374,9 @@ class Incidents(Protocol):
 
 # Grouped counts for compliance reports: (place_text, perpetrator, event_type,
 # submitter_body_id, source_name, count) of the standing reports in a window.
-FigureRow = tuple[str | None, str | None, str, str | None, str, int]
+# (place text, ADM1 P-code of its stored placement, party accused, event type, filing body,
+# source name, count).
+FigureRow = tuple[str | None, str | None, str | None, str, str | None, str, int]
 
 
 class ComplianceFigures(Protocol):
@@ -383,7 +385,8 @@ class ComplianceFigures(Protocol):
 
     def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
         """Counts of the standing reports whose `occurred_from` lies in [start, end),
-        grouped by place, party accused, type and who filed them."""
+        grouped by place (and the governorate of its placement, when one is stored), party
+        accused, type and who filed them."""
         ...
 
     def export_rows(

@@ -190,6 +190,15 @@ class FigureGroup:
     event_type: str
     side: str
     count: int
+    # The governorate of the reports' stored placement (docs/geography.md), when there is
+    # one: it wins over reading the place text.
+    adm1: str | None = None
+
+    @property
+    def governorate(self) -> str | None:
+        if self.adm1 in GOVERNORATE_BY_PCODE:
+            return self.adm1
+        return governorate_of(self.place_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,15 +249,15 @@ class Figures:
 
 
 def fold_groups(groups: Iterable[FigureGroup]) -> Figures:
-    """The figures of a set of groups; a place that names no governorate counts under
-    NOT_STATED, as does a report that names nobody accused."""
+    """The figures of a set of groups; a report placed in no governorate whose place names
+    none counts under NOT_STATED, as does a report that names nobody accused."""
     governorate: Counter[str] = Counter()
     party: Counter[str] = Counter()
     kind: Counter[str] = Counter()
     side: Counter[str] = Counter()
     side_gov: dict[str, Counter[str]] = {}
     for g in groups:
-        where = governorate_of(g.place_text) or NOT_STATED
+        where = g.governorate or NOT_STATED
         governorate[where] += g.count
         party[(g.perpetrator or "").strip() or NOT_STATED] += g.count
         kind[g.event_type] += g.count

@@ -8,13 +8,20 @@ from datetime import datetime
 
 from truce.application.ports import FigureRow, ReportScope
 from truce.domain.compliance_exports import STORED_COLUMNS, ExportRow, ExportWindow
+from truce.domain.geo.placement import ReportPlace
 from truce.domain.reports import Report
 
 
 class MemoryComplianceFigures:
-    def __init__(self, reports: Mapping[str, Report], retired: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        reports: Mapping[str, Report],
+        retired: Mapping[str, str],
+        placements: Mapping[str, ReportPlace] | None = None,
+    ) -> None:
         self._reports = reports
         self._retired = retired
+        self._placements: Mapping[str, ReportPlace] = placements or {}
 
     def _standing(self, scope: ReportScope) -> Iterator[Report]:
         for report in self._reports.values():
@@ -22,12 +29,14 @@ class MemoryComplianceFigures:
                 yield report
 
     def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
-        counts: Counter[tuple[str | None, str | None, str, str | None, str]] = Counter()
+        counts: Counter[tuple[str | None, str | None, str | None, str, str | None, str]] = Counter()
         for report in self._standing(scope):
             c = report.content
             if start <= c.occurred_from < end:
+                place = self._placements.get(report.id)
                 key = (
                     c.place_text,
+                    None if place is None else place.adm1,
                     c.perpetrator,
                     c.event_type,
                     report.submitter_body_id,

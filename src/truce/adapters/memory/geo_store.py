@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from truce.application.ports import ReportScope
+from truce.domain.geo.placement import Placeable, ReportPlace, placeable
 from truce.domain.geo.places import AdminUnit, Alias, Place, Quarantined
 from truce.domain.geo.zones import Zone
+from truce.domain.reports import Report
 
 
 @dataclass
@@ -16,6 +20,7 @@ class MemoryGeoState:
     aliases: dict[tuple[str, str], Alias] = field(default_factory=dict)
     quarantine: dict[tuple[str, str, str], Quarantined] = field(default_factory=dict)
     zones: dict[tuple[str, str, int], Zone] = field(default_factory=dict)
+    placements: dict[str, ReportPlace] = field(default_factory=dict)
 
     def copy(self) -> MemoryGeoState:
         return replace(
@@ -25,12 +30,23 @@ class MemoryGeoState:
             aliases=dict(self.aliases),
             quarantine=dict(self.quarantine),
             zones=dict(self.zones),
+            placements=dict(self.placements),
         )
 
 
 class MemoryGeoStore:
-    def __init__(self, state: MemoryGeoState) -> None:
+    """`reports` and `retired` are the unit of work's own, for placements: a placement is
+    read only alongside a report the scope admits, as on SQL."""
+
+    def __init__(
+        self,
+        state: MemoryGeoState,
+        reports: Mapping[str, Report] | None = None,
+        retired: Collection[str] = (),
+    ) -> None:
         self._s = state
+        self._reports: Mapping[str, Report] = reports if reports is not None else {}
+        self._retired = retired
 
     def put_unit(self, unit: AdminUnit) -> bool:
         if self._s.units.get(unit.pcode) == unit:
@@ -94,3 +110,34 @@ class MemoryGeoStore:
             for (agreement, zone_key, _), zone in sorted(self._s.zones.items())
             if agreement == agreement_id and zone_key == zone_id
         ]
+
+    def put_placements(self, placements: Sequence[ReportPlace]) -> int:
+        changed = 0
+        for place in placements:
+            if self._s.placements.get(place.report_id) != place:
+                self._s.placements[place.report_id] = place
+                changed += 1
+        return changed
+
+    def placements(
+        self, report_ids: Collection[str], scope: ReportScope | None
+    ) -> dict[str, ReportPlace]:
+        found: dict[str, ReportPlace] = {}
+        for report_id in set(report_ids):
+            report = self._reports.get(report_id)
+            place = self._s.placements.get(report_id)
+            if report is None or place is None:
+                continue
+            if scope is None or scope.admits(report):
+                found[report_id] = place
+        return found
+
+    def to_place(self, limit: int, after: str | None, *, placed_too: bool) -> list[Placeable]:
+        ids = sorted(
+            report_id
+            for report_id in self._reports
+            if report_id not in self._retired
+            and (after is None or report_id > after)
+            and (placed_too or report_id not in self._s.placements)
+        )
+        return [placeable(self._reports[report_id]) for report_id in ids[:limit]]

@@ -279,11 +279,13 @@ class MemoryUnitOfWork:
         self.signed_decisions: SignedDecisions = MemorySignedDecisions(self._working.decisions)
         self.intake: Intake = MemoryIntake(self._working.intake, self._working.reports)
         self.oidc: OidcStore = MemoryOidcStore(self._working.oidc)
-        self.geo: GeoStore = MemoryGeoStore(self._working.geo)
+        self.geo: GeoStore = MemoryGeoStore(
+            self._working.geo, self._working.reports, self._working.intake.retired
+        )
         self.incidents: Incidents = MemoryIncidents(self._working.incidents)
         self.talks: Talks = MemoryTalks(self._working.talks)
         self.compliance: ComplianceFigures = MemoryComplianceFigures(
-            self._working.reports, self._working.intake.retired
+            self._working.reports, self._working.intake.retired, self._working.geo.placements
         )
         self.procedure: ProcedureStore = MemoryProcedureStore(self._working.procedure)
         self.evidence: EvidenceRepository = MemoryEvidence(self._working.evidence)

@@ -1,7 +1,8 @@
 """Compliance figures and export rows on SQL (issue 10): the store groups and streams.
 
 Every statement on `reports` runs acting for the caller's scope (adapters/sql/rls.py), so on
-PostgreSQL the policies filter a second time what the WHERE clause already filtered.
+PostgreSQL the policies filter a second time what the WHERE clause already filtered (for the
+joined `report_places` too: a placement is visible only with its report).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
+from truce.adapters.sql import geo_tables as g
 from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, to_utc
 from truce.adapters.sql.repositories import admitted
@@ -30,9 +32,10 @@ class SqlComplianceFigures:
         self._c = connection
 
     def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
-        r = t.reports
+        r, places = t.reports, g.report_places
         keys = (
             r.c.place_text,
+            places.c.adm1_pcode,
             r.c.perpetrator,
             r.c.event_type,
             r.c.submitter_body_id,
@@ -40,6 +43,7 @@ class SqlComplianceFigures:
         )
         query = (
             select(*keys, func.count())
+            .select_from(r.outerjoin(places, places.c.report_id == r.c.id))
             .where(
                 r.c.retired.is_(None),
                 r.c.occurred_from >= to_utc(start),
@@ -50,7 +54,7 @@ class SqlComplianceFigures:
         )
         with acting_for(self._c, scope):
             return [
-                (row[0], row[1], row[2], row[3], row[4], int(row[5]))
+                (row[0], row[1], row[2], row[3], row[4], row[5], int(row[6]))
                 for row in self._c.execute(query)
             ]
 

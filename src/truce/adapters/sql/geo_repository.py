@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, delete, func, insert, select
 
 from truce.adapters.sql import geo_tables as g
+from truce.adapters.sql import tables as t
 from truce.adapters.sql.mapping import from_db_time, to_utc
-from truce.domain.geo.places import AdminUnit, Alias, Place, Quarantined
+from truce.adapters.sql.repositories import admitted
+from truce.adapters.sql.rls import acting_for, as_system
+from truce.application.ports import ReportScope
+from truce.domain.geo.placement import Placeable, PlaceMethod, ReportPlace
+from truce.domain.geo.places import AdminUnit, Alias, Place, Precision, Quarantined
 from truce.domain.geo.zones import Zone, ZoneKind
 
 
@@ -101,6 +107,50 @@ def _row_to_zone(row: RowMapping) -> Zone:
         recorded_at=from_db_time(row["recorded_at"]),
         withdrawn=row["withdrawn"],
     )
+
+
+def _placement_row(place: ReportPlace) -> dict[str, Any]:
+    return {
+        "report_id": place.report_id,
+        "method": place.method.value,
+        "adm1_pcode": place.adm1,
+        "adm2_pcode": place.adm2,
+        "adm3_pcode": place.adm3,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "radius_m": place.radius_m,
+        "precision": None if place.precision is None else place.precision.value,
+        "nearest": place.nearest,
+        "confidence": place.confidence,
+        "note": place.note,
+    }
+
+
+def _row_to_placement(row: RowMapping) -> ReportPlace:
+    precision = row["precision"]
+    return ReportPlace(
+        report_id=row["report_id"],
+        method=PlaceMethod(row["method"]),
+        adm1=row["adm1_pcode"],
+        adm2=row["adm2_pcode"],
+        adm3=row["adm3_pcode"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        radius_m=row["radius_m"],
+        precision=None if precision is None else Precision(precision),
+        nearest=bool(row["nearest"]),
+        confidence=row["confidence"],
+        note=row["note"],
+    )
+
+
+# Ids per IN (...) list: well under SQLite's bound-parameter limit.
+_CHUNK = 500
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
 
 
 class SqlGeoStore:
@@ -221,3 +271,67 @@ class SqlGeoStore:
             .order_by(table.c.revision)
         )
         return [_row_to_zone(row) for row in self._c.execute(query).mappings()]
+
+    # --- placements of reports: every statement names its row-level security context -------
+
+    def put_placements(self, placements: Sequence[ReportPlace]) -> int:
+        table = g.report_places
+        wanted = {p.report_id: p for p in placements}
+        stored = self.placements(list(wanted), None)
+        changed = [p for rid, p in wanted.items() if stored.get(rid) != p]
+        if not changed:
+            return 0
+        with as_system(self._c, "storing placements derived from reports already filed"):
+            replaced = [p.report_id for p in changed if p.report_id in stored]
+            for chunk in _chunks(replaced):
+                self._c.execute(delete(table).where(table.c.report_id.in_(chunk)))
+            self._c.execute(insert(table), [_placement_row(p) for p in changed])
+        return len(changed)
+
+    def placements(
+        self, report_ids: Collection[str], scope: ReportScope | None
+    ) -> dict[str, ReportPlace]:
+        table, reports = g.report_places, t.reports
+        found: dict[str, ReportPlace] = {}
+        for chunk in _chunks(sorted(set(report_ids))):
+            query = (
+                select(table)
+                .join(reports, reports.c.id == table.c.report_id)
+                .where(table.c.report_id.in_(chunk))
+            )
+            if scope is not None:
+                # Never by id alone: the report itself must be one the scope admits.
+                query = query.where(admitted(scope))
+            context = (
+                acting_for(self._c, scope)
+                if scope is not None
+                else as_system(self._c, "placements for the mechanism's own work")
+            )
+            with context:
+                rows = self._c.execute(query).mappings().all()
+            found.update((row["report_id"], _row_to_placement(row)) for row in rows)
+        return found
+
+    def to_place(self, limit: int, after: str | None, *, placed_too: bool) -> list[Placeable]:
+        r, table = t.reports, g.report_places
+        query = (
+            select(
+                r.c.id,
+                r.c.latitude,
+                r.c.longitude,
+                r.c.place_text,
+                r.c.place_precision,
+                r.c.uncertainty_m,
+            )
+            .where(r.c.retired.is_(None))
+            .order_by(r.c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            query = query.where(r.c.id > after)
+        if not placed_too:
+            placed = select(table.c.report_id).where(table.c.report_id == r.c.id)
+            query = query.where(~placed.exists())
+        with as_system(self._c, "placing every standing report, the mechanism's own work"):
+            rows = self._c.execute(query).all()
+        return [Placeable(*row) for row in rows]

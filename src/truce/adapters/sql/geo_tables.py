@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Float,
+    ForeignKey,
     Integer,
     LargeBinary,
     String,
@@ -85,4 +86,24 @@ geo_zones = Table(
     Column("agreement_version", Integer, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("withdrawn", Boolean, nullable=False),
+)
+
+# Where each report lies (docs/geography.md "Placing reports"): derived from the report and
+# the boundaries, recomputable, not part of the report's fingerprint. Party material as its
+# report is: on PostgreSQL a row is visible only when its report is (migration 3b7d0e5a1c62).
+report_places = Table(
+    "report_places",
+    metadata,
+    Column("report_id", String(ID), ForeignKey("reports.id"), primary_key=True),
+    Column("method", String(16), nullable=False),
+    Column("adm1_pcode", String(PCODE), nullable=True, index=True),
+    Column("adm2_pcode", String(PCODE), nullable=True),
+    Column("adm3_pcode", String(PCODE), nullable=True),
+    Column("latitude", Float, nullable=True),
+    Column("longitude", Float, nullable=True),
+    Column("radius_m", Float, nullable=True),
+    Column("precision", String(16), nullable=True),
+    Column("nearest", Boolean, nullable=False),
+    Column("confidence", Float, nullable=True),
+    Column("note", String(NAME), nullable=False),
 )

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from truce.adapters.geo.files import (
@@ -19,7 +20,7 @@ from truce.adapters.geo.files import (
     read_gazetteer,
     read_zones,
 )
-from truce.application.geography import LoadSummary, PlaceRow
+from truce.application.geography import PLACE_BATCH, LoadSummary, PlaceRow
 from truce.bootstrap import Services, build_services
 from truce.domain.errors import InvalidInputError
 from truce.domain.geo.places import LEVEL_NAMES, Quarantined
@@ -222,6 +223,44 @@ def place(
     finally:
         services.close()
     console.print(f"{added.id}: {added.name} in {added.unit_pcode or 'no loaded unit'}")
+
+
+@geo_app.command("place-reports")
+def place_reports(
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Work out every report's placement again (after boundaries, towns or "
+            "aliases changed); equal placements are not rewritten.",
+        ),
+    ] = False,
+    batch: Annotated[
+        int, typer.Option(min=1, max=50_000, help="Reports per transaction.")
+    ] = PLACE_BATCH,
+) -> None:
+    """Place reports in their governorate, district and sub-district (derived data).
+
+    Reports with coordinates are placed where the coordinates fall, at the precision their
+    source gives; reports with a place name only are placed at the unit or town the name
+    resolves to, with its radius. Without --again, only reports not placed yet."""
+    services = _services()
+    try:
+        columns = (TextColumn("[bold]{task.description}"), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("placing reports", total=None)
+            summary = services.geography.place_reports(
+                again=again, batch=batch, progress=lambda n: bar.advance(task, n)
+            )
+    except InvalidInputError as error:
+        raise _fail(str(error)) from None
+    finally:
+        services.close()
+    methods = ", ".join(f"{count} {name}" for name, count in summary.by_method.items())
+    console.print(
+        f"{summary.seen} reports looked at, {summary.changed} placements new or changed"
+        + (f" ({methods})" if methods else "")
+    )
 
 
 @geo_app.command("quarantine")

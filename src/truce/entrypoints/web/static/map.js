@@ -51,20 +51,40 @@
     });
   }
 
+  function unitLine(unit) {
+    if (!unit) return "";
+    return "<br>" + text(unit.name_en || unit.pcode) +
+      (unit.name_ar ? " · <span dir=\"rtl\">" + text(unit.name_ar) + "</span>" : "") +
+      " · " + text(unit.pcode);
+  }
+
+  function reportPopup(p) {
+    const radius = p.radius_m > 0 ? " ±" + (p.radius_m / 1000).toFixed(1) + " km" : "";
+    const where = p.method === "unplaced" ? "<br>in no loaded unit" :
+      unitLine(p.adm1) + unitLine(p.adm2) + unitLine(p.adm3) +
+      (p.nearest ? "<br>(just outside the outlines: nearest unit)" : "");
+    return text(p.event_type.replace(/_/g, " ")) + "<br>" + text(p.occurred_from) + "<br>" +
+      text(p.place) + where + "<br>precision: " + text(p.precision) + radius +
+      (p.source_precision ? " (" + text(p.source_precision) + ")" : "") +
+      (p.method === "resolved" ? "<br>from the place name, confidence " + text(p.confidence) : "");
+  }
+
   function reportLayer(data) {
+    // Exact reports are points; every other report is a halo of the radius it lies within,
+    // with a faint centre, never a point that claims more than the source knows.
     const group = L.layerGroup();
     for (const feature of data.features) {
       const p = feature.properties;
       const [lon, lat] = feature.geometry.coordinates;
-      const popup = text(p.event_type.replace(/_/g, " ")) + "<br>" + text(p.occurred_from) + "<br>" +
-        text(p.place) + "<br>precision: " + text(p.precision) +
-        (p.radius_m > 0 ? " ±" + (p.radius_m / 1000).toFixed(1) + " km" : "");
-      if (p.radius_m > 0) {
-        // The halo: the report lies somewhere inside, not at the centre.
-        L.circle([lat, lon], { radius: p.radius_m, color: "#b00", weight: 1, fillOpacity: 0.08 })
+      const popup = reportPopup(p);
+      if (p.exact) {
+        L.circleMarker([lat, lon], { radius: 5, color: "#b00", fillOpacity: 0.9 })
           .bindPopup(popup).addTo(group);
+        continue;
       }
-      L.circleMarker([lat, lon], { radius: p.radius_m > 0 ? 3 : 5, color: "#b00", fillOpacity: 0.9 })
+      L.circle([lat, lon], { radius: Math.max(p.radius_m, 500), color: "#b00", weight: 1,
+        dashArray: "4 3", fillOpacity: 0.08 }).bindPopup(popup).addTo(group);
+      L.circleMarker([lat, lon], { radius: 2, color: "#b00", weight: 1, fillOpacity: 0.4 })
         .bindPopup(popup).addTo(group);
     }
     return group;
@@ -104,7 +124,8 @@
       const reports = await fetchJson("/map/layers/reports?" + query.toString());
       add("Reports", reportLayer(reports), true);
       status.textContent = reports.features.length + " reports with a known place; " +
-        zones.features.length + " zones.";
+        zones.features.length + " zones." +
+        (reports.truncated ? " More reports match: narrow the dates to see them all." : "");
     } catch (error) {
       status.textContent = "Could not load a layer: " + error.message;
     }
