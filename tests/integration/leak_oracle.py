@@ -118,7 +118,7 @@ def on_home(viewer: str | None, report: Filed) -> bool:
     if role == "party":
         return report.body == body
     if role == "guarantor":
-        return report.body != body and report.level == "guarantors"
+        return report.body != body and report.level in {"guarantors", "mechanism"}
     if role == "monitor":
         return report.by == viewer
     if role in {"mediator", "analyst"}:

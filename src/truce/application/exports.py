@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -72,8 +73,12 @@ class ExportService:
         tally = _Tally()
         finished = False
         try:
-            with self.uow() as uow:
-                rows = uow.compliance.export_rows(window_of(filters), scope)
+            # Closing the rows before the unit of work ends releases a server-side cursor even
+            # when the reader stops early.
+            with (
+                self.uow() as uow,
+                closing(uow.compliance.export_rows(window_of(filters), scope)) as rows,
+            ):
                 for chunk in encode(_counted(rows, tally)):
                     digest.update(chunk)
                     yield chunk

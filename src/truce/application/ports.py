@@ -6,7 +6,7 @@ application never learns which one it talks to.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -391,7 +391,7 @@ class ComplianceFigures(Protocol):
 
     def export_rows(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
-    ) -> Iterator[ExportRow]:
+    ) -> Generator[ExportRow, None, None]:
         """The standing reports the scope admits, in `STORED_COLUMNS` order (times as ISO
         8601 text), in filing order, fetched `batch` rows at a time so that memory stays
         flat at any size."""

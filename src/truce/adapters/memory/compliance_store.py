@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from datetime import datetime
 
 from truce.application.ports import FigureRow, ReportScope
@@ -47,7 +47,7 @@ class MemoryComplianceFigures:
 
     def export_rows(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
-    ) -> Iterator[ExportRow]:
+    ) -> Generator[ExportRow, None, None]:
         del batch  # everything is in memory already
         chosen = [r for r in self._standing(scope) if _inside(r, window)]
         for report in sorted(chosen, key=lambda r: (r.filed_at, r.id)):

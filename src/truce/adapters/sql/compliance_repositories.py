@@ -7,10 +7,10 @@ joined `report_places` too: a placement is visible only with its report).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select, tuple_
 
 from truce.adapters.sql import geo_tables as g
 from truce.adapters.sql import tables as t
@@ -60,21 +60,36 @@ class SqlComplianceFigures:
 
     def export_rows(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
-    ) -> Iterator[ExportRow]:
+    ) -> Generator[ExportRow, None, None]:
+        # Keyset pages rather than a server-side cursor: memory stays flat at any size, and a
+        # reader that stops early leaves nothing open on the connection.
         r = t.reports
-        query = (
-            select(*(r.c[name] for name in STORED_COLUMNS))
+        columns = [r.c[name] for name in STORED_COLUMNS]
+        base = (
+            select(*columns, r.c.filed_at.label("page_at"), r.c.id.label("page_id"))
             .where(r.c.retired.is_(None), admitted(scope), *_window(window))
             .order_by(r.c.filed_at, r.c.id)
+            .limit(batch)
         )
-        with acting_for(self._c, scope):
-            result = self._c.execution_options(yield_per=batch).execute(query)
-            for row in result:
-                values = list(row)
-                for i in _TIMES:
-                    if values[i] is not None:
-                        values[i] = from_db_time(values[i]).isoformat()
-                yield tuple(values)
+        after: tuple[datetime, str] | None = None
+        while True:
+            query = base if after is None else base.where(tuple_(r.c.filed_at, r.c.id) > after)
+            with acting_for(self._c, scope):
+                rows = self._c.execute(query).all()
+            for row in rows:
+                yield _export_row(tuple(row)[: len(columns)])
+            if len(rows) < batch:
+                return
+            after = (rows[-1].page_at, rows[-1].page_id)
+
+
+def _export_row(stored: tuple[object, ...]) -> ExportRow:
+    values = list(stored)
+    for i in _TIMES:
+        value = values[i]
+        if isinstance(value, datetime):
+            values[i] = from_db_time(value).isoformat()
+    return tuple(values)
 
 
 def _window(window: ExportWindow) -> list[ColumnElement[bool]]:

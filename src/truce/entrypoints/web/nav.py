@@ -83,9 +83,13 @@ def _ours(report: Report, principal: Principal) -> bool:
     return report.submitter_body_id is not None and report.submitter_body_id == principal.body_id
 
 
+_DELIBERATED: Final = frozenset({Confidentiality.GUARANTORS, Confidentiality.MECHANISM})
+
+
 def _to_deliberate(report: Report, principal: Principal) -> bool:
-    """What reached the guarantors from others: what a guarantor deliberates on."""
-    return not _ours(report, principal) and report.confidentiality == Confidentiality.GUARANTORS
+    """What reached the guarantors from others, restricted or shared with the whole mechanism:
+    what a guarantor deliberates on (public material is everyone's, and not on this list)."""
+    return not _ours(report, principal) and report.confidentiality in _DELIBERATED
 
 
 def _public(report: Report, _principal: Principal) -> bool:
