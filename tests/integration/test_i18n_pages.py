@@ -140,11 +140,17 @@ def test_a_guarantors_home_shows_what_reached_the_guarantors_from_others(browser
     file_as(
         services, browser, "monitor", narrative="For the guarantors", confidentiality="guarantors"
     )
-    file_as(services, browser, "monitor", narrative="Mechanism only", confidentiality="mechanism")
+    file_as(services, browser, "monitor", narrative="Whole mechanism", confidentiality="mechanism")
+    file_as(services, browser, "monitor", narrative="Published", confidentiality="public")
+    file_as(services, browser, "guarantor_ru", narrative="Russia's own", confidentiality="guarantors")
     sign_in(browser, services, "guarantor_ru")
     home = browser.get("/").text
     assert "For the guarantors" in home
-    assert "Mechanism only" not in home
+    assert "Whole mechanism" in home
+    # Public material is everyone's, and its own reports are not for it to deliberate.
+    assert "Published" not in home
+    assert "Russia&#39;s own" not in home
+    assert "Russia's own" not in home
 
 
 def test_search_finds_arabic_spellings_and_only_what_the_reader_may_read(browser, services):
