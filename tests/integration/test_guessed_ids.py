@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from httpx import Response
 from leak_oracle import MARKER, MEMBERS, VIEWERS, WHO, Filed, fields_with, marker_for, sees
 from litestar.testing import TestClient
 
@@ -255,15 +256,15 @@ def astana_round(services: Services) -> dict[str, str]:
     return {"round": round_.id, "draft": draft.id, "item": item}
 
 
-def same_as_missing(services: Services, call: Callable[[str], object], guessed: str) -> None:
+def same_as_missing(services: Services, call: Callable[[str], Response], guessed: str) -> None:
     """The guessed id answers 404 with the body of a missing one, and one refusal entry
     about the object."""
     absent = call(TALK_MISSING)
     before = newest_seq(services)
     answer = call(guessed)
-    assert answer.status_code == absent.status_code == 404, (guessed, answer.text)  # type: ignore[attr-defined]
-    assert answer.content == absent.content  # type: ignore[attr-defined]
-    assert "gov-secret" not in answer.text  # type: ignore[attr-defined]
+    assert answer.status_code == absent.status_code == 404, (guessed, answer.text)
+    assert answer.content == absent.content
+    assert "gov-secret" not in answer.text
     # Signing asks for the password again first: that confirmation is audited on its own.
     entries = [e for e in new_entries(services, before) if e.resource_kind != "member"]
     assert len(entries) == 1, entries
