@@ -10,6 +10,7 @@ decisions (application/decisions.py), registered here as `DocumentVersionObjects
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,6 +63,7 @@ from truce.domain.talks import (
     Round,
     SubjectKind,
     TalkFormat,
+    channel_members,
     check_message_text,
     check_position,
     check_publishable,
@@ -95,6 +97,26 @@ from truce.domain.talks_text import (
 # Who the recipient is told relayed a message: the mediators, never a source.
 MEDIATORS_LABEL = "the mediators"
 STREAM_BATCH = 200
+log = logging.getLogger("truce.talks")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """Told to listeners after a commit added a message: its stream position and the bodies
+    that share its channel (so a stream of anyone else need not look). No content: streams
+    read the store, through the policy, for what they may show."""
+
+    seq: int
+    bodies: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBatch:
+    views: list[MessageView]
+    # Where the next read starts: past what was hidden too.
+    after: int
+    # The batch was full: more may be waiting.
+    full: bool
 
 
 # --- what callers get back ---------------------------------------------------------------------
@@ -270,8 +292,8 @@ class TalksService:
     clock: Clock
     ids: IdFactory
     decisions: DecisionService
-    # Told the stream position after each commit that added messages (real time).
-    on_message: Callable[[int], None] | None = None
+    # Told of each message after the commit that added it (real time, entrypoints/web).
+    listeners: list[Callable[[MessageEvent], None]] = field(default_factory=list)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -284,9 +306,15 @@ class TalksService:
             raise NotFoundError("round")
         return found
 
-    def _notify(self, message: Message) -> None:
-        if self.on_message is not None:
-            self.on_message(message.seq)
+    def _notify(self, message: Message, audience: frozenset[str]) -> None:
+        """After commit only: what listeners hear is stored. A failing listener costs the
+        live update, never the request (streams also look on their own now and then)."""
+        event = MessageEvent(message.seq, audience)
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a talks listener failed")
 
     def _record(
         self,
@@ -516,8 +544,9 @@ class TalksService:
                 member.body_id,
                 _message_content(stored),
             )
+            audience = channel_members(channel, self._round(uow, channel.round_id))
             uow.commit()
-        self._notify(stored)
+        self._notify(stored, audience)
         return stored
 
     def relay(
@@ -562,8 +591,9 @@ class TalksService:
                 "mode": mode.value,
             }
             self._record(uow, "message_relayed", source.round_id, member.body_id, content)
+            audience = channel_members(target, self._round(uow, source.round_id))
             uow.commit()
-        self._notify(stored)
+        self._notify(stored, audience)
         return stored
 
     def _target_channel(
@@ -608,8 +638,13 @@ class TalksService:
         self, principal: Principal, after: int, limit: int = STREAM_BATCH
     ) -> tuple[list[MessageView], int]:
         """Messages numbered above `after` that the principal may read, and the number the
-        next call starts after (past what was hidden too), for the real-time stream: the same
-        policy as the pages (S1); one audit entry per batch that showed non-public material."""
+        next call starts after (past what was hidden too)."""
+        batch = self.follow(principal, after, limit)
+        return batch.views, batch.after
+
+    def follow(self, principal: Principal, after: int, limit: int = STREAM_BATCH) -> StreamBatch:
+        """The real-time stream's read: the same policy as the pages (S1); one audit entry
+        per batch that showed non-public material."""
         with self.uow() as uow:
             guard = self._guard(uow, principal, None)
             batch = uow.talks.messages_after(after, limit)
@@ -631,7 +666,7 @@ class TalksService:
                 )
             guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
             uow.commit()
-        return shown, (batch[-1].seq if batch else after)
+        return StreamBatch(shown, batch[-1].seq if batch else after, len(batch) >= limit)
 
     def last_seq(self) -> int:
         """The stream's current end (a fresh client starts here)."""
@@ -764,8 +799,9 @@ class TalksService:
             stored = uow.talks.add_message(message)
             content = {**_message_content(stored), "position_id": position.id}
             self._record(uow, "position_relayed", round_.id, member.body_id, content)
+            audience = channel_members(target, round_)
             uow.commit()
-        self._notify(stored)
+        self._notify(stored, audience)
         return stored
 
     # --- the single negotiating text -----------------------------------------------------------

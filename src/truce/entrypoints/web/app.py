@@ -39,7 +39,12 @@ from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
-from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
+from truce.entrypoints.web.routes.talks import (
+    TalksApi,
+    TalksPages,
+    talk_channels,
+    talk_notifications,
+)
 from truce.settings import Settings
 
 HERE = Path(__file__).parent
@@ -121,6 +126,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
     static = create_static_files_router(
         path="/static", directories=[HERE / "static"], include_in_schema=False
     )
+    # Real time for the talks: wake-ups between server processes (routes/talks.py).
+    channels = talk_channels(settings.database_url)
     return Litestar(
         route_handlers=[
             Pages,
@@ -171,7 +178,11 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         before_request=refuse_nul,
         response_headers=SECURITY_HEADERS,
         request_max_body_size=settings.max_body_bytes,
-        lifespan=[lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval)],
+        lifespan=[
+            lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval),
+            lambda _app: talk_notifications(services, channels),
+        ],
+        plugins=[channels],
         on_shutdown=[services.close],
         debug=settings.debug,
     )

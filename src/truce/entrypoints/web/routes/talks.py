@@ -6,17 +6,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.psycopg import PsycoPgChannelsBackend
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.response.sse import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
-from truce.application.talks import MessageView, PublicationView
+from truce.application.talks import MessageEvent, MessageView, PublicationView
+from truce.bootstrap import Services
 from truce.domain.auth import Scope
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.talks import Message, RelayMode, SubjectKind
@@ -256,9 +263,48 @@ class TalksApi(Controller):
 
 # --- real time -----------------------------------------------------------------------------
 
-# How often an open stream looks for new messages. The store is the source of truth, so any
-# server process delivers what any other stored (docs/talks.md).
-POLL_SECONDS = 1.0
+# Litestar channels carry a wake-up (a stream position and the bodies of the channel), never
+# content: over PostgreSQL LISTEN/NOTIFY between server processes, in memory on SQLite. Each
+# stream then reads the store through the policy from where it stands, so what it shows is
+# filtered for its viewer and numbered by the store, and a reconnecting client that sends
+# Last-Event-ID gets what it missed, once (docs/talks.md).
+TALKS_CHANNEL = "truce_talks"
+# A stream that heard nothing for this long reads the store anyway: a notification lost while
+# a listener reconnected costs at most this delay.
+IDLE_SECONDS = 30.0
+
+
+def talk_channels(database_url: str) -> ChannelsPlugin:
+    """The channels plugin: PostgreSQL's LISTEN/NOTIFY when the store is PostgreSQL, so every
+    server process hears every other; the in-process backend otherwise (SQLite serves one
+    process)."""
+    backend: ChannelsBackend = MemoryChannelsBackend()
+    scheme, _, rest = database_url.partition("://")
+    if scheme.split("+")[0] in {"postgresql", "postgres"}:
+        backend = PsycoPgChannelsBackend(f"postgresql://{rest}")
+    return ChannelsPlugin(backend=backend, channels=[TALKS_CHANNEL])
+
+
+@asynccontextmanager
+async def talk_notifications(services: Services, channels: ChannelsPlugin) -> AsyncIterator[None]:
+    """While the app runs, each message the talks service commits is published to the
+    channel. The service calls from a worker thread: hand over to the event loop."""
+    loop = asyncio.get_running_loop()
+
+    def tell(event: MessageEvent) -> None:
+        data = msgspec.json.encode({"seq": event.seq, "bodies": sorted(event.bodies)})
+        loop.call_soon_threadsafe(channels.publish, data, [TALKS_CHANNEL])
+
+    services.talks.listeners.append(tell)
+    try:
+        yield
+    finally:
+        services.talks.listeners.remove(tell)
+
+
+class Wake(msgspec.Struct):
+    seq: int
+    bodies: list[str]
 
 
 def _event(view: MessageView) -> ServerSentEventMessage:
@@ -274,20 +320,50 @@ def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
     return after
 
 
-async def _events(
-    services: ServicesDep, viewer: Viewer, after: int, *, once: bool
-) -> AsyncIterator[ServerSentEventMessage]:
+async def _wake(wakes: asyncio.Queue[bytes], body_id: str | None, after: int) -> None:
+    """Until a message this viewer's body may share is past `after` (or the idle time is
+    up). A viewer of no body (observers, the public) reads what is published only: idle."""
     while True:
-        views, after = await asyncio.to_thread(services.talks.stream, viewer.principal, after)
+        try:
+            data = await asyncio.wait_for(wakes.get(), IDLE_SECONDS)
+        except TimeoutError:
+            return
+        try:
+            wake = msgspec.json.decode(data, type=Wake)
+        except msgspec.DecodeError:
+            continue
+        if wake.seq > after and body_id in wake.bodies:
+            return
+
+
+async def _events(
+    services: Services, channels: ChannelsPlugin, viewer: Viewer, after: int, *, once: bool
+) -> AsyncIterator[ServerSentEventMessage]:
+    principal = viewer.principal
+    if once:
+        views, _ = await asyncio.to_thread(services.talks.stream, principal, after)
         for view in views:
             yield _event(view)
-        if once:
-            return
-        await asyncio.sleep(POLL_SECONDS)
+        return
+    wakes: asyncio.Queue[bytes] = asyncio.Queue()
+    # Listen first, then read: a message committed in between wakes the loop, and reading
+    # from `after` (the store's numbering) shows nothing twice.
+    async with (
+        channels.start_subscription(TALKS_CHANNEL) as subscriber,
+        subscriber.run_in_background(wakes.put),
+    ):
+        while True:
+            batch = await asyncio.to_thread(services.talks.follow, principal, after)
+            for view in batch.views:
+                yield _event(view)
+            after = batch.after
+            if not batch.full:
+                await _wake(wakes, principal.body_id, after)
 
 
 def stream_response(
-    services: ServicesDep,
+    services: Services,
+    channels: ChannelsPlugin,
     viewer: Viewer,
     request: Request[Any, Any, Any],
     after: int | None,
@@ -297,7 +373,7 @@ def stream_response(
     start = _start(request, after)
     if start is None:
         start = services.talks.last_seq()
-    return ServerSentEvent(_events(services, viewer, start, once=once))
+    return ServerSentEvent(_events(services, channels, viewer, start, once=once))
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -327,12 +403,13 @@ class TalksPages(Controller):
         services: ServicesDep,
         viewer: ViewerDep,
         request: Request[Any, Any, Any],
+        channels: NamedDependency[ChannelsPlugin],
         after: FromQuery[int | None] = None,
         once: FromQuery[bool] = False,
     ) -> ServerSentEvent:
         """Server-sent events: each new message the viewer may read, once. `once` answers
         what is there and closes (for tests and scripts)."""
-        return stream_response(services, viewer, request, after, once=once)
+        return stream_response(services, channels, viewer, request, after, once=once)
 
     @get("/publications", sync_to_thread=True)
     def publications(self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep) -> Template:
