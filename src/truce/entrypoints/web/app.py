@@ -39,12 +39,7 @@ from truce.entrypoints.web.routes.map import MapPages
 from truce.entrypoints.web.routes.oidc import OidcPages, register_template_globals
 from truce.entrypoints.web.routes.pages import Pages, SessionPages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
-from truce.entrypoints.web.routes.talks import (
-    TalksApi,
-    TalksPages,
-    talk_channels,
-    talk_notifications,
-)
+from truce.entrypoints.web.routes.talks import TalkLive, TalksApi, TalksPages
 from truce.settings import Settings
 
 HERE = Path(__file__).parent
@@ -127,7 +122,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         path="/static", directories=[HERE / "static"], include_in_schema=False
     )
     # Real time for the talks: wake-ups between server processes (routes/talks.py).
-    channels = talk_channels(settings.database_url)
+    talk_live = TalkLive.for_database(settings.database_url)
     return Litestar(
         route_handlers=[
             Pages,
@@ -153,6 +148,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
             "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),
             "viewer": Provide(_viewer, sync_to_thread=True),
+            "talk_live": Provide(lambda: talk_live, use_cache=True, sync_to_thread=False),
         },
         template_config=TemplateConfig(
             directory=HERE / "templates",
@@ -180,9 +176,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         request_max_body_size=settings.max_body_bytes,
         lifespan=[
             lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval),
-            lambda _app: talk_notifications(services, channels),
+            lambda _app: talk_live.running(services),
         ],
-        plugins=[channels],
         on_shutdown=[services.close],
         debug=settings.debug,
     )

@@ -5,8 +5,9 @@ Thin: parse -> service -> response; the service decides who sees what."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -285,26 +286,72 @@ def talk_channels(database_url: str) -> ChannelsPlugin:
     return ChannelsPlugin(backend=backend, channels=[TALKS_CHANNEL])
 
 
-@asynccontextmanager
-async def talk_notifications(services: Services, channels: ChannelsPlugin) -> AsyncIterator[None]:
-    """While the app runs, each message the talks service commits is published to the
-    channel. The service calls from a worker thread: hand over to the event loop."""
-    loop = asyncio.get_running_loop()
-
-    def tell(event: MessageEvent) -> None:
-        data = msgspec.json.encode({"seq": event.seq, "bodies": sorted(event.bodies)})
-        loop.call_soon_threadsafe(channels.publish, data, [TALKS_CHANNEL])
-
-    services.talks.listeners.append(tell)
-    try:
-        yield
-    finally:
-        services.talks.listeners.remove(tell)
-
-
 class Wake(msgspec.Struct):
     seq: int
     bodies: list[str]
+
+
+@dataclass(eq=False)
+class Listener:
+    """One open stream, as the hub knows it: whose, and where it stands."""
+
+    body_id: str | None
+    after: int
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class TalkLive:
+    """The process's one subscription to the talks channel, fanned out to its open streams.
+    One subscription for the life of the process, not one per stream: no LISTEN/UNLISTEN
+    churn as browsers come and go, and one decoding of each wake-up, however many listen."""
+
+    channels: ChannelsPlugin
+    listeners: set[Listener] = field(default_factory=set)
+
+    @classmethod
+    def for_database(cls, database_url: str) -> TalkLive:
+        return cls(talk_channels(database_url))
+
+    async def dispatch(self, data: bytes) -> None:
+        try:
+            wake = msgspec.json.decode(data, type=Wake)
+        except msgspec.DecodeError:
+            return
+        for listener in self.listeners:
+            if wake.seq > listener.after and listener.body_id in wake.bodies:
+                listener.woken.set()
+
+    @contextmanager
+    def listen(self, body_id: str | None, after: int) -> Iterator[Listener]:
+        listener = Listener(body_id, after)
+        self.listeners.add(listener)
+        try:
+            yield listener
+        finally:
+            self.listeners.discard(listener)
+
+    @asynccontextmanager
+    async def running(self, services: Services) -> AsyncIterator[None]:
+        """While the app runs: the channels backend up, the subscription open, and each
+        message the talks service commits published. The service calls from a worker
+        thread: hand over to the event loop."""
+        loop = asyncio.get_running_loop()
+
+        def tell(event: MessageEvent) -> None:
+            data = msgspec.json.encode({"seq": event.seq, "bodies": sorted(event.bodies)})
+            loop.call_soon_threadsafe(self.channels.publish, data, [TALKS_CHANNEL])
+
+        async with (
+            self.channels,
+            self.channels.start_subscription(TALKS_CHANNEL) as subscriber,
+            subscriber.run_in_background(self.dispatch),
+        ):
+            services.talks.listeners.append(tell)
+            try:
+                yield
+            finally:
+                services.talks.listeners.remove(tell)
 
 
 def _event(view: MessageView) -> ServerSentEventMessage:
@@ -320,24 +367,8 @@ def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
     return after
 
 
-async def _wake(wakes: asyncio.Queue[bytes], body_id: str | None, after: int) -> None:
-    """Until a message this viewer's body may share is past `after` (or the idle time is
-    up). A viewer of no body (observers, the public) reads what is published only: idle."""
-    while True:
-        try:
-            data = await asyncio.wait_for(wakes.get(), IDLE_SECONDS)
-        except TimeoutError:
-            return
-        try:
-            wake = msgspec.json.decode(data, type=Wake)
-        except msgspec.DecodeError:
-            continue
-        if wake.seq > after and body_id in wake.bodies:
-            return
-
-
 async def _events(
-    services: Services, channels: ChannelsPlugin, viewer: Viewer, after: int, *, once: bool
+    services: Services, live: TalkLive, viewer: Viewer, after: int, *, once: bool
 ) -> AsyncIterator[ServerSentEventMessage]:
     principal = viewer.principal
     if once:
@@ -345,25 +376,25 @@ async def _events(
         for view in views:
             yield _event(view)
         return
-    wakes: asyncio.Queue[bytes] = asyncio.Queue()
-    # Listen first, then read: a message committed in between wakes the loop, and reading
-    # from `after` (the store's numbering) shows nothing twice.
-    async with (
-        channels.start_subscription(TALKS_CHANNEL) as subscriber,
-        subscriber.run_in_background(wakes.put),
-    ):
+    # Listen first, then read: a message committed while reading wakes the next read, and
+    # reading from `after` (the store's numbering) shows nothing twice.
+    with live.listen(principal.body_id, after) as listener:
         while True:
+            listener.woken.clear()
             batch = await asyncio.to_thread(services.talks.follow, principal, after)
             for view in batch.views:
                 yield _event(view)
-            after = batch.after
+            after = listener.after = batch.after
             if not batch.full:
-                await _wake(wakes, principal.body_id, after)
+                # A viewer of no body (observers, the public) is never woken: it reads what
+                # is published, now and then.
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(listener.woken.wait(), IDLE_SECONDS)
 
 
 def stream_response(
     services: Services,
-    channels: ChannelsPlugin,
+    live: TalkLive,
     viewer: Viewer,
     request: Request[Any, Any, Any],
     after: int | None,
@@ -373,7 +404,7 @@ def stream_response(
     start = _start(request, after)
     if start is None:
         start = services.talks.last_seq()
-    return ServerSentEvent(_events(services, channels, viewer, start, once=once))
+    return ServerSentEvent(_events(services, live, viewer, start, once=once))
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -403,13 +434,13 @@ class TalksPages(Controller):
         services: ServicesDep,
         viewer: ViewerDep,
         request: Request[Any, Any, Any],
-        channels: NamedDependency[ChannelsPlugin],
+        talk_live: NamedDependency[TalkLive],
         after: FromQuery[int | None] = None,
         once: FromQuery[bool] = False,
     ) -> ServerSentEvent:
         """Server-sent events: each new message the viewer may read, once. `once` answers
         what is there and closes (for tests and scripts)."""
-        return stream_response(services, channels, viewer, request, after, once=once)
+        return stream_response(services, talk_live, viewer, request, after, once=once)
 
     @get("/publications", sync_to_thread=True)
     def publications(self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep) -> Template:
