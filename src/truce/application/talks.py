@@ -671,10 +671,7 @@ class TalksService:
     def last_seq(self) -> int:
         """The stream's current end (a fresh client starts here)."""
         with self.uow() as uow:
-            seq = 0
-            while batch := uow.talks.messages_after(seq, 10_000):
-                seq = batch[-1].seq
-            return seq
+            return uow.talks.last_seq()
 
     # --- positions -----------------------------------------------------------------------------
 

@@ -278,6 +278,10 @@ class SqlTalks:
         query = select(t.talk_messages).where(c.seq > seq).order_by(c.seq).limit(limit)
         return [_message(r) for r in self._rows(query)]
 
+    def last_seq(self) -> int:
+        found = self._c.execute(select(func.max(t.talk_messages.c.seq))).scalar_one()
+        return int(found or 0)
+
     def add_relay_link(self, link: RelayLink) -> None:
         values = {
             "relayed_message_id": link.relayed_message_id,
