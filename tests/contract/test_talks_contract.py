@@ -326,3 +326,19 @@ def test_the_stream_numbers_messages_in_the_order_stored(talks, cast, astana):
     with talks.uow() as uow:
         after = uow.talks.messages_after(sent[0].seq, 10)
     assert [m.id for m in after] == [sent[1].id, sent[2].id]
+
+
+def test_one_delivery_round_reads_for_many_streams_each_its_own(talks, cast, astana):
+    """What a server process does when a message wakes its streams: one read, each stream
+    what its viewer may see past its own position."""
+    gov = talks.post_message(cast["gov_liaison"], astana.of("gov").id, "gov only")
+    opp = talks.post_message(cast["opposition_liaison"], astana.of("opp").id, "opp only")
+    readers = [
+        (CAST["gov_liaison"], 0),
+        (CAST["opposition_liaison"], 0),
+        (CAST["un_mediator"], gov.seq),
+        (CAST["observer_us"], 0),
+    ]
+    batches = talks.follow_many(readers)
+    assert [[v.message.id for v in b.views] for b in batches] == [[gov.id], [opp.id], [opp.id], []]
+    assert {b.after for b in batches} == {opp.seq}

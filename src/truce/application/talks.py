@@ -645,28 +645,33 @@ class TalksService:
     def follow(self, principal: Principal, after: int, limit: int = STREAM_BATCH) -> StreamBatch:
         """The real-time stream's read: the same policy as the pages (S1); one audit entry
         per batch that showed non-public material."""
+        return self.follow_many([(principal, after)], limit)[0]
+
+    def follow_many(
+        self, readers: Sequence[tuple[Principal, int]], limit: int = STREAM_BATCH
+    ) -> list[StreamBatch]:
+        """`follow` for many streams at once, in one unit of work: one read of the store
+        from the earliest position, then for each reader what it may see past its own, and
+        its own audit entry. What a server process does when a message wakes its streams."""
+        if not readers:
+            return []
         with self.uow() as uow:
-            guard = self._guard(uow, principal, None)
-            batch = uow.talks.messages_after(after, limit)
-            shown: list[MessageView] = []
-            for message in batch:
-                channel = uow.talks.get_channel(message.channel_id)
-                if channel is None or not guard.allows(
-                    Action.READ, message_resource(message, channel)
-                ):
-                    continue
-                round_ = self._round(uow, message.round_id)
-                links = (
-                    {link.relayed_message_id: link for link in uow.talks.relay_links(round_.id)}
-                    if _is_mediator(principal, round_)
-                    else {}
-                )
-                shown.append(
-                    MessageView(message, _from_label(message, round_), links.get(message.id))
-                )
-            guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
+            batch = uow.talks.messages_after(min(after for _, after in readers), limit)
+            known = _StreamContext(uow)
+            results = []
+            for principal, after in readers:
+                guard = self._guard(uow, principal, None)
+                shown = [
+                    view
+                    for message in batch
+                    if message.seq > after
+                    and (view := known.view(guard, principal, message)) is not None
+                ]
+                guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
+                end = max(after, batch[-1].seq) if batch else after
+                results.append(StreamBatch(shown, end, len(batch) >= limit))
             uow.commit()
-        return StreamBatch(shown, batch[-1].seq if batch else after, len(batch) >= limit)
+        return results
 
     def last_seq(self) -> int:
         """The stream's current end (a fresh client starts here)."""
@@ -1326,6 +1331,34 @@ class TalksService:
         return PublicationView(
             publication, publication_status(publication, approvals), approvals, title, content
         )
+
+
+@dataclass
+class _StreamContext:
+    """Channels, rounds and relay links read once for every reader of one stream batch."""
+
+    uow: UnitOfWork
+    channels: dict[str, Channel | None] = field(default_factory=dict)
+    rounds: dict[str, Round] = field(default_factory=dict)
+    links: dict[str, dict[str, RelayLink]] = field(default_factory=dict)
+
+    def view(self, guard: Guard, principal: Principal, message: Message) -> MessageView | None:
+        if message.channel_id not in self.channels:
+            self.channels[message.channel_id] = self.uow.talks.get_channel(message.channel_id)
+        channel = self.channels[message.channel_id]
+        if channel is None or not guard.allows(Action.READ, message_resource(message, channel)):
+            return None
+        round_ = self.rounds.get(message.round_id) or self.uow.talks.get_round(message.round_id)
+        if round_ is None:
+            return None
+        self.rounds[round_.id] = round_
+        source = None
+        if _is_mediator(principal, round_):
+            if round_.id not in self.links:
+                found = self.uow.talks.relay_links(round_.id)
+                self.links[round_.id] = {link.relayed_message_id: link for link in found}
+            source = self.links[round_.id].get(message.id)
+        return MessageView(message, _from_label(message, round_), source)
 
 
 # --- small pure helpers ------------------------------------------------------------------------

@@ -5,8 +5,9 @@ Thin: parse -> service -> response; the service decides who sees what."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,8 +24,9 @@ from litestar.response import Redirect, Template
 from litestar.response.sse import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
-from truce.application.talks import MessageEvent, MessageView, PublicationView
+from truce.application.talks import MessageEvent, MessageView, PublicationView, StreamBatch
 from truce.bootstrap import Services
+from truce.domain.access import Principal
 from truce.domain.auth import Scope
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.talks import Message, RelayMode, SubjectKind
@@ -32,6 +34,7 @@ from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
 
 FormData = URLEncodedBody[dict[str, str]]
+log = logging.getLogger("truce.web")
 
 
 # --- API shapes ----------------------------------------------------------------------------
@@ -293,21 +296,35 @@ class Wake(msgspec.Struct):
 
 @dataclass(eq=False)
 class Listener:
-    """One open stream, as the hub knows it: whose, and where it stands."""
+    """One open stream, as the hub knows it. While `reading` the stream reads the store
+    itself (its replay on connecting); after that the hub reads for it, so only one of
+    them ever moves `after` and nothing is sent twice."""
 
-    body_id: str | None
+    principal: Principal
     after: int
-    woken: asyncio.Event = field(default_factory=asyncio.Event)
+    reading: bool = True
+    # Something may be waiting past `after`.
+    dirty: bool = False
+    batches: asyncio.Queue[StreamBatch] = field(default_factory=asyncio.Queue)
+
+    @property
+    def body_id(self) -> str | None:
+        return self.principal.body_id
 
 
 @dataclass
 class TalkLive:
     """The process's one subscription to the talks channel, fanned out to its open streams.
     One subscription for the life of the process, not one per stream: no LISTEN/UNLISTEN
-    churn as browsers come and go, and one decoding of each wake-up, however many listen."""
+    churn as browsers come and go. A wake-up starts one delivery round: one read of the store
+    and one unit of work for every stream it concerns (`TalksService.follow_many`), each
+    stream filtered by the policy and audited for its own viewer."""
 
     channels: ChannelsPlugin
     listeners: set[Listener] = field(default_factory=set)
+    services: Services | None = None
+    pending: bool = False
+    rounds: asyncio.Task[None] | None = None
 
     @classmethod
     def for_database(cls, database_url: str) -> TalkLive:
@@ -320,11 +337,40 @@ class TalkLive:
             return
         for listener in self.listeners:
             if wake.seq > listener.after and listener.body_id in wake.bodies:
-                listener.woken.set()
+                listener.dirty = True
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Ask for a delivery round; rounds run one at a time and coalesce."""
+        self.pending = True
+        if self.rounds is None or self.rounds.done():
+            self.rounds = asyncio.create_task(self._deliver())
+
+    async def _deliver(self) -> None:
+        while self.pending and self.services is not None:
+            self.pending = False
+            due = [ear for ear in self.listeners if ear.dirty and not ear.reading]
+            if not due:
+                continue
+            for listener in due:
+                listener.dirty = False
+            readers = [(listener.principal, listener.after) for listener in due]
+            try:
+                batches = await asyncio.to_thread(self.services.talks.follow_many, readers)
+            except Exception:
+                # The streams read on their own after IDLE_SECONDS; the next wake retries.
+                log.exception("a talks delivery round failed")
+                continue
+            for listener, batch in zip(due, batches, strict=True):
+                listener.after = batch.after
+                if batch.views:
+                    listener.batches.put_nowait(batch)
+                if batch.full:
+                    listener.dirty = self.pending = True
 
     @contextmanager
-    def listen(self, body_id: str | None, after: int) -> Iterator[Listener]:
-        listener = Listener(body_id, after)
+    def listen(self, principal: Principal, after: int) -> Iterator[Listener]:
+        listener = Listener(principal, after)
         self.listeners.add(listener)
         try:
             yield listener
@@ -342,6 +388,7 @@ class TalkLive:
             data = msgspec.json.encode({"seq": event.seq, "bodies": sorted(event.bodies)})
             loop.call_soon_threadsafe(self.channels.publish, data, [TALKS_CHANNEL])
 
+        self.services = services
         async with (
             self.channels,
             self.channels.start_subscription(TALKS_CHANNEL) as subscriber,
@@ -352,6 +399,8 @@ class TalkLive:
                 yield
             finally:
                 services.talks.listeners.remove(tell)
+                if self.rounds is not None:
+                    self.rounds.cancel()
 
 
 def _event(view: MessageView) -> ServerSentEventMessage:
@@ -376,20 +425,28 @@ async def _events(
         for view in views:
             yield _event(view)
         return
-    # Listen first, then read: a message committed while reading wakes the next read, and
-    # reading from `after` (the store's numbering) shows nothing twice.
-    with live.listen(principal.body_id, after) as listener:
-        while True:
-            listener.woken.clear()
-            batch = await asyncio.to_thread(services.talks.follow, principal, after)
+    # Listen first, then replay from the store: a message committed meanwhile marks the
+    # listener, and the hub's first round for it reads from where the replay ended. Positions
+    # are the store's numbering, so nothing is sent twice.
+    with live.listen(principal, after) as listener:
+        while listener.reading:
+            batch = await asyncio.to_thread(services.talks.follow, principal, listener.after)
             for view in batch.views:
                 yield _event(view)
-            after = listener.after = batch.after
-            if not batch.full:
-                # A viewer of no body (observers, the public) is never woken: it reads what
-                # is published, now and then.
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(listener.woken.wait(), IDLE_SECONDS)
+            listener.after = batch.after
+            listener.reading = batch.full
+        live.schedule()
+        while True:
+            try:
+                batch = await asyncio.wait_for(listener.batches.get(), IDLE_SECONDS)
+            except TimeoutError:
+                # Heard nothing for a while (or shares no channel: observers, the public):
+                # let the next round look anyway.
+                listener.dirty = True
+                live.schedule()
+                continue
+            for view in batch.views:
+                yield _event(view)
 
 
 def stream_response(
