@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import seed_cast
+from support import ARTIFACTS, seed_cast
 from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -158,6 +158,7 @@ def test_a_relay_round_trip_between_the_two_delegations(astana_server):
         back.wait_for()
         assert "relayed paraphrase" in back.inner_text()
         assert "Wadi Barada" not in opposition.inner_text("main")
-        opposition.screenshot(path="artifacts/talks-relay-round-trip.png", full_page=True)
+        ARTIFACTS.mkdir(exist_ok=True)
+        opposition.screenshot(path=str(ARTIFACTS / "talks-relay-round-trip.png"), full_page=True)
         browser.close()
     assert errors == []
