@@ -310,3 +310,35 @@ def test_the_demo_replays_the_astana_round(talks, cast):
     feed = talks.publications(CAST["observer_us"])
     assert [v.status for v in feed] == [PublicationStatus.PUBLISHED]
     assert "trilateral mechanism" in " ".join(feed[0].content)
+
+
+def test_the_stream_numbers_messages_in_the_order_stored(talks, cast, astana):
+    """Where a fresh stream starts, and what a resuming one reads: every channel's messages
+    after a position, in order, none twice."""
+    assert talks.last_seq() == 0
+    sent = [
+        talks.post_message(cast["gov_liaison"], astana.of("gov").id, "first"),
+        talks.post_message(cast["opposition_liaison"], astana.of("opp").id, "second"),
+        talks.post_message(cast["un_mediator"], astana.of("gov").id, "third"),
+    ]
+    assert [m.seq for m in sent] == sorted({m.seq for m in sent})
+    assert talks.last_seq() == sent[-1].seq
+    with talks.uow() as uow:
+        after = uow.talks.messages_after(sent[0].seq, 10)
+    assert [m.id for m in after] == [sent[1].id, sent[2].id]
+
+
+def test_one_delivery_round_reads_for_many_streams_each_its_own(talks, cast, astana):
+    """What a server process does when a message wakes its streams: one read, each stream
+    what its viewer may see past its own position."""
+    gov = talks.post_message(cast["gov_liaison"], astana.of("gov").id, "gov only")
+    opp = talks.post_message(cast["opposition_liaison"], astana.of("opp").id, "opp only")
+    readers = [
+        (CAST["gov_liaison"], 0),
+        (CAST["opposition_liaison"], 0),
+        (CAST["un_mediator"], gov.seq),
+        (CAST["observer_us"], 0),
+    ]
+    batches = talks.follow_many(readers)
+    assert [[v.message.id for v in b.views] for b in batches] == [[gov.id], [opp.id], [opp.id], []]
+    assert {b.after for b in batches} == {opp.seq}

@@ -486,3 +486,279 @@ class WebSurface:
 
 INCIDENT_ROW = re.compile(r'<tr id="incident-([^"]+)">')
 COUNT_IN_PAGE = re.compile(r'<span class="count">\((\d+)\)</span>')
+
+
+# --- talks: the oracle ------------------------------------------------------------------------
+
+# The Astana round's channels by the delegation they join to the mediators (or the guarantors'
+# shared one), and who reads each besides the mediators, copied by hand from docs/talks.md.
+TALK_CHANNELS = ("gov", "opp", "ru", "tr", "ir", "guarantors")
+TALK_MEDIATORS = frozenset({"un_mediator", "host_mediator"})
+DELEGATES = {
+    "gov_liaison": "gov",
+    "opposition_liaison": "opp",
+    "guarantor_ru": "ru",
+    "guarantor_tr": "tr",
+    "guarantor_ir": "ir",
+}
+CHANNEL_MEMBERS = {
+    **{body: frozenset({member}) for member, body in DELEGATES.items()},
+    "guarantors": frozenset({"guarantor_ru", "guarantor_tr", "guarantor_ir"}),
+}
+# The single text is circulated to every delegation; a draft stays in its owner's channel.
+SINGLE_TEXT = "single"
+DRAFTS = {"gov": "gov_liaison", "opp": "opposition_liaison"}
+TALK_MARKER = re.compile(r"talk-probe-\d{4}")
+
+
+def talk_marker(number: int) -> str:
+    return f"talk-probe-{number:04d}"
+
+
+def reads_channel(viewer: str | None, channel: str) -> bool:
+    return viewer in TALK_MEDIATORS or viewer in CHANNEL_MEMBERS[channel]
+
+
+def reads_document(viewer: str | None, document: str) -> bool:
+    if viewer in TALK_MEDIATORS:
+        return True
+    if document == SINGLE_TEXT:
+        return viewer in DELEGATES
+    return viewer == DRAFTS[document]
+
+
+@dataclass(frozen=True, slots=True)
+class TalkMessage:
+    id: str
+    channel: str
+    markers: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class TalkPosition:
+    id: str
+    owner: str
+    item_id: str
+    marker: str
+    shareable: bool
+
+
+@dataclass
+class TalkWorld:
+    """What the oracle knows of the round: ids, and which marker went where."""
+
+    round_id: str
+    channels: dict[str, str]
+    items: list[str]
+    documents: dict[str, str]
+    messages: list[TalkMessage] = field(default_factory=list)
+    positions: list[TalkPosition] = field(default_factory=list)
+    # Each document's versions, oldest first, as the markers of their clauses.
+    versions: dict[str, list[frozenset[str]]] = field(default_factory=dict)
+    published: set[str] = field(default_factory=set)
+    # The single text's version numbers that were published.
+    published_numbers: set[int] = field(default_factory=set)
+
+    def channel_of(self, channel_id: str) -> str:
+        return next(key for key, value in self.channels.items() if value == channel_id)
+
+    def messages_seen(self, viewer: str | None, channel: str | None = None) -> list[TalkMessage]:
+        return [
+            m
+            for m in self.messages
+            if reads_channel(viewer, m.channel) and channel in {None, m.channel}
+        ]
+
+    def current_positions(self, viewer: str | None) -> list[TalkPosition]:
+        latest: dict[tuple[str, str], TalkPosition] = {}
+        for position in self.positions:
+            if viewer in TALK_MEDIATORS or DELEGATES.get(viewer or "") == position.owner:
+                latest[(position.item_id, position.owner)] = position
+        return list(latest.values())
+
+    def visible_markers(self, viewer: str | None) -> set[str]:
+        markers = set(self.published)
+        for message in self.messages_seen(viewer):
+            markers |= message.markers
+        for position in self.positions:
+            if viewer in TALK_MEDIATORS or DELEGATES.get(viewer or "") == position.owner:
+                markers.add(position.marker)
+        for document, versions in self.versions.items():
+            if reads_document(viewer, document):
+                markers |= set().union(*versions)
+        return markers
+
+    def forbidden(self, viewer: str | None) -> set[str]:
+        """Strings the viewer must never be shown: ids of messages, channels, positions and
+        drafts it may not read (a relay's source among them), and the member ids of
+        delegations it shares no channel with."""
+        hidden = {m.id for m in self.messages if not reads_channel(viewer, m.channel)}
+        hidden |= {i for key, i in self.channels.items() if not reads_channel(viewer, key)}
+        hidden |= {
+            p.id
+            for p in self.positions
+            if viewer not in TALK_MEDIATORS and DELEGATES.get(viewer or "") != p.owner
+        }
+        hidden |= {
+            i
+            for key, i in self.documents.items()
+            if not reads_document(viewer, key)
+            and not (key == SINGLE_TEXT and self.published_numbers)
+        }
+        for member in DELEGATES:
+            shares = any(
+                reads_channel(viewer, key) and reads_channel(member, key) for key in TALK_CHANNELS
+            )
+            if not shares and member != viewer:
+                hidden.add(f"member-{member}")
+        return hidden
+
+
+# --- talks: the read paths --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """One read as served: the message ids it listed in order (where it lists messages),
+    a count (rows, events), and all of its text."""
+
+    text: str
+    ids: tuple[str, ...] = ()
+    count: int = 0
+
+
+class TalkSurface(Protocol):
+    """Every read path of the talks, for one viewer at a time: None is 'not found'."""
+
+    def channel(self, viewer: str | None, channel_id: str) -> Served | None: ...
+    def stream(self, viewer: str | None) -> Served: ...
+    def board(self, viewer: str | None, round_id: str) -> Served | None: ...
+    def document(self, viewer: str | None, document_id: str) -> Served | None: ...
+    def publications(self, viewer: str | None) -> Served: ...
+    def pages(self, viewer: str | None, world: TalkWorld) -> dict[str, str]:
+        """Other paths (pages, fragments) by name, each as text."""
+        ...
+
+
+@dataclass
+class TalkServiceSurface:
+    """The talks service over the memory store; each result is read as its repr, so every
+    field it carries is checked."""
+
+    services: Services
+
+    def _principal(self, viewer: str | None) -> Principal:
+        if viewer is None:
+            return ANONYMOUS
+        return self.services.registry.principal_for(self.services.auth.find_member(viewer))
+
+    def channel(self, viewer: str | None, channel_id: str) -> Served | None:
+        try:
+            view = self.services.talks.channel_view(self._principal(viewer), channel_id, ADDRESS)
+        except NotFoundError:
+            return None
+        return Served(repr(view), tuple(m.message.id for m in view.messages), len(view.messages))
+
+    def stream(self, viewer: str | None) -> Served:
+        views, _ = self.services.talks.stream(self._principal(viewer), 0, 10_000)
+        return Served(repr(views), tuple(v.message.id for v in views), len(views))
+
+    def board(self, viewer: str | None, round_id: str) -> Served | None:
+        try:
+            rows = self.services.talks.board(self._principal(viewer), round_id, ADDRESS)
+        except NotFoundError:
+            return None
+        return Served(repr(rows), count=len(rows))
+
+    def document(self, viewer: str | None, document_id: str) -> Served | None:
+        try:
+            view = self.services.talks.document_view(
+                self._principal(viewer), document_id, None, ADDRESS
+            )
+        except NotFoundError:
+            return None
+        return Served(repr(view))
+
+    def publications(self, viewer: str | None) -> Served:
+        views = self.services.talks.publications(self._principal(viewer), address=ADDRESS)
+        return Served(repr(views), count=len(views))
+
+    def pages(self, viewer: str | None, world: TalkWorld) -> dict[str, str]:
+        try:
+            view = self.services.talks.round_view(self._principal(viewer), world.round_id)
+        except NotFoundError:
+            return {}
+        return {"round view": repr(view)}
+
+
+SSE_DATA = re.compile(r"^data: ?(.*)$", re.MULTILINE)
+
+
+@dataclass
+class TalkWebSurface:
+    """The web app over SQL: the JSON API, the pages and fragments, the event stream."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    missing: dict[str, bytes] = field(default_factory=dict)
+
+    def headers(self, viewer: str | None) -> dict[str, str]:
+        return {} if viewer is None else {"Authorization": f"Bearer {self.tokens[viewer]}"}
+
+    def _get(self, viewer: str | None, path: str, object_id: str) -> str | None:
+        response = self.client.get(path, headers=self.headers(viewer))
+        if response.status_code == 404:
+            guess = path.replace(object_id, "talk-never-made")
+            if guess not in self.missing:
+                self.missing[guess] = self.client.get(guess, headers=self.headers(viewer)).content
+            assert response.content == self.missing[guess], f"{path}: forbidden reads as missing"
+            return None
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return response.text
+
+    def channel(self, viewer: str | None, channel_id: str) -> Served | None:
+        text = self._get(viewer, f"/api/v1/talks/channels/{channel_id}", channel_id)
+        if text is None:
+            return None
+        messages = self.client.get(
+            f"/talks/channels/{channel_id}/messages", headers=self.headers(viewer)
+        )
+        assert messages.status_code == 200, "the fragment answers as the API"
+        ids = tuple(m["id"] for m in json.loads(text)["messages"])
+        return Served(text + messages.text, ids, len(ids))
+
+    def stream(self, viewer: str | None) -> Served:
+        response = self.client.get(
+            "/talks/stream", params={"after": 0, "once": "true"}, headers=self.headers(viewer)
+        )
+        assert response.status_code == 200, response.text
+        events = [json.loads(data) for data in SSE_DATA.findall(response.text) if data]
+        return Served(response.text, tuple(e["id"] for e in events), len(events))
+
+    def board(self, viewer: str | None, round_id: str) -> Served | None:
+        text = self._get(viewer, f"/api/v1/talks/rounds/{round_id}/positions", round_id)
+        return None if text is None else Served(text, count=len(json.loads(text)))
+
+    def document(self, viewer: str | None, document_id: str) -> Served | None:
+        text = self._get(viewer, f"/api/v1/talks/documents/{document_id}", document_id)
+        if text is None:
+            return None
+        page = self.client.get(f"/talks/documents/{document_id}", headers=self.headers(viewer))
+        assert page.status_code == 200, "the page answers as the API"
+        return Served(text + page.text)
+
+    def publications(self, viewer: str | None) -> Served:
+        api = self.client.get("/api/v1/talks/publications", headers=self.headers(viewer))
+        page = self.client.get("/talks/publications", headers=self.headers(viewer))
+        assert api.status_code == page.status_code == 200
+        return Served(api.text + page.text, count=len(api.json()))
+
+    def pages(self, viewer: str | None, world: TalkWorld) -> dict[str, str]:
+        headers = self.headers(viewer)
+        listing = self.client.get("/talks", headers=headers)
+        assert listing.status_code == 200
+        shown = {"rounds page": listing.text}
+        console = self.client.get(f"/talks/rounds/{world.round_id}", headers=headers)
+        if console.status_code == 200:
+            shown["round page"] = console.text
+        return shown

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from httpx import Response
 from leak_oracle import (
     MARKER,
     MEMBERS,
@@ -32,6 +33,7 @@ from litestar.testing import TestClient
 
 from integration_helpers import csrf_token, sign_in, token_for
 from support import START
+from talk_helpers import ASTANA
 from truce.bootstrap import Services
 from truce.domain.reports import parse_file_report
 from truce.entrypoints.web.app import create_app
@@ -96,7 +98,8 @@ ID_FREE = frozenset(
     }
 )
 # Routes taking a talks object id (a channel, message, round or document): probed with the
-# other delegation's ids in tests/integration/test_talks_web.py and test_talks_guessed_pages.
+# other delegation's ids in tests/integration/test_talks_web.py, and below for the positions
+# and endorsement routes.
 TALK_ID_ROUTES = frozenset(
     {
         "/api/v1/talks/channels/{channel_id:str}",
@@ -502,3 +505,86 @@ def test_the_report_page_and_its_form_answer_a_hidden_report_as_a_missing_one(se
     before = newest_seq(services)
     assert view(own.id).status_code == 200
     assert one_entry_for(services, before, own.id, "opposition_liaison").allowed
+
+
+# --- talks: the POST routes that take an id ---------------------------------------------------
+
+TALK_MISSING = "talk-never-made"
+
+
+@pytest.fixture
+def astana_round(services: Services) -> dict[str, str]:
+    """The Astana round with the government's own draft (a counter-proposal in its channel)."""
+    member = services.auth.find_member
+    round_ = services.talks.open_round(member("un_mediator"), ASTANA)
+    draft = services.talks.create_document(
+        member("gov_liaison"), round_.id, "Government draft", ["gov-secret-0002 reconciliation."]
+    )
+    with services.talks.uow() as uow:
+        item = uow.talks.agenda(round_.id)[0].id
+    return {"round": round_.id, "draft": draft.id, "item": item}
+
+
+def same_as_missing(services: Services, call: Callable[[str], Response], guessed: str) -> None:
+    """The guessed id answers 404 with the body of a missing one, and one refusal entry
+    about the object."""
+    absent = call(TALK_MISSING)
+    before = newest_seq(services)
+    answer = call(guessed)
+    assert answer.status_code == absent.status_code == 404, (guessed, answer.text)
+    assert answer.content == absent.content
+    assert "gov-secret" not in answer.text
+    # Signing asks for the password again first: that confirmation is audited on its own.
+    entries = [e for e in new_entries(services, before) if e.resource_kind != "member"]
+    assert len(entries) == 1, entries
+    assert not entries[0].allowed
+
+
+@pytest.mark.parametrize("viewer", ["observer_us", "monitor", "host_mediator"])
+def test_a_position_on_a_round_one_has_no_channel_in_answers_as_missing(
+    viewer, services, app_client, astana_round
+):
+    """Positions are stated by a delegation of the round: anyone else naming the round is told
+    what a guesser is told, through the API and the page."""
+    token = token_for(services, viewer, "talks:read", "talks:write")
+    body = {"item_id": astana_round["item"], "stance": "accept"}
+
+    def api(round_id: str):
+        return app_client.post(
+            f"/api/v1/talks/rounds/{round_id}/positions",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    same_as_missing(services, api, astana_round["round"])
+    sign_in(app_client, services, viewer)
+    form = {"_csrf_token": csrf_token(app_client.get("/talks").text), **body}
+
+    def page(round_id: str):
+        return app_client.post(
+            f"/talks/rounds/{round_id}/positions", data=form, follow_redirects=False
+        )
+
+    same_as_missing(services, page, astana_round["round"])
+
+
+@pytest.mark.parametrize("viewer", ["opposition_liaison", "guarantor_ru", "observer_us"])
+def test_endorsing_another_delegations_draft_answers_as_missing(
+    viewer, services, app_client, astana_round
+):
+    """The government's draft stays in its channel: another delegation (or an observer)
+    endorsing it by its id, with the right password, is told what a guesser is told."""
+    sign_in(app_client, services, viewer)
+    form = {
+        "_csrf_token": csrf_token(app_client.get("/talks").text),
+        "version": "1",
+        "value": "endorse",
+        "password": "correct horse battery staple",
+    }
+
+    def endorse(document_id: str):
+        return app_client.post(
+            f"/talks/documents/{document_id}/endorsements", data=form, follow_redirects=False
+        )
+
+    same_as_missing(services, endorse, astana_round["draft"])

@@ -142,7 +142,9 @@ def test_a_guarantors_home_shows_what_reached_the_guarantors_from_others(browser
     )
     file_as(services, browser, "monitor", narrative="Whole mechanism", confidentiality="mechanism")
     file_as(services, browser, "monitor", narrative="Published", confidentiality="public")
-    file_as(services, browser, "guarantor_ru", narrative="Russia's own", confidentiality="guarantors")
+    file_as(
+        services, browser, "guarantor_ru", narrative="Russia's own", confidentiality="guarantors"
+    )
     sign_in(browser, services, "guarantor_ru")
     home = browser.get("/").text
     assert "For the guarantors" in home

@@ -13,6 +13,14 @@ refusal and every allowed read of material that is not public leaves exactly one
 
 The machine runs on the application services over the memory store and on the web app over
 SQL; a last group of tests plants leaks and checks that the machine catches each of them.
+
+A second machine does the same for the talks (issue 9): members post in the Astana round's
+channels (those who may not are refused), mediators relay verbatim, as a paraphrase or as a
+note, delegations state positions (shared or not) that the mediators may relay, the single
+text and the delegations' drafts are edited, versions endorsed and published. After every step
+no delegation sees another's channel, drafts or positions, and a relay's recipient never sees
+its source's id or author, on every read path: channels (API and fragment), the event stream,
+the positions board and its count, the texts (API and page), publications, the round pages.
 """
 
 from __future__ import annotations
@@ -28,45 +36,65 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     invariant,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
 from leak_oracle import (
     COUNT_IN_PAGE,
+    DELEGATES,
+    DRAFTS,
     LEVELS,
     MARKER,
     MEMBERS,
+    SINGLE_TEXT,
+    TALK_CHANNELS,
+    TALK_MARKER,
+    TALK_MEDIATORS,
     VIEWERS,
     WHO,
     AuditWatch,
     Filed,
     ServiceSurface,
     Surface,
+    TalkMessage,
+    TalkPosition,
+    TalkServiceSurface,
+    TalkSurface,
+    TalkWebSurface,
+    TalkWorld,
     WebSurface,
     home_of,
     marker_for,
     may_file,
     member_id,
+    reads_channel,
+    reads_document,
     seen_by,
     sees,
     sees_incident,
     stored_incidents,
+    talk_marker,
 )
 from litestar.testing import TestClient
 from sqlalchemy import Engine
 
 from integration_helpers import token_for
 from support import FixedClock, SequentialIds, seed_cast
+from talk_helpers import ASTANA
 from truce.adapters.memory.store import MemoryReports, MemoryUnitOfWorkFactory
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.rls import as_system
 from truce.adapters.sql.tables import metadata, record_head
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
-from truce.application import access_guard, incidents, monitoring
+from truce.application import access_guard, incidents, monitoring, talks, talks_access
+from truce.application.talks_access import version_subject
 from truce.bootstrap import Services, build_services
 from truce.domain.access import ALLOW, Action, ResourceKind, decide
 from truce.domain.auth import AuditEntry
 from truce.domain.confidentiality import Confidentiality
+from truce.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
+from truce.domain.talks import RelayMode, SubjectKind
 from truce.entrypoints.web.app import create_app
 from truce.settings import Settings
 
@@ -301,6 +329,10 @@ def quiet(caplog):
 # --- the two surfaces -------------------------------------------------------------------------
 
 
+# Member signing keys (endorsements, approvals) are sealed with a key derived from it.
+SECRET = "a test secret of thirty-two characters or more"
+
+
 def memory_services(tmp_path) -> Services:
     services = build_services(
         Settings(
@@ -308,6 +340,7 @@ def memory_services(tmp_path) -> Services:
             frontend_dir=tmp_path,
             key_dir=tmp_path / "keys",
             evidence_dir=tmp_path / "evidence",
+            secret_key=SECRET,
         ),
         uow=MemoryUnitOfWorkFactory(),
         clock=FixedClock(),
@@ -359,6 +392,7 @@ def web(clean_engine: Engine, owner_engine: Engine, tmp_path) -> Iterator[Web]:
         key_dir=tmp_path / "keys",
         evidence_dir=tmp_path / "evidence",
         secure_cookies=False,
+        secret_key=SECRET,
     )
     services = build_services(
         settings_,
@@ -458,3 +492,365 @@ def test_the_machine_catches_a_planted_leak(plant, monkeypatch, tmp_path):
     plant(monkeypatch)
     with pytest.raises(AssertionError):
         run_state_machine_as_test(leak_machine(memory_surface(tmp_path)), settings=HUNT)
+
+
+# --- the talks --------------------------------------------------------------------------------
+
+TALK_PASSWORD = "correct horse battery staple"
+APPROVERS = ("guarantor_ru", "guarantor_tr", "guarantor_ir")
+REFUSED = (NotFoundError, AccessDeniedError)
+# Over HTTP each step reads some twenty paths per viewer: one viewer of each kind.
+TALK_WEB_VIEWERS = (
+    "gov_liaison",
+    "opposition_liaison",
+    "guarantor_tr",
+    "un_mediator",
+    "observer_us",
+    None,
+)
+
+
+def talk_machine(
+    start: Callable[[], tuple[Services, TalkSurface]], viewers: tuple[str | None, ...] = VIEWERS
+) -> type[RuleBasedStateMachine]:
+    return type(
+        "TalkLeakMachineOver",
+        (TalkLeakMachine,),
+        {"start": staticmethod(start), "viewers": viewers},
+    )
+
+
+class TalkLeakMachine(RuleBasedStateMachine):
+    start: Callable[[], tuple[Services, TalkSurface]]
+    viewers: tuple[str | None, ...]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.services, self.surface = self.start()
+        self.talks = self.services.talks
+        self.markers = 0
+        for member in (*DELEGATES, *TALK_MEDIATORS):
+            found = self.services.auth.find_member(member)
+            self.services.auth.set_password(found.id, TALK_PASSWORD)
+            self.services.member_keys.generate(found.id)
+        round_ = self.talks.open_round(self.member("un_mediator"), ASTANA)
+        with self.talks.uow() as uow:
+            channels = {c.body_id or "guarantors": c.id for c in uow.talks.channels(round_.id)}
+            items = [item.id for item in uow.talks.agenda(round_.id)]
+        self.world = TalkWorld(round_.id, channels, items, {})
+        for key, author in ((SINGLE_TEXT, "un_mediator"), *DRAFTS.items()):
+            marker = self.marker()
+            document = self.talks.create_document(
+                self.member(author), round_.id, f"Text of {key}", [f"Clause {marker}."]
+            )
+            self.world.documents[key] = document.id
+            self.world.versions[key] = [frozenset({marker})]
+
+    def member(self, username: str):
+        return self.services.auth.find_member(username)
+
+    def marker(self) -> str:
+        self.markers += 1
+        return talk_marker(self.markers)
+
+    @rule(member=st.sampled_from(MEMBERS), channel=st.sampled_from(TALK_CHANNELS))
+    def post(self, member: str, channel: str) -> None:
+        marker = self.marker()
+        try:
+            sent = self.talks.post_message(
+                self.member(member), self.world.channels[channel], f"Message {marker}."
+            )
+        except REFUSED:
+            assert not reads_channel(member, channel), f"{member} may post in {channel}"
+            return
+        assert reads_channel(member, channel), f"{member} posted in {channel}"
+        self.world.messages.append(TalkMessage(sent.id, channel, frozenset({marker})))
+
+    @precondition(lambda self: self.world.messages)
+    @rule(
+        relayer=st.sampled_from(("un_mediator", "host_mediator", "gov_liaison", "guarantor_ru")),
+        mode=st.sampled_from(list(RelayMode)),
+        into=st.sampled_from(TALK_CHANNELS),
+        data=st.data(),
+    )
+    def relay(self, relayer: str, mode: RelayMode, into: str, data: st.DataObject) -> None:
+        source = data.draw(st.integers(0, len(self.world.messages) - 1), label="source")
+        self.relay_from(source, relayer, mode, into)
+
+    def relay_from(self, index: int, relayer: str, mode: RelayMode, into: str) -> None:
+        source = self.world.messages[index]
+        target = into if into != source.channel else ("gov" if into != "gov" else "opp")
+        marker = self.marker()
+        wording = "" if mode == RelayMode.VERBATIM else f"The mediators' wording {marker}."
+        try:
+            relayed = self.talks.relay(
+                self.member(relayer), source.id, self.world.channels[target], mode, wording
+            )
+        except REFUSED:
+            assert relayer not in TALK_MEDIATORS, f"{relayer} may relay"
+            return
+        assert relayer in TALK_MEDIATORS, f"{relayer} relayed"
+        markers = source.markers if mode == RelayMode.VERBATIM else frozenset({marker})
+        self.world.messages.append(TalkMessage(relayed.id, target, markers))
+
+    @rule(
+        member=st.sampled_from(MEMBERS),
+        item=st.integers(0, 3),
+        stance=st.sampled_from(("accept", "reject", "block", "counter")),
+        shareable=st.booleans(),
+    )
+    def state_position(self, member: str, item: int, stance: str, *, shareable: bool) -> None:
+        marker = self.marker()
+        try:
+            position = self.talks.state_position(
+                self.member(member),
+                self.world.round_id,
+                self.world.items[item],
+                stance,
+                f"Because {marker}.",
+                shareable=shareable,
+            )
+        except REFUSED:
+            assert member not in DELEGATES, f"{member} may state a position"
+            return
+        assert member in DELEGATES, f"{member} stated a position"
+        self.world.positions.append(
+            TalkPosition(position.id, DELEGATES[member], position.item_id, marker, shareable)
+        )
+
+    @precondition(lambda self: self.world.positions)
+    @rule(into=st.sampled_from(TALK_CHANNELS), data=st.data())
+    def relay_position(self, into: str, data: st.DataObject) -> None:
+        index = data.draw(st.integers(0, len(self.world.positions) - 1), label="position")
+        self.relay_position_of(index, into)
+
+    def relay_position_of(self, index: int, into: str) -> None:
+        position = self.world.positions[index]
+        try:
+            relayed = self.talks.relay_position(
+                self.member("un_mediator"), position.id, self.world.channels[into]
+            )
+        except InvalidInputError:
+            assert not position.shareable, "a shared position may be relayed"
+            return
+        assert position.shareable, "an unshared position was relayed"
+        self.world.messages.append(TalkMessage(relayed.id, into, frozenset({position.marker})))
+
+    @rule(member=st.sampled_from(MEMBERS), document=st.sampled_from((SINGLE_TEXT, *DRAFTS)))
+    def edit(self, member: str, document: str) -> None:
+        marker = self.marker()
+        document_id = self.world.documents[document]
+        with self.talks.uow() as uow:
+            latest = uow.talks.version(document_id)
+            assert latest is not None
+        edits: list[tuple[str | None, str]] = [(c.id, c.text) for c in latest.clauses]
+        edits.append((None, f"Clause {marker}."))
+        try:
+            self.talks.edit_document(self.member(member), document_id, latest.number, edits)
+        except REFUSED:
+            return
+        assert reads_document(member, document), f"{member} edited {document}"
+        versions = self.world.versions[document]
+        versions.append(versions[-1] | {marker})
+
+    @rule(
+        member=st.sampled_from(sorted(DELEGATES)),
+        value=st.sampled_from(("endorse", "reject", "abstain")),
+    )
+    def endorse(self, member: str, value: str) -> None:
+        number = len(self.world.versions[SINGLE_TEXT])
+        self.talks.endorse(
+            self.member(member),
+            TALK_PASSWORD,
+            self.world.documents[SINGLE_TEXT],
+            number,
+            value,
+            "Our delegation's reasons.",
+        )
+
+    @precondition(
+        lambda self: len(self.world.versions[SINGLE_TEXT]) not in self.world.published_numbers
+    )
+    @rule()
+    def publish(self) -> None:
+        """The mediators publish the single text's latest version with every approval."""
+        number = len(self.world.versions[SINGLE_TEXT])
+        subject = version_subject(self.world.documents[SINGLE_TEXT], number)
+        mediator = self.member("un_mediator")
+        publication = self.talks.request_publication(
+            mediator, SubjectKind.DOCUMENT_VERSION, subject
+        )
+        for approver in APPROVERS:
+            self.talks.approve(self.member(approver), TALK_PASSWORD, publication.id)
+        self.talks.publish(mediator, publication.id)
+        self.world.published_numbers.add(number)
+        self.world.published |= self.world.versions[SINGLE_TEXT][-1]
+
+    @invariant()
+    def no_delegation_sees_what_is_not_its_own(self) -> None:
+        for viewer in self.viewers:
+            self.check(viewer)
+
+    def check(self, viewer: str | None) -> None:
+        world = self.world
+        texts = self.channels_as_seen(viewer)
+        stream = self.surface.stream(viewer)
+        assert stream.ids == tuple(m.id for m in world.messages_seen(viewer)), f"{viewer} stream"
+        texts["stream"] = stream.text
+        board = self.surface.board(viewer, world.round_id)
+        if board is None:
+            assert viewer not in TALK_MEDIATORS, f"{viewer}'s board"
+            assert viewer not in DELEGATES, f"{viewer}'s board"
+        else:
+            current = world.current_positions(viewer)
+            assert board.count == len(current), f"the board's count for {viewer}"
+            assert {p.marker for p in current} <= set(TALK_MARKER.findall(board.text))
+            texts["board"] = board.text
+        texts.update(self.documents_as_seen(viewer))
+        publications = self.surface.publications(viewer)
+        assert world.published <= set(TALK_MARKER.findall(publications.text))
+        texts["publications"] = publications.text
+        texts.update(self.surface.pages(viewer, world))
+        visible, forbidden = world.visible_markers(viewer), world.forbidden(viewer)
+        for name, text in texts.items():
+            shown = set(TALK_MARKER.findall(text))
+            assert shown <= visible, f"{name} shows {viewer} {shown - visible}"
+            leaked = sorted(s for s in forbidden if s in text)
+            assert not leaked, f"{name} shows {viewer} {leaked}"
+
+    def channels_as_seen(self, viewer: str | None) -> dict[str, str]:
+        texts = {}
+        for key, channel_id in self.world.channels.items():
+            served = self.surface.channel(viewer, channel_id)
+            if not reads_channel(viewer, key):
+                assert served is None, f"{viewer} reads the {key} channel"
+                continue
+            assert served is not None, f"{viewer} may read the {key} channel"
+            expected = tuple(m.id for m in self.world.messages_seen(viewer, key))
+            assert served.ids == expected, f"{viewer} in the {key} channel"
+            texts[f"{key} channel"] = served.text
+        return texts
+
+    def documents_as_seen(self, viewer: str | None) -> dict[str, str]:
+        texts = {}
+        for key, document_id in self.world.documents.items():
+            served = self.surface.document(viewer, document_id)
+            versions = self.world.versions[key]
+            published = key == SINGLE_TEXT and len(versions) in self.world.published_numbers
+            if not (reads_document(viewer, key) or published):
+                assert served is None, f"{viewer} reads {key}"
+                continue
+            assert served is not None, f"{viewer} may read {key}"
+            assert versions[-1] <= set(TALK_MARKER.findall(served.text)), f"{key} for {viewer}"
+            texts[f"{key} text"] = served.text
+        return texts
+
+
+def memory_talks(tmp_path) -> Callable[[], tuple[Services, TalkSurface]]:
+    def start() -> tuple[Services, TalkSurface]:
+        services = memory_services(tmp_path)
+        return services, TalkServiceSurface(services)
+
+    return start
+
+
+def web_talks(web: Web) -> Callable[[], tuple[Services, TalkSurface]]:
+    def start() -> tuple[Services, TalkSurface]:
+        wipe(web.owner)
+        seed_cast(web.services.registry)
+        tokens = {m: token_for(web.services, m, "talks:read") for m in MEMBERS}
+        return web.services, TalkWebSurface(web.client, tokens)
+
+    return start
+
+
+MEMORY_TALKS_RUN = settings(max_examples=6, stateful_step_count=10)
+WEB_TALKS_RUN = settings(max_examples=2, stateful_step_count=6)
+
+
+def test_no_delegation_sees_another_s_talks_through_the_services(tmp_path):
+    run_state_machine_as_test(talk_machine(memory_talks(tmp_path)), settings=MEMORY_TALKS_RUN)
+
+
+def test_no_delegation_sees_another_s_talks_through_the_web_app(web):
+    machine = talk_machine(web_talks(web), TALK_WEB_VIEWERS)
+    run_state_machine_as_test(machine, settings=WEB_TALKS_RUN)
+
+
+def plant_a_channel_open_to_every_delegation(monkeypatch):
+    """A party reads any delegation's channel."""
+
+    def leaky(principal, action, resource):
+        if resource.kind in {ResourceKind.CHANNEL, ResourceKind.MESSAGE} and (
+            action in {Action.READ, Action.LIST} and principal.body_id in DELEGATES.values()
+        ):
+            return ALLOW
+        return decide(principal, action, resource)
+
+    monkeypatch.setattr(talks_access, "policy_decide", leaky)
+
+
+def plant_a_relay_that_names_its_source(monkeypatch):
+    """Every viewer is told where a relay came from, as the mediators are."""
+    monkeypatch.setattr(talks, "_is_mediator", lambda _principal, _round: True)
+
+
+def plant_positions_shown_to_every_delegation(monkeypatch):
+    real = talks_access.position_resource
+
+    def shared(position):
+        resource = real(position)
+        return type(resource)(resource.kind, resource.id, owner_body_id=position.body_id)
+
+    monkeypatch.setattr(talks, "position_resource", shared)
+
+
+def walk(machine: TalkLeakMachine) -> None:
+    """Every rule once, in an order that gives each something to act on, checking every read
+    path after each step: what a planted leak cannot slip past by chance."""
+    steps: list[Callable[[], None]] = [
+        lambda: machine.post("opposition_liaison", "opp"),
+        lambda: machine.post("gov_liaison", "gov"),
+        lambda: machine.post("guarantor_ru", "guarantors"),
+        lambda: machine.post("gov_liaison", "opp"),
+        lambda: machine.relay_from(0, "un_mediator", RelayMode.VERBATIM, "gov"),
+        lambda: machine.relay_from(0, "host_mediator", RelayMode.PARAPHRASE, "gov"),
+        lambda: machine.relay_from(1, "un_mediator", RelayMode.NOTE, "opp"),
+        lambda: machine.relay_from(1, "gov_liaison", RelayMode.VERBATIM, "opp"),
+        lambda: machine.state_position("gov_liaison", 0, "reject", shareable=False),
+        lambda: machine.state_position("opposition_liaison", 0, "block", shareable=True),
+        lambda: machine.relay_position_of(1, "gov"),
+        lambda: machine.relay_position_of(0, "opp"),
+        lambda: machine.edit("un_mediator", SINGLE_TEXT),
+        lambda: machine.edit("gov_liaison", "gov"),
+        lambda: machine.edit("opposition_liaison", SINGLE_TEXT),
+        lambda: machine.endorse("guarantor_tr", "endorse"),
+        machine.publish,
+        lambda: machine.edit("un_mediator", SINGLE_TEXT),
+    ]
+    machine.no_delegation_sees_what_is_not_its_own()
+    for step in steps:
+        step()
+        machine.no_delegation_sees_what_is_not_its_own()
+
+
+def test_a_walk_through_every_rule_passes(tmp_path):
+    machine = talk_machine(memory_talks(tmp_path))()
+    walk(machine)
+    assert len(machine.world.messages) == 7
+    assert machine.world.published
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        plant_a_channel_open_to_every_delegation,
+        plant_a_relay_that_names_its_source,
+        plant_positions_shown_to_every_delegation,
+    ],
+)
+def test_the_talks_machine_catches_a_planted_leak(plant, monkeypatch, tmp_path):
+    plant(monkeypatch)
+    machine = talk_machine(memory_talks(tmp_path))()
+    with pytest.raises(AssertionError):
+        walk(machine)

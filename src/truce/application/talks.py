@@ -10,6 +10,7 @@ decisions (application/decisions.py), registered here as `DocumentVersionObjects
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,6 +63,7 @@ from truce.domain.talks import (
     Round,
     SubjectKind,
     TalkFormat,
+    channel_members,
     check_message_text,
     check_position,
     check_publishable,
@@ -95,6 +97,26 @@ from truce.domain.talks_text import (
 # Who the recipient is told relayed a message: the mediators, never a source.
 MEDIATORS_LABEL = "the mediators"
 STREAM_BATCH = 200
+log = logging.getLogger("truce.talks")
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """Told to listeners after a commit added a message: its stream position and the bodies
+    that share its channel (so a stream of anyone else need not look). No content: streams
+    read the store, through the policy, for what they may show."""
+
+    seq: int
+    bodies: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamBatch:
+    views: list[MessageView]
+    # Where the next read starts: past what was hidden too.
+    after: int
+    # The batch was full: more may be waiting.
+    full: bool
 
 
 # --- what callers get back ---------------------------------------------------------------------
@@ -270,8 +292,8 @@ class TalksService:
     clock: Clock
     ids: IdFactory
     decisions: DecisionService
-    # Told the stream position after each commit that added messages (real time).
-    on_message: Callable[[int], None] | None = None
+    # Told of each message after the commit that added it (real time, entrypoints/web).
+    listeners: list[Callable[[MessageEvent], None]] = field(default_factory=list)
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -284,9 +306,15 @@ class TalksService:
             raise NotFoundError("round")
         return found
 
-    def _notify(self, message: Message) -> None:
-        if self.on_message is not None:
-            self.on_message(message.seq)
+    def _notify(self, message: Message, audience: frozenset[str]) -> None:
+        """After commit only: what listeners hear is stored. A failing listener costs the
+        live update, never the request (streams also look on their own now and then)."""
+        event = MessageEvent(message.seq, audience)
+        for listener in list(self.listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a talks listener failed")
 
     def _record(
         self,
@@ -516,8 +544,9 @@ class TalksService:
                 member.body_id,
                 _message_content(stored),
             )
+            audience = channel_members(channel, self._round(uow, channel.round_id))
             uow.commit()
-        self._notify(stored)
+        self._notify(stored, audience)
         return stored
 
     def relay(
@@ -562,8 +591,9 @@ class TalksService:
                 "mode": mode.value,
             }
             self._record(uow, "message_relayed", source.round_id, member.body_id, content)
+            audience = channel_members(target, self._round(uow, source.round_id))
             uow.commit()
-        self._notify(stored)
+        self._notify(stored, audience)
         return stored
 
     def _target_channel(
@@ -608,38 +638,45 @@ class TalksService:
         self, principal: Principal, after: int, limit: int = STREAM_BATCH
     ) -> tuple[list[MessageView], int]:
         """Messages numbered above `after` that the principal may read, and the number the
-        next call starts after (past what was hidden too), for the real-time stream: the same
-        policy as the pages (S1); one audit entry per batch that showed non-public material."""
+        next call starts after (past what was hidden too)."""
+        batch = self.follow(principal, after, limit)
+        return batch.views, batch.after
+
+    def follow(self, principal: Principal, after: int, limit: int = STREAM_BATCH) -> StreamBatch:
+        """The real-time stream's read: the same policy as the pages (S1); one audit entry
+        per batch that showed non-public material."""
+        return self.follow_many([(principal, after)], limit)[0]
+
+    def follow_many(
+        self, readers: Sequence[tuple[Principal, int]], limit: int = STREAM_BATCH
+    ) -> list[StreamBatch]:
+        """`follow` for many streams at once, in one unit of work: one read of the store
+        from the earliest position, then for each reader what it may see past its own, and
+        its own audit entry. What a server process does when a message wakes its streams."""
+        if not readers:
+            return []
         with self.uow() as uow:
-            guard = self._guard(uow, principal, None)
-            batch = uow.talks.messages_after(after, limit)
-            shown: list[MessageView] = []
-            for message in batch:
-                channel = uow.talks.get_channel(message.channel_id)
-                if channel is None or not guard.allows(
-                    Action.READ, message_resource(message, channel)
-                ):
-                    continue
-                round_ = self._round(uow, message.round_id)
-                links = (
-                    {link.relayed_message_id: link for link in uow.talks.relay_links(round_.id)}
-                    if _is_mediator(principal, round_)
-                    else {}
-                )
-                shown.append(
-                    MessageView(message, _from_label(message, round_), links.get(message.id))
-                )
-            guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
+            batch = uow.talks.messages_after(min(after for _, after in readers), limit)
+            known = _StreamContext(uow)
+            results = []
+            for principal, after in readers:
+                guard = self._guard(uow, principal, None)
+                shown = [
+                    view
+                    for message in batch
+                    if message.seq > after
+                    and (view := known.view(guard, principal, message)) is not None
+                ]
+                guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
+                end = max(after, batch[-1].seq) if batch else after
+                results.append(StreamBatch(shown, end, len(batch) >= limit))
             uow.commit()
-        return shown, (batch[-1].seq if batch else after)
+        return results
 
     def last_seq(self) -> int:
         """The stream's current end (a fresh client starts here)."""
         with self.uow() as uow:
-            seq = 0
-            while batch := uow.talks.messages_after(seq, 10_000):
-                seq = batch[-1].seq
-            return seq
+            return uow.talks.last_seq()
 
     # --- positions -----------------------------------------------------------------------------
 
@@ -764,8 +801,9 @@ class TalksService:
             stored = uow.talks.add_message(message)
             content = {**_message_content(stored), "position_id": position.id}
             self._record(uow, "position_relayed", round_.id, member.body_id, content)
+            audience = channel_members(target, round_)
             uow.commit()
-        self._notify(stored)
+        self._notify(stored, audience)
         return stored
 
     # --- the single negotiating text -----------------------------------------------------------
@@ -1293,6 +1331,34 @@ class TalksService:
         return PublicationView(
             publication, publication_status(publication, approvals), approvals, title, content
         )
+
+
+@dataclass
+class _StreamContext:
+    """Channels, rounds and relay links read once for every reader of one stream batch."""
+
+    uow: UnitOfWork
+    channels: dict[str, Channel | None] = field(default_factory=dict)
+    rounds: dict[str, Round] = field(default_factory=dict)
+    links: dict[str, dict[str, RelayLink]] = field(default_factory=dict)
+
+    def view(self, guard: Guard, principal: Principal, message: Message) -> MessageView | None:
+        if message.channel_id not in self.channels:
+            self.channels[message.channel_id] = self.uow.talks.get_channel(message.channel_id)
+        channel = self.channels[message.channel_id]
+        if channel is None or not guard.allows(Action.READ, message_resource(message, channel)):
+            return None
+        round_ = self.rounds.get(message.round_id) or self.uow.talks.get_round(message.round_id)
+        if round_ is None:
+            return None
+        self.rounds[round_.id] = round_
+        source = None
+        if _is_mediator(principal, round_):
+            if round_.id not in self.links:
+                found = self.uow.talks.relay_links(round_.id)
+                self.links[round_.id] = {link.relayed_message_id: link for link in found}
+            source = self.links[round_.id].get(message.id)
+        return MessageView(message, _from_label(message, round_), source)
 
 
 # --- small pure helpers ------------------------------------------------------------------------

@@ -101,6 +101,9 @@ class MemoryTalks:
         found = sorted((m for m in self._s.messages.values() if m.seq > seq), key=lambda m: m.seq)
         return found[:limit]
 
+    def last_seq(self) -> int:
+        return max((m.seq for m in self._s.messages.values()), default=0)
+
     def add_relay_link(self, link: RelayLink) -> None:
         self._s.links.append(link)
 

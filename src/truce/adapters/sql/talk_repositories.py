@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, Table, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import talk_tables as t
@@ -36,6 +36,9 @@ from truce.domain.talks_text import (
     Translation,
     Version,
 )
+
+# The advisory lock that orders message commits on PostgreSQL (any constant of our own).
+MESSAGES_LOCK = 0x7472_7563_6531
 
 
 def _clauses_json(clauses: tuple[Clause, ...]) -> str:
@@ -232,6 +235,7 @@ class SqlTalks:
         channel = self.get_channel(message.channel_id)
         if channel is None:
             raise ConflictError("the message names no channel")
+        self._one_writer_of_messages()
         values = {
             "id": message.id,
             "round_id": message.round_id,
@@ -252,6 +256,14 @@ class SqlTalks:
             raise ConflictError("the message vanished")
         return stored
 
+    def _one_writer_of_messages(self) -> None:
+        """On PostgreSQL two transactions may take seq 5 and 6 and commit 6 first: a stream
+        that read 6 would then never look back for 5. Holding this lock until commit makes
+        messages commit in seq order, so `messages_after` misses nothing (the real-time
+        stream's exactly-once). SQLite has one writer at a time anyway."""
+        if self._c.dialect.name == "postgresql":
+            self._c.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MESSAGES_LOCK})
+
     def get_message(self, message_id: str) -> Message | None:
         rows = self._rows(select(t.talk_messages).where(t.talk_messages.c.id == message_id))
         return _message(rows[0]) if rows else None
@@ -265,6 +277,10 @@ class SqlTalks:
         c = t.talk_messages.c
         query = select(t.talk_messages).where(c.seq > seq).order_by(c.seq).limit(limit)
         return [_message(r) for r in self._rows(query)]
+
+    def last_seq(self) -> int:
+        found = self._c.execute(select(func.max(t.talk_messages.c.seq))).scalar_one()
+        return int(found or 0)
 
     def add_relay_link(self, link: RelayLink) -> None:
         values = {

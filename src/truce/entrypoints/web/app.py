@@ -47,7 +47,7 @@ from truce.entrypoints.web.routes.procedure import ProcedurePages
 from truce.entrypoints.web.routes.quarantine import QuarantinePages
 from truce.entrypoints.web.routes.record import RecordApi, RecordPages
 from truce.entrypoints.web.routes.search import SearchApi, SearchPages
-from truce.entrypoints.web.routes.talks import TalksApi, TalksPages
+from truce.entrypoints.web.routes.talks import TalkLive, TalksApi, TalksPages
 from truce.settings import Settings
 
 HERE = Path(__file__).parent
@@ -144,6 +144,8 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
     static = create_static_files_router(
         path="/static", directories=[HERE / "static"], include_in_schema=False
     )
+    # Real time for the talks: wake-ups between server processes (routes/talks.py).
+    talk_live = TalkLive.for_database(settings.database_url)
     return Litestar(
         route_handlers=[
             Pages,
@@ -180,6 +182,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             "services": Provide(lambda: services, use_cache=True, sync_to_thread=False),
             "assets": Provide(lambda: assets, use_cache=True, sync_to_thread=False),
             "viewer": Provide(_viewer, sync_to_thread=True),
+            "talk_live": Provide(lambda: talk_live, use_cache=True, sync_to_thread=False),
         },
         template_config=TemplateConfig(
             directory=HERE / "templates",
@@ -207,7 +210,10 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
         before_request=refuse_nul,
         response_headers=SECURITY_HEADERS,
         request_max_body_size=settings.max_body_bytes,
-        lifespan=[lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval)],
+        lifespan=[
+            lambda _app: _checkpoint_schedule(services, settings.checkpoint_interval),
+            lambda _app: talk_live.running(services),
+        ],
         on_shutdown=[services.close],
         debug=settings.debug,
     )

@@ -5,18 +5,28 @@ Thin: parse -> service -> response; the service decides who sees what."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.channels.backends.psycopg import PsycoPgChannelsBackend
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.response.sse import ServerSentEvent, ServerSentEventMessage
 from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
 
-from truce.application.talks import MessageView, PublicationView
+from truce.application.talks import MessageEvent, MessageView, PublicationView, StreamBatch
+from truce.bootstrap import Services
+from truce.domain.access import Principal
 from truce.domain.auth import Scope
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.talks import Message, RelayMode, SubjectKind
@@ -24,6 +34,7 @@ from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
 
 FormData = URLEncodedBody[dict[str, str]]
+log = logging.getLogger("truce.web")
 
 
 # --- API shapes ----------------------------------------------------------------------------
@@ -256,9 +267,140 @@ class TalksApi(Controller):
 
 # --- real time -----------------------------------------------------------------------------
 
-# How often an open stream looks for new messages. The store is the source of truth, so any
-# server process delivers what any other stored (docs/talks.md).
-POLL_SECONDS = 1.0
+# Litestar channels carry a wake-up (a stream position and the bodies of the channel), never
+# content: over PostgreSQL LISTEN/NOTIFY between server processes, in memory on SQLite. Each
+# stream then reads the store through the policy from where it stands, so what it shows is
+# filtered for its viewer and numbered by the store, and a reconnecting client that sends
+# Last-Event-ID gets what it missed, once (docs/talks.md).
+TALKS_CHANNEL = "truce_talks"
+# A stream that heard nothing for this long reads the store anyway: a notification lost while
+# a listener reconnected costs at most this delay.
+IDLE_SECONDS = 30.0
+
+
+def talk_channels(database_url: str) -> ChannelsPlugin:
+    """The channels plugin: PostgreSQL's LISTEN/NOTIFY when the store is PostgreSQL, so every
+    server process hears every other; the in-process backend otherwise (SQLite serves one
+    process)."""
+    backend: ChannelsBackend = MemoryChannelsBackend()
+    scheme, _, rest = database_url.partition("://")
+    if scheme.split("+")[0] in {"postgresql", "postgres"}:
+        backend = PsycoPgChannelsBackend(f"postgresql://{rest}")
+    return ChannelsPlugin(backend=backend, channels=[TALKS_CHANNEL])
+
+
+class Wake(msgspec.Struct):
+    seq: int
+    bodies: list[str]
+
+
+@dataclass(eq=False)
+class Listener:
+    """One open stream, as the hub knows it. While `reading` the stream reads the store
+    itself (its replay on connecting); after that the hub reads for it, so only one of
+    them ever moves `after` and nothing is sent twice."""
+
+    principal: Principal
+    after: int
+    reading: bool = True
+    # Something may be waiting past `after`.
+    dirty: bool = False
+    batches: asyncio.Queue[StreamBatch] = field(default_factory=asyncio.Queue)
+
+    @property
+    def body_id(self) -> str | None:
+        return self.principal.body_id
+
+
+@dataclass
+class TalkLive:
+    """The process's one subscription to the talks channel, fanned out to its open streams.
+    One subscription for the life of the process, not one per stream: no LISTEN/UNLISTEN
+    churn as browsers come and go. A wake-up starts one delivery round: one read of the store
+    and one unit of work for every stream it concerns (`TalksService.follow_many`), each
+    stream filtered by the policy and audited for its own viewer."""
+
+    channels: ChannelsPlugin
+    listeners: set[Listener] = field(default_factory=set)
+    services: Services | None = None
+    pending: bool = False
+    rounds: asyncio.Task[None] | None = None
+
+    @classmethod
+    def for_database(cls, database_url: str) -> TalkLive:
+        return cls(talk_channels(database_url))
+
+    async def dispatch(self, data: bytes) -> None:
+        try:
+            wake = msgspec.json.decode(data, type=Wake)
+        except msgspec.DecodeError:
+            return
+        for listener in self.listeners:
+            if wake.seq > listener.after and listener.body_id in wake.bodies:
+                listener.dirty = True
+        self.schedule()
+
+    def schedule(self) -> None:
+        """Ask for a delivery round; rounds run one at a time and coalesce."""
+        self.pending = True
+        if self.rounds is None or self.rounds.done():
+            self.rounds = asyncio.create_task(self._deliver())
+
+    async def _deliver(self) -> None:
+        while self.pending and self.services is not None:
+            self.pending = False
+            due = [ear for ear in self.listeners if ear.dirty and not ear.reading]
+            if not due:
+                continue
+            for listener in due:
+                listener.dirty = False
+            readers = [(listener.principal, listener.after) for listener in due]
+            try:
+                batches = await asyncio.to_thread(self.services.talks.follow_many, readers)
+            except Exception:
+                # The streams read on their own after IDLE_SECONDS; the next wake retries.
+                log.exception("a talks delivery round failed")
+                continue
+            for listener, batch in zip(due, batches, strict=True):
+                listener.after = batch.after
+                if batch.views:
+                    listener.batches.put_nowait(batch)
+                if batch.full:
+                    listener.dirty = self.pending = True
+
+    @contextmanager
+    def listen(self, principal: Principal, after: int) -> Iterator[Listener]:
+        listener = Listener(principal, after)
+        self.listeners.add(listener)
+        try:
+            yield listener
+        finally:
+            self.listeners.discard(listener)
+
+    @asynccontextmanager
+    async def running(self, services: Services) -> AsyncIterator[None]:
+        """While the app runs: the channels backend up, the subscription open, and each
+        message the talks service commits published. The service calls from a worker
+        thread: hand over to the event loop."""
+        loop = asyncio.get_running_loop()
+
+        def tell(event: MessageEvent) -> None:
+            data = msgspec.json.encode({"seq": event.seq, "bodies": sorted(event.bodies)})
+            loop.call_soon_threadsafe(self.channels.publish, data, [TALKS_CHANNEL])
+
+        self.services = services
+        async with (
+            self.channels,
+            self.channels.start_subscription(TALKS_CHANNEL) as subscriber,
+            subscriber.run_in_background(self.dispatch),
+        ):
+            services.talks.listeners.append(tell)
+            try:
+                yield
+            finally:
+                services.talks.listeners.remove(tell)
+                if self.rounds is not None:
+                    self.rounds.cancel()
 
 
 def _event(view: MessageView) -> ServerSentEventMessage:
@@ -275,19 +417,41 @@ def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
 
 
 async def _events(
-    services: ServicesDep, viewer: Viewer, after: int, *, once: bool
+    services: Services, live: TalkLive, viewer: Viewer, after: int, *, once: bool
 ) -> AsyncIterator[ServerSentEventMessage]:
-    while True:
-        views, after = await asyncio.to_thread(services.talks.stream, viewer.principal, after)
+    principal = viewer.principal
+    if once:
+        views, _ = await asyncio.to_thread(services.talks.stream, principal, after)
         for view in views:
             yield _event(view)
-        if once:
-            return
-        await asyncio.sleep(POLL_SECONDS)
+        return
+    # Listen first, then replay from the store: a message committed meanwhile marks the
+    # listener, and the hub's first round for it reads from where the replay ended. Positions
+    # are the store's numbering, so nothing is sent twice.
+    with live.listen(principal, after) as listener:
+        while listener.reading:
+            batch = await asyncio.to_thread(services.talks.follow, principal, listener.after)
+            for view in batch.views:
+                yield _event(view)
+            listener.after = batch.after
+            listener.reading = batch.full
+        live.schedule()
+        while True:
+            try:
+                batch = await asyncio.wait_for(listener.batches.get(), IDLE_SECONDS)
+            except TimeoutError:
+                # Heard nothing for a while (or shares no channel: observers, the public):
+                # let the next round look anyway.
+                listener.dirty = True
+                live.schedule()
+                continue
+            for view in batch.views:
+                yield _event(view)
 
 
 def stream_response(
-    services: ServicesDep,
+    services: Services,
+    live: TalkLive,
     viewer: Viewer,
     request: Request[Any, Any, Any],
     after: int | None,
@@ -297,7 +461,7 @@ def stream_response(
     start = _start(request, after)
     if start is None:
         start = services.talks.last_seq()
-    return ServerSentEvent(_events(services, viewer, start, once=once))
+    return ServerSentEvent(_events(services, live, viewer, start, once=once))
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -327,12 +491,13 @@ class TalksPages(Controller):
         services: ServicesDep,
         viewer: ViewerDep,
         request: Request[Any, Any, Any],
+        talk_live: NamedDependency[TalkLive],
         after: FromQuery[int | None] = None,
         once: FromQuery[bool] = False,
     ) -> ServerSentEvent:
         """Server-sent events: each new message the viewer may read, once. `once` answers
         what is there and closes (for tests and scripts)."""
-        return stream_response(services, viewer, request, after, once=once)
+        return stream_response(services, talk_live, viewer, request, after, once=once)
 
     @get("/publications", sync_to_thread=True)
     def publications(self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep) -> Template:
