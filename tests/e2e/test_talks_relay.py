@@ -80,7 +80,7 @@ def signed_in(browser, base: str, username: str):
     page.goto(base + "/login")
     page.fill("#f-username", username)
     page.fill("#f-password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main form[action='/login'] button[type=submit]")
     page.wait_for_url(base + "/")
     return page
 
