@@ -7,6 +7,7 @@ default): the console names whose eyes a file is for, as the web does by who is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -61,9 +62,17 @@ def _reader(services: Services, username: str | None) -> tuple[Principal, Editio
 
 
 def _write(
-    period: Period, lang: str, fmt: str, out: Path, username: str | None, boundaries: str | None
+    period_of: Callable[[], Period],
+    lang: str,
+    fmt: str,
+    out: Path,
+    username: str | None,
+    boundaries: str | None,
 ) -> None:
+    # The period is parsed inside the one block that builds the services, so a bad date is
+    # printed as a refusal like any other, without building the services twice.
     with _services() as services:
+        period = period_of()
         chosen = report_format(fmt)
         outlines = outlines_from(
             boundaries if boundaries is not None else services.settings.boundaries
@@ -88,9 +97,7 @@ def daily(
     boundaries: BoundariesOpt = None,
 ) -> None:
     """One day's report: counts per governorate, party accused, type and reporting side."""
-    with _services():
-        period = day_of(_day(day, "date"))
-    _write(period, lang, fmt, out, username, boundaries)
+    _write(lambda: day_of(_day(day, "date")), lang, fmt, out, username, boundaries)
 
 
 @report_app.command("weekly")
@@ -103,9 +110,7 @@ def weekly(
     boundaries: BoundariesOpt = None,
 ) -> None:
     """Seven days from --start, against the seven before."""
-    with _services():
-        period = week_of(_day(start, "start"))
-    _write(period, lang, fmt, out, username, boundaries)
+    _write(lambda: week_of(_day(start, "start")), lang, fmt, out, username, boundaries)
 
 
 @report_app.command("monthly")
@@ -118,9 +123,7 @@ def monthly(
     boundaries: BoundariesOpt = None,
 ) -> None:
     """A calendar month, against the month before."""
-    with _services():
-        period = month_of(_day(f"{month}-01", "month"))
-    _write(period, lang, fmt, out, username, boundaries)
+    _write(lambda: month_of(_day(f"{month}-01", "month")), lang, fmt, out, username, boundaries)
 
 
 def export(
