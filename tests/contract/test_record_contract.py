@@ -181,9 +181,9 @@ def test_altering_an_entry_is_named_and_breaks_the_checkpoint(
 def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory, request):
     connection = sql_only(uow_factory, request)
     file(monitoring, cast)
-    connection.execute(text("DELETE FROM record_nodes WHERE level = 0 AND position = 5"))
+    connection.execute(text("DELETE FROM record_nodes WHERE level = 1 AND position = 2"))
     verification = record.verify()
-    assert verification.first_bad_entry == 5
+    assert verification.first_bad_entry == 4
     assert verification.problems[0].message == "stored tree hashes do not match"
 
 
@@ -192,8 +192,10 @@ def test_a_deleted_subtree_hash_is_named(cast, monitoring, record, uow_factory, 
     [
         # an interior node over entries 8..11 changed
         ("UPDATE record_nodes SET digest = zeroblob(32) WHERE level = 2 AND position = 2", 8),
-        # a leaf hash in the tree changed (the entry row still holds the right one)
-        ("UPDATE record_nodes SET digest = zeroblob(32) WHERE level = 0 AND position = 3", 3),
+        # a leaf hash changed in its entry row (the body no longer hashes to it)
+        ("UPDATE record_entries SET leaf_hash = zeroblob(32) WHERE seq = 3", 3),
+        # a node over two entries changed
+        ("UPDATE record_nodes SET digest = zeroblob(32) WHERE level = 1 AND position = 3", 6),
         # nodes that belong to no complete subtree of this tree: named after its last entry
         ("INSERT INTO record_nodes VALUES (1, 1000, zeroblob(32))", "end of level 1"),
         ("INSERT INTO record_nodes VALUES (40, 0, zeroblob(32))", 0),

@@ -57,7 +57,7 @@ def test_the_record_append_path_migration_keeps_every_row(tmp_path):
     before = _record_rows(engine)
     assert len(before["record_openings"]) == 8
 
-    upgrade(engine)
+    upgrade(engine, "3b7d0e5a1c62")
     assert _record_rows(engine) == before
     with engine.connect() as connection:
         kinds = connection.exec_driver_sql("PRAGMA index_list(record_entries)").all()
@@ -71,4 +71,32 @@ def test_the_record_append_path_migration_keeps_every_row(tmp_path):
     with engine.begin() as connection:
         downgrade(connection, "2f84a3e4646c")
     assert _record_rows(engine) == before
+    engine.dispose()
+
+
+def test_the_leaves_move_out_of_the_nodes_and_back(tmp_path):
+    """6d1e8f2a4c90 drops the level-0 rows of record_nodes (the entries hold the leaf
+    hashes); its downgrade puts them back from the entries; the root never changes."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'leaves.db'}")
+    upgrade(engine)
+    at = datetime(2026, 11, 26, tzinfo=UTC)
+    with SqlUnitOfWork(engine) as uow:
+        for n in range(21):
+            uow.record.append("report.filed", f"report:{n}", at, {"n": n})
+        uow.commit()
+    after = _record_rows(engine)
+    assert all(row[0] > 0 for row in after["record_nodes"])
+    with SqlUnitOfWork(engine) as uow:
+        expected = root(21, uow.record.stored_hashes())
+
+    with engine.begin() as connection:
+        downgrade(connection, "3b7d0e5a1c62")
+    leaves = [row for row in _record_rows(engine)["record_nodes"] if row[0] == 0]
+    assert [(row[1], row[2]) for row in leaves] == [(e[0], e[3]) for e in after["record_entries"]]
+
+    upgrade(engine)
+    assert _record_rows(engine) == after
+    with SqlUnitOfWork(engine) as uow:
+        assert root(21, uow.record.stored_hashes()) == expected
+        assert root_from_leaves([e[3] for e in after["record_entries"]]) == expected
     engine.dispose()

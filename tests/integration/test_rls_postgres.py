@@ -227,8 +227,8 @@ def test_an_actor_can_neither_rewrite_nor_delete_reports(store):
     [
         "UPDATE record_entries SET body = body || ' ' WHERE seq = 0",
         "DELETE FROM record_entries WHERE seq NOT IN (SELECT seq FROM record_openings)",
-        "UPDATE record_nodes SET digest = digest WHERE level = 0 AND position = 0",
-        "DELETE FROM record_nodes WHERE level = 0",
+        "UPDATE record_nodes SET digest = digest WHERE level = 1 AND position = 0",
+        "DELETE FROM record_nodes WHERE level = 1",
         "UPDATE record_openings SET salt = salt",
         "DELETE FROM record_checkpoints",
         "DELETE FROM record_cosignatures",

@@ -55,6 +55,10 @@ _NODE = select(t.record_nodes.c.digest).where(
 )
 
 
+# Level 0 of the tree is each entry's leaf hash, which record_entries already holds: the
+# leaves are not stored a second time in record_nodes (decision 0007).
+_LEAF = select(t.record_entries.c.leaf_hash).where(t.record_entries.c.seq == bindparam("seq"))
+
 _HEAD = select(t.record_head.c.size).where(t.record_head.c.id == 1)
 _HEAD_FOR_UPDATE = _HEAD.with_for_update()
 _SET_SIZE = update(t.record_head).where(t.record_head.c.id == 1).values(size=bindparam("size"))
@@ -152,6 +156,9 @@ _LEVEL_NODES = (
     .where(t.record_nodes.c.level == bindparam("level"))
     .order_by(t.record_nodes.c.position)
 )
+_LEAVES = select(t.record_entries.c.seq, t.record_entries.c.leaf_hash).order_by(
+    t.record_entries.c.seq
+)
 # Prebuilt, as above: a proof through the service reads a checkpoint and an entry too.
 _ENTRY = select(t.record_entries).where(t.record_entries.c.seq == bindparam("seq"))
 _CHECKPOINT = select(t.record_checkpoints).where(t.record_checkpoints.c.size == bindparam("size"))
@@ -170,19 +177,24 @@ VERIFY_BATCH = 20_000
 class SqlHashStore:
     """Stored subtree hashes, read one point query at a time through the DBAPI cursor: a
     proof reads about log2(n) of them, and SQLAlchemy's per-statement work cost several
-    times the read itself (bench/README.md)."""
+    times the read itself (bench/README.md). Leaves (level 0) are read from the entries."""
 
     def __init__(self, connection: Connection) -> None:
         self._c = connection
-        self._sql, self._positional = _node_query(connection.dialect)
+        self._node_sql, self._leaf_sql, self._positional = _point_queries(connection.dialect)
         self._cursor: Any = None
 
     def subtree(self, level: int, index: int) -> bytes:
         if self._cursor is None:
             driver: Any = self._c.connection.dbapi_connection
             self._cursor = driver.cursor()
-        arguments = (level, index) if self._positional else {"level": level, "position": index}
-        self._cursor.execute(self._sql, arguments)
+        arguments: tuple[int, ...] | dict[str, int]
+        if level == 0:
+            sql, arguments = self._leaf_sql, (index,) if self._positional else {"seq": index}
+        else:
+            sql = self._node_sql
+            arguments = (level, index) if self._positional else {"level": level, "position": index}
+        self._cursor.execute(sql, arguments)
         row = self._cursor.fetchone()
         if row is None:
             raise MissingNodeError(f"no stored hash at level {level}, position {index}")
@@ -190,11 +202,14 @@ class SqlHashStore:
 
 
 @cache
-def _node_query(dialect: Dialect) -> tuple[str, bool]:
-    compiled = _NODE.compile(dialect=dialect)
-    if compiled.positiontup and list(compiled.positiontup) != ["level", "position"]:
+def _point_queries(dialect: Dialect) -> tuple[str, str, bool]:
+    """The node and leaf point queries as SQL text, and whether they take positional
+    parameters (SQLite's qmark) or named ones (psycopg's pyformat)."""
+    node = _NODE.compile(dialect=dialect)
+    if node.positiontup and list(node.positiontup) != ["level", "position"]:
         raise RuntimeError("unexpected parameter order in the node query")
-    return str(compiled), bool(compiled.positiontup)
+    leaf = _LEAF.compile(dialect=dialect)
+    return str(node), str(leaf), bool(node.positiontup)
 
 
 class SqlRecord:
@@ -236,7 +251,8 @@ class SqlRecord:
         # The salts are the mechanism's: written whatever principal made the change.
         with as_system(self._c, "the record keeps the salts of its commitments"):
             inserts.openings.run(self._c, openings)
-        inserts.nodes.run(self._c, nodes)
+        # Only the interior nodes: the leaves are the entries' own leaf_hash column.
+        inserts.nodes.run(self._c, [node for node in nodes if node.level > 0])
         self._c.execute(_SET_SIZE, {"size": size + len(pending)})
         return list(seqs)
 
@@ -275,7 +291,10 @@ class SqlRecord:
             cursor.close()
 
     def level_nodes(self, level: int) -> list[tuple[int, bytes]]:
-        cursor = self._raw_cursor(_LEVEL_NODES, {"level": level})
+        if level == 0:
+            cursor = self._raw_cursor(_LEAVES, {})
+        else:
+            cursor = self._raw_cursor(_LEVEL_NODES, {"level": level})
         try:
             return [(position, bytes(digest)) for position, digest in cursor.fetchall()]
         finally:

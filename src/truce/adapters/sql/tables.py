@@ -218,6 +218,7 @@ record_nodes = Table(
     Column("level", SmallInteger, primary_key=True, autoincrement=False),
     Column("position", BigInteger, primary_key=True, autoincrement=False),
     Column("digest", LargeBinary(32), nullable=False),
+    # Interior nodes only (level >= 1): a leaf is its entry's leaf_hash (decision 0007).
     # On SQLite the nodes are stored in their primary key's b-tree alone (no rowid table
     # beside it): half the writes per node, and a proof's point reads find the digest there.
     sqlite_with_rowid=False,
