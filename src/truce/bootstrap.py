@@ -118,9 +118,10 @@ def build_services(
     member_keys = MemberKeyService(uow, clock, Ed25519KeyPairs(), member_key_sealer(settings))
     incidents = IncidentService(uow, clock, ids)
     geography = GeographyService(uow, clock, ShapelySpatial())
-    # After filing, in the same unit of work: correlation into incidents, then placement in
-    # the administrative units (derived data, docs/geography.md "Placing reports").
-    after_filing = AfterFilingSteps((incidents.correlate, geography.place_filed))
+    # After filing, in the same unit of work: placement in the administrative units (derived
+    # data, docs/geography.md "Placing reports"), then correlation into incidents, which
+    # reads those placements for reports that give a place name only.
+    after_filing = AfterFilingSteps((geography.place_filed, incidents.correlate))
     monitoring = MonitoringService(uow, clock, ids, after_filing=after_filing)
     # Guarantors vote on incidents: their decision objects join the default ones.
     objects = default_objects(canonical_json)

@@ -16,7 +16,7 @@ from support import FixedClock, SequentialIds, report_fields
 from truce.application.access_guard import report_scope
 from truce.application.compliance import ComplianceService
 from truce.application.geography import PLACED_KIND, GeographyService
-from truce.application.incidents import IncidentService
+from truce.application.incidents import IncidentService, placed_names
 from truce.application.monitoring import MonitoringService
 from truce.application.placement import AfterFilingSteps
 from truce.application.ports import UnitOfWorkFactory
@@ -47,9 +47,9 @@ def country(geo: GeographyService, tmp_path) -> GeographyService:
 def filing(
     uow_factory: UnitOfWorkFactory, clock: FixedClock, geo: GeographyService
 ) -> MonitoringService:
-    """Filing as the server files: correlation, then placement, in the filing's unit of work."""
+    """Filing as the server files: placement, then correlation, in the filing's unit of work."""
     incidents = IncidentService(uow_factory, clock, SequentialIds("incident"))
-    steps = AfterFilingSteps((incidents.correlate, geo.place_filed))
+    steps = AfterFilingSteps((geo.place_filed, incidents.correlate))
     return MonitoringService(uow_factory, clock, SequentialIds("report"), after_filing=steps)
 
 
@@ -263,3 +263,42 @@ def test_the_daily_report_counts_a_placed_report_in_its_placements_governorate(
     assert unplaced.method is PlaceMethod.UNPLACED
     report = ComplianceService(uow_factory, clock).report(PUBLIC, day_of(date(2017, 1, 2)))
     assert report.figures.by_governorate == {"SY04": 1, "SY12": 1}
+
+
+def test_correlation_reads_a_named_place_at_the_point_placement_gave_it(
+    uow_factory, filing, country, cast
+) -> None:
+    """The place port on the server: a report that names only a place is correlated at the
+    point and radius placement gave the name, so the link an analyst reads says how far
+    apart the two accounts were, not just that their names matched."""
+    seen = _file(filing, cast["monitor"], latitude=33.1, longitude=36.3,
+                 place_text="Ein Elfijeh", narrative="Artillery shelling on the area.")  # fmt: skip
+    spring = _file(filing, cast["opposition_liaison"], latitude=None, longitude=None,
+                   place_text="عين الفيجة", narrative="قصف مدفعي", narrative_lang="ar",
+                   source_kind="party_liaison")  # fmt: skip
+    with uow_factory() as uow:
+        report = uow.reports.get(spring)
+        assert report is not None
+        resolve = placed_names(uow, [report])
+        incident_id = uow.incidents.of_report(spring)
+        assert incident_id == uow.incidents.of_report(seen)
+        incident = uow.incidents.get(incident_id)
+    at_spring = resolve("عين الفيجة")
+    assert at_spring is not None
+    assert (round(at_spring.latitude, 1), round(at_spring.longitude, 1)) == (33.1, 36.3)
+    assert at_spring.radius_m > 1_000
+    assert resolve("Atlantis") is None
+    assert incident is not None
+    [link] = [link for link in incident.links if link.report_id == spring]
+    assert link.components is not None
+    assert link.components["distance_km"] is not None
+    assert link.components["distance_km"] < 1.0
+
+
+def test_without_boundaries_named_places_stay_unknown(uow_factory, filing, cast) -> None:
+    named = _file(filing, cast["monitor"], latitude=None, longitude=None,
+                  place_text="عين الفيجة")  # fmt: skip
+    with uow_factory() as uow:
+        report = uow.reports.get(named)
+        assert report is not None
+        assert placed_names(uow, [report])("عين الفيجة") is None

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -29,6 +29,7 @@ from truce.domain.confidentiality import Confidentiality
 from truce.domain.correlation import Attachment, Correlator, Observation
 from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
 from truce.domain.incidents import (
+    NAMED_PLACE_RADIUS_M,
     Band,
     ClaimRow,
     Corroboration,
@@ -50,8 +51,34 @@ _SEVERAL = re.compile(r"[;,/،]| and | و")
 
 
 def no_places(_text: str) -> PlacePoint | None:
-    """The place port until a gazetteer is wired: names resolve to nothing."""
+    """A place port that knows no names: the `truce correlate` command without a gazetteer,
+    and a store without boundaries."""
     return None
+
+
+# The place port for a set of reports, inside the unit of work that correlates them.
+PlacesOf = Callable[[UnitOfWork, Sequence[Report]], PlaceResolver]
+
+
+def placed_names(uow: UnitOfWork, reports: Sequence[Report]) -> PlaceResolver:
+    """Place names as the geography placed their reports: filing places a report before it
+    correlates it (bootstrap's AfterFilingSteps), in the same unit of work, so a party's
+    report that names only a village is correlated at that village's point and radius. One
+    read for all the reports; a name placement could not resolve stays unknown."""
+    named = [r for r in reports if r.content.place_text and r.content.latitude is None]
+    if not named:
+        return no_places
+    stored = uow.geo.placements([r.id for r in named], None)
+    points: dict[str, PlacePoint] = {}
+    for report in named:
+        place = stored.get(report.id)
+        if place is None or place.latitude is None or place.longitude is None:
+            continue
+        radius = place.radius_m if place.radius_m is not None else NAMED_PLACE_RADIUS_M
+        points[report.content.place_text or ""] = PlacePoint(
+            place.latitude, place.longitude, radius
+        )
+    return points.get
 
 
 def incident_resource(incident_id: str) -> Resource:
@@ -150,7 +177,7 @@ class IncidentService:
     uow: UnitOfWorkFactory
     clock: Clock
     ids: IdFactory
-    places: PlaceResolver = field(default=no_places)
+    places: PlacesOf = field(default=placed_names)
 
     # --- correlation, inside the filing's unit of work ----------------------------------
 
@@ -159,16 +186,19 @@ class IncidentService:
         if not reports:
             return
         aliases = AliasKeys(uow.actors.list_all())
-        observed = [observe(r, self.places, aliases) for r in reports]
+        places = self.places(uow, reports)
+        observed = [observe(r, places, aliases) for r in reports]
         start = min(o.start - o.time_slack for o in observed)
         end = max(o.end + o.time_slack for o in observed)
         incidents = {i.id: i for i in uow.incidents.candidates(_moment(start), _moment(end))}
         engine = Correlator(new_id=self.ids.new_id, horizon_s=float("inf"))
         members: dict[str, Observation] = {}
-        for incident in incidents.values():
-            seeded = [observe(r, self.places, aliases) for r in _reports(uow, incident.report_ids)]
+        earlier = {i.id: _reports(uow, i.report_ids) for i in incidents.values()}
+        places = self.places(uow, [r for group in earlier.values() for r in group])
+        for incident_id, group in earlier.items():
+            seeded = [observe(r, places, aliases) for r in group]
             members.update((o.report_id, o) for o in seeded)
-            engine.seed(incident.id, seeded)
+            engine.seed(incident_id, seeded)
         _keep_split_parts_apart(engine, incidents.values())
         now = self.clock.now()
         changed: set[str] = set()
