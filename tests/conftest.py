@@ -48,6 +48,42 @@ def owner_database_url(app_url: str) -> str:
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
+def _second_database() -> bool:
+    """The suite's second pass, on PostgreSQL (.ci/run): the first ran every test on SQLite.
+    TRUCE_TEST_EVERYTHING=1 runs every test again anyway."""
+    url = os.environ.get("TRUCE_TEST_DATABASE_URL", "")
+    return bool(url) and not is_sqlite(url) and not os.environ.get("TRUCE_TEST_EVERYTHING")
+
+
+def _reaches_the_database(item: pytest.Item) -> bool:
+    """Whether a test touches the SQL store: it needs the store's URL (directly or through
+    the engine, a connection, the web app...) and is not the in-memory half of a contract
+    test. The others run the same on any database, and already ran in the SQLite pass."""
+    callspec = getattr(item, "callspec", None)
+    store = callspec.params.get("uow_factory") if callspec is not None else None
+    if store is not None:  # the SQL half asks for its connection only when it runs
+        return store == "sql"
+    return "database_url" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _second_database():
+        return
+    kept = [item for item in items if _reaches_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not _reaches_the_database(i)])
+        items[:] = kept
+
+
+def pytest_report_header() -> str | None:
+    if _second_database():
+        return (
+            "second database: only tests that reach the SQL store run here; the others ran "
+            "in the SQLite pass (TRUCE_TEST_EVERYTHING=1 runs them all)"
+        )
+    return None
+
+
 def reset_schema(engine: Engine, app_role: str | None = None) -> None:
     """Start the run from an empty database, then migrate it to head (as the owner), and let
     the application role use it as `truce db grant-app-role` would."""
