@@ -20,6 +20,7 @@ from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.adapters.webauthn import WebAuthnVerifier
+from truce.application.administration import AdministrationService
 from truce.application.audit import AuditService
 from truce.application.auth import AuthService, SecretBox
 from truce.application.compliance import ComplianceService
@@ -73,6 +74,11 @@ class Services:
     exports: ExportService
     procedure: ProcedureService
     evidence: EvidenceService
+
+    @property
+    def administration(self) -> AdministrationService:
+        """The operator's account administration (stateless: it decides, auth does)."""
+        return AdministrationService(self.auth)
 
     def close(self) -> None:
         # The OpenID Connect adapter holds an HTTP connection pool; test fakes hold nothing.

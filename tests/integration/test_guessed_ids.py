@@ -58,6 +58,8 @@ ID_FREE = frozenset(
         "/record/history",
         "/record/verify",
         "/admin/audit",
+        "/admin/accounts",
+        "/admin/tokens",
         "/account/passkeys",
         "/account/passkeys/options",
         "/account/passkeys/remove",
@@ -161,6 +163,12 @@ EVIDENCE_ROUTES = {
 QUARANTINE_ROUTES = {
     "/quarantine/{row_id:str}": "probed in test_quarantine_pages.py, signed in (GET and POST)",
 }
+# An account or a token by id: operators only (Action.ADMINISTER on the member), anyone else
+# gets "not found" like a missing one; probed in test_admin_accounts.py.
+ADMIN_ROUTES = {
+    "/admin/accounts/{member_id:str}/{change:str}": "enable or disable (POST); operators only",
+    "/admin/tokens/{token_id:str}/revoke": "revoke a token (POST); operators only",
+}
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
     "/api/v1/record/checkpoints/{size:int}/cosignatures": "a witness co-signs a public size",
@@ -192,6 +200,7 @@ def test_every_route_is_classified(services):
         | set(INCIDENT_EDITS)
         | set(EVIDENCE_ROUTES)
         | set(QUARANTINE_ROUTES)
+        | set(ADMIN_ROUTES)
     )
     assert paths - tables == set(), "classify each new route in test_guessed_ids.py"
     assert tables - paths == set(), "a route classified here no longer exists"

@@ -158,7 +158,7 @@ def test_the_analyst_splits_and_merges_through_the_forms(web, demo):
     chosen = {f"report:{news.group(1)}": "1", "_csrf_token": token}
     refused = web.post(f"/incidents/{incident['id']}/split", data={**chosen, "reason": " "})
     assert refused.status_code == 422
-    assert "reason is required" in refused.text
+    assert "Reason: is required" in refused.text
     without_token = web.post(
         f"/incidents/{incident['id']}/split",
         data={f"report:{news.group(1)}": "1", "reason": "the press counts another day"},

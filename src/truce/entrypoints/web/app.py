@@ -25,14 +25,14 @@ from litestar.template.config import TemplateConfig
 
 from truce.bootstrap import Services, build_services
 from truce.domain.errors import NotFoundError
-from truce.entrypoints.web import i18n, nav
+from truce.entrypoints.web import i18n, labels, nav
 from truce.entrypoints.web.assets import FrontendAssets
 from truce.entrypoints.web.auth import Viewer, resolve_viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
 from truce.entrypoints.web.errors import EXCEPTION_HANDLERS
 from truce.entrypoints.web.input_guard import refuse_nul
 from truce.entrypoints.web.routes.account import AccountPages, SecondFactorPages
-from truce.entrypoints.web.routes.admin import AdminPages
+from truce.entrypoints.web.routes.admin import AdminAccountPages, AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
@@ -128,6 +128,7 @@ def _template_engine(engine: JinjaTemplateEngine, services: Services) -> None:
     register_template_globals(engine, services)
     i18n.install(engine, services)
     nav.install(engine, services)
+    labels.install(engine)
 
 
 def _secret(settings: Settings) -> str:
@@ -162,6 +163,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             TalksApi,
             TalksPages,
             AdminPages,
+            AdminAccountPages,
             MapPages,
             CompliancePages,
             ExportsApi,

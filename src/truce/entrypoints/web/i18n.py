@@ -212,6 +212,33 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^latitude and longitude go together$", N_("latitude and longitude go together")),
         (r"^give a place name or coordinates$", N_("give a place name or coordinates")),
         (r"^must be a language tag", N_("must be a language tag such as ar, en or fa-IR")),
+        # The incident, talks and evidence pages' own checks.
+        (r"^is required: say why$", N_("is required: say why")),
+        (r"^must be one of (?P<choices>.+)$", N_("must be one of %(choices)s")),
+        (r"^must be a date as YYYY-MM-DD$", N_("must be a date as YYYY-MM-DD")),
+        (r"^must be yes or no$", N_("must be yes or no")),
+        (r"^must be another incident$", N_("must be another incident")),
+        (
+            r"^name some, not all, of the incident's reports$",
+            N_("name some, not all, of the incident's reports"),
+        ),
+        (r"^must be a version number$", N_("must be a version number")),
+        (r"^is empty$", N_("is empty")),
+        (
+            r"^is larger than the limit of (?P<limit>\d+) bytes$",
+            N_("is larger than the limit of %(limit)s bytes"),
+        ),
+        (
+            r"^is of a type not accepted \(by its content\)$",
+            N_("is of a type not accepted (by its content)"),
+        ),
+        (r"^is an image of a type not accepted$", N_("is an image of a type not accepted")),
+        (r"^is an image that cannot be read$", N_("is an image that cannot be read")),
+        (
+            r"^is markup \(HTML or SVG\) with scripts or active content$",
+            N_("is markup (HTML or SVG) with scripts or active content"),
+        ),
+        (r"^is an Office file with macros$", N_("is an Office file with macros")),
     )
 )
 

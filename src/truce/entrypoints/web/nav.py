@@ -59,6 +59,7 @@ NAV: Final = (
     NavEntry("/reports/daily", N_("Daily report")),
     NavEntry("/record", N_("Record")),
     NavEntry("/admin/audit", N_("Audit trail"), (ResourceKind.AUDIT_ENTRY, Action.READ)),
+    NavEntry("/admin/accounts", N_("Accounts"), (ResourceKind.MEMBER, Action.ADMINISTER)),
 )
 
 

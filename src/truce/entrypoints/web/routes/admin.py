@@ -9,18 +9,28 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, get
-from litestar.params import QueryParameter
+from litestar import Controller, get, post
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from truce.application.audit import AuditPage, AuditQuery, Outcome, parse_outcome
+from truce.application.auth import IssuedToken
 from truce.domain.auth import AuditEntry, Scope, escape_for_log
 from truce.domain.errors import FieldError, InvalidInputError
+from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import N_
 
 PAGE = 50
 Filter = Annotated[str | None, QueryParameter(required=False)]
+FormData = URLEncodedBody[dict[str, str]]
+# Notices of the accounts page after a change, by the `done` query value (msgids).
+DONE = {
+    "enabled": N_("The account was enabled."),
+    "disabled": N_("The account was disabled: its sessions ended and its tokens stopped."),
+    "revoked": N_("The token was revoked."),
+}
 
 
 class AdminPages(Controller):
@@ -98,3 +108,114 @@ def _row(entry: AuditEntry, page: AuditPage) -> dict[str, str]:
         "reason": entry.reason,
     }
     return {key: escape_for_log(value) for key, value in fields.items()}
+
+
+# --- accounts, tokens and configuration ------------------------------------------------------
+
+
+class AdminAccountPages(Controller):
+    """The operator's accounts page: every account (enable, disable), every API token (issue,
+    revoke) and each agreement's parties and verification procedure, read-only. The service
+    decides who may (Action.ADMINISTER on the member); anyone else gets "not found"."""
+
+    path = "/admin"
+    include_in_schema = False
+
+    @get("/accounts", sync_to_thread=True)
+    def accounts(
+        self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep, done: Filter = None
+    ) -> Template | Redirect:
+        if viewer.member is None:
+            return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
+        return _accounts_page(services, assets, viewer, notice=DONE.get(done or ""))
+
+    @post("/accounts/{member_id:str}/{change:str}", sync_to_thread=True)
+    def set_active(
+        self,
+        member_id: FromPath[str],
+        change: FromPath[str],
+        services: ServicesDep,
+        viewer: ViewerDep,
+    ) -> Redirect:
+        _operator_session(viewer)
+        if change not in {"enable", "disable"}:
+            raise InvalidInputError([FieldError("change", "must be enable or disable")])
+        services.administration.set_active(
+            viewer.principal, member_id, active=change == "enable", address=viewer.address
+        )
+        return Redirect(f"/admin/accounts?done={change}d", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/tokens", sync_to_thread=True)
+    def issue_token(
+        self, data: FormData, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep
+    ) -> Template:
+        """Issue a token; the page shows it this once (it is never stored, only its digest)."""
+        _operator_session(viewer)
+        form = {key: data.get(key, "") for key in ("username", "scopes", "days", "label")}
+        try:
+            issued = services.administration.issue_token(
+                viewer.principal,
+                form["username"],
+                form["scopes"].replace(",", " ").split(),
+                _days(form["days"]),
+                form["label"],
+                viewer.address,
+            )
+        except InvalidInputError as error:
+            errors = {e.field: e.message for e in error.errors}
+            page = _accounts_page(services, assets, viewer, form=form, errors=errors)
+            page.status_code = HTTP_422_UNPROCESSABLE_ENTITY
+            return page
+        return _accounts_page(services, assets, viewer, issued=issued)
+
+    @post("/tokens/{token_id:str}/revoke", sync_to_thread=True)
+    def revoke_token(
+        self, token_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
+    ) -> Redirect:
+        _operator_session(viewer)
+        services.administration.revoke_token(viewer.principal, token_id, viewer.address)
+        return Redirect("/admin/accounts?done=revoked", status_code=HTTP_303_SEE_OTHER)
+
+
+def _operator_session(viewer: Viewer) -> None:
+    """Signed in, and a token (if that is how) that carries the admin scope."""
+    if viewer.member is None:
+        raise InvalidInputError([FieldError("session", "sign in first")])
+    if viewer.scopes is not None:
+        viewer.require(Scope.ADMIN)
+
+
+def _days(text: str) -> int:
+    text = text.strip() or "30"
+    if not (text.isascii() and text.isdigit() and len(text) < 6):  # noqa: PLR2004
+        raise InvalidInputError([FieldError("days", "must be a number")])
+    return int(text)
+
+
+def _accounts_page(
+    services: ServicesDep,
+    assets: AssetsDep,
+    viewer: Viewer,
+    *,
+    notice: str | None = None,
+    issued: IssuedToken | None = None,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Template:
+    if viewer.scopes is not None:
+        viewer.require(Scope.ADMIN)
+    overview = services.administration.overview(viewer.principal, viewer.address)
+    now = services.clock.now()
+    context: dict[str, Any] = {
+        "viewer": viewer,
+        "htmx": assets.available("htmx.min.js"),
+        "overview": overview,
+        "token_status": {t.id: t.status(now).value for t in overview.tokens},
+        "scopes": [scope.value for scope in Scope],
+        "notice": notice,
+        "issued": issued,
+        "form": form or {"username": "", "scopes": "", "days": "30", "label": ""},
+        "errors": errors or {},
+        "directory": services.registry.directory(),
+    }
+    return Template("admin_accounts.html", context=context)

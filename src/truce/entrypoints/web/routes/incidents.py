@@ -26,6 +26,8 @@ from truce.domain.incidents import Band, ClaimField, ClaimRow, Link, grade
 from truce.domain.reports import Report
 from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import N_
+from truce.entrypoints.web.labels import BAND_LABELS
 
 FormData = URLEncodedBody[dict[str, str]]
 IdPath = FromPath[str]
@@ -47,15 +49,15 @@ DisputedQuery = Annotated[
     str | None,
     QueryParameter(required=False, max_length=5, description="yes or no"),
 ]
-# Field names as an analyst reads them.
+# Field names as an analyst reads them (msgids: the page translates them).
 LABELS = {
-    ClaimField.PERPETRATOR: "Perpetrator",
-    ClaimField.TARGET: "Target",
-    ClaimField.PLACE: "Place",
-    ClaimField.TIME: "Time (UTC)",
-    ClaimField.EVENT_TYPE: "Type",
-    ClaimField.KILLED: "Killed",
-    ClaimField.INJURED: "Injured",
+    ClaimField.PERPETRATOR: N_("Perpetrator"),
+    ClaimField.TARGET: N_("Target"),
+    ClaimField.PLACE: N_("Place"),
+    ClaimField.TIME: N_("Time (UTC)"),
+    ClaimField.EVENT_TYPE: N_("Type"),
+    ClaimField.KILLED: N_("Killed"),
+    ClaimField.INJURED: N_("Injured"),
 }
 ORDER = list(LABELS)
 
@@ -129,7 +131,7 @@ def _page_context(
         "view": view,
         "incident": view.incident,
         "lines": claim_lines(view),
-        "band": view.corroboration.band.value.replace("_", " "),
+        "band": BAND_LABELS[view.corroboration.band],
         "grades": {r.id: grade(r) for r in view.reports},
         "subject": f"incident:{view.incident.id}",
         "errors": errors or {},
@@ -279,7 +281,7 @@ class IncidentPages(Controller):
             "htmx": assets.available("htmx.min.js"),
             "form": form,
             "utc": UTC,
-            "bands": [(b.value, b.value.replace("_", " ")) for b in Band],
+            "bands": [(b.value, BAND_LABELS[b]) for b in Band],
             "views": [],
             "errors": {},
         }

@@ -23,6 +23,7 @@ from truce.domain.geo.placement import ReportPlace
 from truce.domain.reports import EventType, Report
 from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import EVENT_LABELS
 
 # Degrees of simplification per level: outlines for a country-wide map, not for surveying.
 TOLERANCE = {1: 0.01, 2: 0.005, 3: 0.002}
@@ -151,7 +152,7 @@ class MapPages(Controller):
                 "viewer": viewer,
                 "leaflet": assets.available("leaflet.js") and assets.available("leaflet.css"),
                 "agreements": agreements,
-                "event_types": [(t.value, t.value.replace("_", " ")) for t in EventType],
+                "event_types": [(t.value, EVENT_LABELS[t]) for t in EventType],
                 "levels": services.geography.units(1) != [],
             },
         )

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_429_TOO_MA
 from truce.application.ports import Cosignature, RecordEntry, StoredCheckpoint
 from truce.domain.record import VerificationBusyError, leaf_hash, verify_inclusion
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep
+from truce.entrypoints.web.i18n import N_
 
 
 class EntryOut(msgspec.Struct, kw_only=True):
@@ -185,12 +186,13 @@ def _overview(services: ServicesDep, assets: AssetsDep) -> dict[str, Any]:
 
 def _included(
     services: ServicesDep, entry: RecordEntry, checkpoints: list[StoredCheckpoint]
-) -> str:
-    """Check, here and now, that the entry is in the latest signed checkpoint."""
+) -> tuple[str, int]:
+    """Check, here and now, that the entry is in the latest signed checkpoint: a msgid for
+    the page to translate, and the checkpoint's size."""
     if not checkpoints or entry.seq >= checkpoints[0].size:
-        return "not yet in a checkpoint"
+        return N_("not yet in a checkpoint"), 0
     bundle = services.record.prove(entry.seq, checkpoints[0].size)
     holds = verify_inclusion(
         leaf_hash(entry.body.encode()), entry.seq, bundle.size, bundle.proof, checkpoints[0].root
     )
-    return f"proven in checkpoint {bundle.size}" if holds else "PROOF FAILS"
+    return (N_("proven in checkpoint %(size)s") if holds else N_("PROOF FAILS")), bundle.size

@@ -11,6 +11,42 @@
     other: "#7f7f7f",
   };
 
+  // The page's words, translated by the server into data-t-* attributes of #map (map.html);
+  // "{name}" in them stands for a value. English stays as a fallback.
+  const WORDS = {
+    governorates: "Governorates", districts: "Districts", zones: "Zones", reports: "Reports",
+    status: "{reports} reports with a known place; {zones} zones.",
+    truncated: "More reports match: narrow the dates to see them all.",
+    failed: "Could not load a layer: {error}", revision: "revision {number}",
+    unplaced: "in no loaded unit", nearest: "(just outside the outlines: nearest unit)",
+    precision: "precision: {precision}",
+    resolved: "from the place name, confidence {confidence}", km: "{distance} km",
+  };
+  let EVENT_LABELS = {};
+  let NUMBERS = new Intl.NumberFormat("en");
+
+  function learnWords(element) {
+    for (const key of Object.keys(WORDS)) {
+      const attribute = "t" + key.charAt(0).toUpperCase() + key.slice(1);
+      if (element.dataset[attribute]) WORDS[key] = element.dataset[attribute];
+    }
+    try {
+      EVENT_LABELS = JSON.parse(element.dataset.eventLabels || "{}");
+    } catch (error) {
+      EVENT_LABELS = {};
+    }
+    NUMBERS = new Intl.NumberFormat(document.documentElement.lang || "en");
+  }
+
+  function say(key, values) {
+    return WORDS[key].replace(/\{(\w+)\}/g, (whole, name) =>
+      values && name in values ? String(values[name]) : whole);
+  }
+
+  function eventLabel(code) {
+    return EVENT_LABELS[code] || code.replace(/_/g, " ");
+  }
+
   function text(value) {
     const span = document.createElement("span");
     span.textContent = value === null || value === undefined ? "" : String(value);
@@ -46,7 +82,7 @@
       onEachFeature: function (feature, layer) {
         const p = feature.properties;
         layer.bindPopup("<span class=\"zone-label\">" + text(p.name) + "</span> <span dir=\"rtl\">" +
-          text(p.name_ar) + "</span><br>" + text(p.kind.replace(/_/g, " ")) + " · revision " + text(p.revision));
+          text(p.name_ar) + "</span><br>" + text(p.kind.replace(/_/g, " ")) + " · " + text(say("revision", { number: p.revision })));
       },
     });
   }
@@ -59,14 +95,17 @@
   }
 
   function reportPopup(p) {
-    const radius = p.radius_m > 0 ? " ±" + (p.radius_m / 1000).toFixed(1) + " km" : "";
-    const where = p.method === "unplaced" ? "<br>in no loaded unit" :
+    const kilometres = (p.radius_m / 1000).toLocaleString(document.documentElement.lang || "en",
+      { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+    const radius = p.radius_m > 0 ? " ±" + say("km", { distance: kilometres }) : "";
+    const where = p.method === "unplaced" ? "<br>" + text(say("unplaced")) :
       unitLine(p.adm1) + unitLine(p.adm2) + unitLine(p.adm3) +
-      (p.nearest ? "<br>(just outside the outlines: nearest unit)" : "");
-    return text(p.event_type.replace(/_/g, " ")) + "<br>" + text(p.occurred_from) + "<br>" +
-      text(p.place) + where + "<br>precision: " + text(p.precision) + radius +
+      (p.nearest ? "<br>" + text(say("nearest")) : "");
+    return text(eventLabel(p.event_type)) + "<br>" + text(p.occurred_from) + "<br>" +
+      "<span dir=\"auto\">" + text(p.place) + "</span>" + where + "<br>" +
+      text(say("precision", { precision: p.precision })) + text(radius) +
       (p.source_precision ? " (" + text(p.source_precision) + ")" : "") +
-      (p.method === "resolved" ? "<br>from the place name, confidence " + text(p.confidence) : "");
+      (p.method === "resolved" ? "<br>" + text(say("resolved", { confidence: p.confidence })) : "");
   }
 
   function reportLayer(data) {
@@ -93,6 +132,7 @@
   async function start() {
     const element = document.getElementById("map");
     if (!element || typeof L === "undefined") return;
+    learnWords(element);
     const status = document.getElementById("map-status");
     const form = document.getElementById("map-filters");
     const params = new URLSearchParams(window.location.search);
@@ -111,23 +151,24 @@
         fetchJson("/map/layers/outlines/1"), fetchJson("/map/layers/outlines/2"),
       ]);
       const outline = outlineLayer(governorates, 2);
-      add("Governorates", outline, true);
-      add("Districts", outlineLayer(districts, 0.5), false);
+      add(say("governorates"), outline, true);
+      add(say("districts"), outlineLayer(districts, 0.5), false);
       if (governorates.features.length) map.fitBounds(outline.getBounds(), { animate: false });
       const agreement = params.get("agreement") || "";
       const zones = await fetchJson("/map/layers/zones" + (agreement ? "?agreement=" + encodeURIComponent(agreement) : ""));
-      add("Zones", zoneLayer(zones), true);
+      add(say("zones"), zoneLayer(zones), true);
       const query = new URLSearchParams();
       for (const name of ["since", "until", "type"]) {
         if (params.get(name)) query.set(name, params.get(name));
       }
       const reports = await fetchJson("/map/layers/reports?" + query.toString());
-      add("Reports", reportLayer(reports), true);
-      status.textContent = reports.features.length + " reports with a known place; " +
-        zones.features.length + " zones." +
-        (reports.truncated ? " More reports match: narrow the dates to see them all." : "");
+      add(say("reports"), reportLayer(reports), true);
+      status.textContent = say("status", {
+        reports: NUMBERS.format(reports.features.length),
+        zones: NUMBERS.format(zones.features.length),
+      }) + (reports.truncated ? " " + say("truncated") : "");
     } catch (error) {
-      status.textContent = "Could not load a layer: " + error.message;
+      status.textContent = say("failed", { error: error.message });
     }
   }
 

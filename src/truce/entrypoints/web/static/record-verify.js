@@ -85,17 +85,17 @@
   async function signatureHolds(checkpoint, logKey) {
     const first = logKey.indexOf("+");
     const second = logKey.indexOf("+", first + 1);
-    if (first <= 0 || second < 0) return "log key is malformed";
+    if (first <= 0 || second < 0) return "bad_key";
     const name = logKey.slice(0, first);
     const keyIdHex = logKey.slice(first + 1, second);
     const keyData = logKey.slice(second + 1);
     const key = fromBase64(keyData);
-    if (key.length !== 33 || key[0] !== 1) return "log key is not an Ed25519 key";
+    if (key.length !== 33 || key[0] !== 1) return "bad_key";
     const keyId = fromHex(keyIdHex);
     const ours = checkpoint.signatures.filter(
       (s) => s.name === name && equal(s.raw.slice(0, 4), keyId),
     );
-    if (ours.length === 0) return "checkpoint is not signed by the log key";
+    if (ours.length === 0) return "not_signed";
     let publicKey;
     try {
       publicKey = await crypto.subtle.importKey("raw", key.slice(1), { name: "Ed25519" }, false, [
@@ -107,7 +107,7 @@
     const message = encoder.encode(checkpoint.body);
     for (const signature of ours) {
       const valid = await crypto.subtle.verify("Ed25519", publicKey, signature.raw.slice(4), message);
-      if (!valid) return "checkpoint signature does NOT verify";
+      if (!valid) return "bad_signature";
     }
     return "ok";
   }
@@ -121,41 +121,69 @@
     const bundle = await answer.json();
     const checkpoint = parseNote(bundle.checkpoint);
     if (checkpoint.size !== bundle.size || bundle.index !== seq) {
-      return { ok: false, text: "the bundle does not match its checkpoint" };
+      return { ok: false, text: say("mismatch") };
     }
     const leaf = await sha256(LEAF, encoder.encode(bundle.entry));
     const proof = bundle.inclusion_proof.map(fromHex);
     const root = await rootFromInclusionProof(leaf, bundle.index, bundle.size, proof);
     if (root === null || !equal(root, checkpoint.root)) {
-      return { ok: false, text: `NOT included in checkpoint ${checkpoint.size}` };
+      return { ok: false, text: say("notIncluded", { size: checkpoint.size }) };
     }
     const signature = await signatureHolds(checkpoint, bundle.log_key);
     if (signature === "ok") {
-      return { ok: true, text: `verified here: in checkpoint ${checkpoint.size}, signed by the log key` };
+      return { ok: true, text: say("signed", { size: checkpoint.size }) };
     }
     if (signature === "unsupported") {
-      return {
-        ok: true,
-        text: `verified here: in checkpoint ${checkpoint.size} (this browser cannot check Ed25519 signatures)`,
-      };
+      return { ok: true, text: say("unsupported", { size: checkpoint.size }) };
     }
-    return { ok: false, text: signature };
+    return { ok: false, text: say(signature) };
+  }
+
+  // What the page says, translated by the server into the data-t-* attributes of the
+  // element marked data-verify-words (record_history.html); "{name}" stands for a value.
+  const WORDS = {
+    verifying: "verifying…",
+    mismatch: "the bundle does not match its checkpoint",
+    notIncluded: "NOT included in checkpoint {size}",
+    signed: "verified here: in checkpoint {size}, signed by the log key",
+    unsupported: "verified here: in checkpoint {size} (this browser cannot check Ed25519 signatures)",
+    failed: "could not verify: {error}",
+    bad_key: "the log key is malformed",
+    not_signed: "the checkpoint is not signed by the log key",
+    bad_signature: "the checkpoint signature does NOT verify",
+  };
+
+  function learnWords() {
+    const holder = document.querySelector("[data-verify-words]");
+    if (!holder) return;
+    for (const key of Object.keys(WORDS)) {
+      const attribute = "t" + key.charAt(0).toUpperCase() + key.slice(1).replace(/_(\w)/g,
+        (whole, letter) => letter.toUpperCase());
+      if (holder.dataset[attribute]) WORDS[key] = holder.dataset[attribute];
+    }
+  }
+
+  function say(key, values) {
+    const words = WORDS[key] || key;
+    return words.replace(/\{(\w+)\}/g, (whole, name) =>
+      values && name in values ? String(values[name]) : whole);
   }
 
   function start() {
+    learnWords();
     for (const button of document.querySelectorAll("button.verify-entry")) {
       button.addEventListener("click", async () => {
         const seq = Number(button.dataset.seq);
         const output = document.getElementById(`verified-${seq}`);
         button.disabled = true;
-        output.textContent = "verifying…";
+        output.textContent = say("verifying");
         try {
           const result = await verifyEntry(seq);
           output.textContent = result.text;
           output.className = result.ok ? "ok" : "error";
           output.dataset.result = result.ok ? "ok" : "failed";
         } catch (error) {
-          output.textContent = `could not verify: ${error.message}`;
+          output.textContent = say("failed", { error: error.message });
           output.className = "error";
           output.dataset.result = "failed";
         } finally {
