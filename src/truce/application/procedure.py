@@ -42,7 +42,7 @@ from truce.application.procedure_determinations import (
     determination_resource,
 )
 from truce.application.procedure_investigation import Investigations
-from truce.application.procedure_objects import case_of
+from truce.application.procedure_moves import case_of
 from truce.application.procedure_replies import (
     Replies,
     RequestView,

@@ -17,8 +17,15 @@ from truce.application.access_guard import (
 from truce.application.decisions import DecisionService
 from truce.application.incidents import incident_resource
 from truce.application.member_keys import KeyPairs
-from truce.application.ports import Clock, IdFactory, JsonValue, UnitOfWork, UnitOfWorkFactory
-from truce.application.procedure_objects import INCIDENT_OBJECT, case_of
+from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from truce.application.procedure_moves import (
+    MECHANISM_BODY,
+    append_entry,
+    case_of,
+    move_case,
+    revised,
+)
+from truce.application.procedure_objects import INCIDENT_OBJECT
 from truce.domain.access import (
     Action,
     Deny,
@@ -43,7 +50,6 @@ from truce.domain.errors import (
 from truce.domain.incidents import Incident
 from truce.domain.parties import Member
 from truce.domain.procedure import (
-    Deadlines,
     Facts,
     Procedure,
     Stage,
@@ -54,10 +60,7 @@ from truce.domain.procedure import (
 from truce.domain.procedure_records import (
     Case,
     ReplyStatus,
-    StepTaken,
 )
-
-MECHANISM_BODY = "mechanism"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,27 +159,7 @@ class CaseDesk:
         note: str,
     ) -> Case:
         now = self.clock.now()
-        moved = replace(case.moved(target, now), deadlines=_windows(procedure, case, target, now))
-        seq = len(uow.procedure.steps(case.incident_id)) + 1
-        taken = StepTaken(case.incident_id, seq, step, case.stage, target, now, by, note)
-        uow.procedure.save_case(moved)
-        uow.procedure.add_step(taken)
-        append_entry(
-            uow,
-            "procedure.step",
-            case.incident_id,
-            now,
-            {
-                "seq": seq,
-                "step": step.value,
-                "from": case.stage.value,
-                "to": target.value,
-                "by": by,
-                "revision": moved.revision,
-            },
-            {"note": note} if note else None,
-        )
-        return moved
+        return move_case(uow, procedure, case, step, target, by=by, note=note, now=now)
 
     def _facts(self, uow: UnitOfWork, agreement: Agreement, case: Case) -> Facts:
         requests = uow.procedure.reply_requests_of(case.incident_id)
@@ -283,40 +266,13 @@ def sees_incident(uow: UnitOfWork, principal: Principal, incident: Incident) -> 
     return False
 
 
-def _windows(procedure: Procedure, case: Case, target: Stage, now: datetime) -> Deadlines:
-    """The windows that start on entering a stage; leaving a stage ends its window."""
-    d = case.deadlines
-    if target == case.stage:
-        return d
-    return Deadlines(
-        investigation_due=now + procedure.investigation_window
-        if target == Stage.UNDER_INVESTIGATION
-        else None,
-        reply_due=d.reply_due if target == Stage.REPLY_REQUESTED else None,
-        deliberation_due=now + procedure.deliberation_window
-        if target == Stage.UNDER_DELIBERATION
-        else None,
-    )
-
-
-def revised(case: Case, at: datetime) -> Case:
-    return replace(case, revision=case.revision + 1, updated_at=at)
-
-
-def append_entry(
-    uow: UnitOfWork,
-    kind: str,
-    incident_id: str,
-    at: datetime,
-    public: dict[str, JsonValue],
-    confidential: dict[str, JsonValue] | None = None,
-    owner_body_id: str | None = MECHANISM_BODY,
-) -> None:
-    uow.record.append(
-        kind,
-        subject=f"incident:{incident_id}",
-        at=at,
-        public={"incident_id": incident_id, **public},
-        confidential=confidential,
-        owner_body_id=owner_body_id,
-    )
+__all__ = [
+    "MECHANISM_BODY",
+    "CaseDesk",
+    "Opened",
+    "VoteView",
+    "append_entry",
+    "case_of",
+    "revised",
+    "sees_incident",
+]
