@@ -201,3 +201,10 @@ def test_merge_and_split_have_no_gates():
         (rule,) = [t for t in TRANSITIONS if t.step == step]
         assert rule.gates == ()
         assert rule.target in TERMINAL
+
+
+def test_every_gate_message_has_a_translatable_label():
+    from truce.entrypoints.web.procedure_labels import GATE_MESSAGES  # noqa: PLC0415
+
+    gates = {g.missing for t in TRANSITIONS for g in t.gates}
+    assert gates == GATE_MESSAGES
