@@ -232,7 +232,7 @@ class ProcedureService(Investigations, Replies, Votes, Determinations):
             agreement=agreement,
             case=case,
             full=full,
-            steps=uow.procedure.steps(incident.id),
+            steps=_steps_as_seen(uow.procedure.steps(incident.id), full=full),
             next_steps=next_steps(case.stage, facts, roles) if full else [],
             blocked=blocked_steps(case.stage, facts, roles) if full else [],
             assignments=uow.procedure.assignments(incident.id) if full else [],
@@ -245,6 +245,12 @@ class ProcedureService(Investigations, Replies, Votes, Determinations):
             determination=determination,
             facts=facts,
         )
+
+
+def _steps_as_seen(steps: list[StepTaken], *, full: bool) -> list[StepTaken]:
+    """A step's note is the mechanism's (the record keeps it as a commitment): a
+    publication shows the history without it."""
+    return steps if full else [replace(step, note="") for step in steps]
 
 
 def _clear_window(_uow: UnitOfWork, case: Case, _now: datetime) -> Case:
