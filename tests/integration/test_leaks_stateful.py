@@ -1104,7 +1104,7 @@ def web_procedure(web: Web) -> Callable[[], tuple[Services, ProcSurface]]:
 
 
 MEMORY_PROC_RUN = settings(max_examples=12, stateful_step_count=25)
-WEB_PROC_RUN = settings(max_examples=2, stateful_step_count=12)
+WEB_PROC_RUN = settings(max_examples=1, stateful_step_count=10)
 
 
 def test_need_to_know_holds_on_every_procedure_path_of_the_services(tmp_path):
