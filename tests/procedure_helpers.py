@@ -76,6 +76,17 @@ def populate(services: Services, clock: FixedClock, members: dict[str, Member]) 
     return World(services, clock, members, incident.id, reports)
 
 
+def file_elsewhere(world: World) -> str:
+    """A shelling of Douma, a second incident beside Wadi Barada's; its id."""
+    report = _file(
+        world.services, world.member("monitor"), place_text="Douma",
+        latitude=33.5711, longitude=36.4036, narrative="Shelling on Douma market.",
+    )  # fmt: skip
+    analyst = world.principal("analyst")
+    views = world.services.incidents.list_incidents(analyst)
+    return next(v.incident.id for v in views if report in v.incident.report_ids)
+
+
 def _file(services: Services, member: Member, **fields: object) -> str:
     command = parse_file_report(report_fields(**fields), now=services.clock.now())
     return services.monitoring.file_report(command, member).report.id

@@ -9,12 +9,24 @@ import base64
 
 import pytest
 
-from procedure_helpers import PASSWORD, World, build_world, to_deliberation, vote
+from procedure_helpers import (
+    PASSWORD,
+    World,
+    build_world,
+    file_elsewhere,
+    to_deliberation,
+    vote,
+)
 from truce.application.ports import UnitOfWorkFactory
 from truce.application.procedure import DeterminationDraft
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.decisions import DecisionStatus
-from truce.domain.errors import AccessDeniedError, NotFoundError, ProcedureError
+from truce.domain.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    NotFoundError,
+    ProcedureError,
+)
 from truce.domain.procedure import Finding, Stage, Step, VoteValue
 from truce.domain.procedure_records import ReplyStatus
 
@@ -201,3 +213,89 @@ def test_each_guarantor_sees_its_queue_and_its_own_counts(world):
     ]
     assert p.queue(world.member("guarantor_ru")).items[0].voted is None
     assert p.queue(world.member("gov_liaison")).items == []
+
+
+def _case(world: World, incident_id: str):
+    with world.services.procedure.uow() as uow:
+        return uow.procedure.case(incident_id), uow.procedure.steps(incident_id)
+
+
+def test_merging_an_incident_away_merges_its_case_on_the_record(world):
+    p, analyst = world.services.procedure, world.member("analyst")
+    other = file_elsewhere(world)
+    p.take_step(analyst, other, Step.TRIAGE, accused_body_id="opp")
+    p.take_step(analyst, world.incident_id, Step.TRIAGE)
+    before, _ = _case(world, world.incident_id)
+    world.services.incidents.merge(analyst, world.incident_id, other, reason="One shelling.")
+    case, steps = _case(world, other)
+    assert case is not None
+    assert (case.stage, case.merged_into) == (Stage.MERGED, world.incident_id)
+    assert (steps[-1].step, steps[-1].from_stage, steps[-1].by_member_id) == (
+        Step.MERGE, Stage.TRIAGED, analyst.id,
+    )  # fmt: skip
+    entries = world.services.record.history(f"incident:{other}")
+    assert [e.kind for e in entries][-1] == "procedure.step"
+    assert '"step":"merge"' in entries[-1].body.replace(" ", "")
+    survivor, _ = _case(world, world.incident_id)
+    assert survivor is not None
+    assert before is not None
+    assert survivor.revision == before.revision + 1, "the file the board votes on changed"
+    with pytest.raises(ProcedureError):
+        p.take_step(analyst, other, Step.INVESTIGATE)
+
+
+def test_an_incident_never_triaged_gets_a_merged_case_too(world):
+    other = file_elsewhere(world)
+    world.services.incidents.merge(
+        world.member("monitor"), world.incident_id, other, reason="One shelling."
+    )
+    case, steps = _case(world, other)
+    assert case is not None
+    assert case.stage == Stage.MERGED
+    assert [s.step for s in steps] == [Step.MERGE]
+
+
+def test_a_determined_case_refuses_a_merge_on_either_side(world):
+    to_deliberation(world)
+    for who in ("guarantor_ru", "guarantor_ir"):
+        vote(world, who, VoteValue.NOT_A_VIOLATION)
+    p, analyst = world.services.procedure, world.member("analyst")
+    p.determine(analyst, world.incident_id, DeterminationDraft(summary="No violation."))
+    other = file_elsewhere(world)
+    with pytest.raises(InvalidInputError, match="determined"):
+        world.services.incidents.merge(analyst, other, world.incident_id, reason="Same.")
+    with pytest.raises(InvalidInputError, match="determined"):
+        world.services.incidents.merge(analyst, world.incident_id, other, reason="Same.")
+    case, _ = _case(world, other)
+    assert case is None, "a refused merge leaves no trace on the other case"
+
+
+def test_a_split_closes_the_case_and_each_part_starts_reported(world):
+    p, analyst = world.services.procedure, world.member("analyst")
+    p.take_step(analyst, world.incident_id, Step.TRIAGE, accused_body_id="gov")
+    p.take_step(analyst, world.incident_id, Step.INVESTIGATE)
+    left, right = world.services.incidents.split(
+        analyst, world.incident_id, world.report_ids[:1], reason="Two villages."
+    )
+    case, steps = _case(world, world.incident_id)
+    assert case is not None
+    assert case.stage == Stage.SPLIT
+    assert steps[-1].step == Step.SPLIT
+    for part in (left, right):
+        view = p.view(world.principal("analyst"), part.id)
+        assert view.case.stage == Stage.REPORTED
+        assert view.case.accused_body_id is None
+        assert Step.TRIAGE in view.next_steps
+
+
+def test_a_published_case_refuses_a_split(world):
+    to_deliberation(world)
+    for who in ("guarantor_ru", "guarantor_ir"):
+        vote(world, who, VoteValue.NOT_A_VIOLATION)
+    p, analyst = world.services.procedure, world.member("analyst")
+    p.determine(analyst, world.incident_id, DeterminationDraft(summary="No violation."))
+    p.take_step(analyst, world.incident_id, Step.PUBLISH)
+    with pytest.raises(InvalidInputError, match="published"):
+        world.services.incidents.split(
+            analyst, world.incident_id, world.report_ids[:1], reason="Two villages."
+        )

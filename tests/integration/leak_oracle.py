@@ -762,3 +762,205 @@ class TalkWebSurface:
         if console.status_code == 200:
             shown["round page"] = console.text
         return shown
+
+
+# --- the procedure: the oracle ----------------------------------------------------------------
+
+# Every free text of the procedure carries one: a step's note, a monitor's findings, an
+# allegation, a reply, a vote's reasons, a determination's summary.
+PROC_MARKER = re.compile(r"proc-probe-\d{4}")
+# Who reads a case before publication, restated from docs/procedure.md: the mechanism
+# (guarantors, mediators, monitors, analysts) when it may read the incident's reports.
+CASE_READERS = frozenset({"guarantor", "mediator", "monitor", "analyst"})
+
+
+def proc_marker(number: int) -> str:
+    return f"proc-probe-{number:04d}"
+
+
+def reads_case(viewer: str | None) -> bool:
+    return WHO[viewer][1] in CASE_READERS
+
+
+def accused_is(viewer: str | None, body: str | None) -> bool:
+    """The viewer speaks for the accused party."""
+    viewer_body, role = WHO[viewer]
+    return role == "party" and body is not None and viewer_body == body
+
+
+def reads_request(viewer: str | None, accused: str) -> bool:
+    """A reply request is read by the mechanism and by the party it accuses, nobody else."""
+    return reads_case(viewer) or accused_is(viewer, accused)
+
+
+@dataclass
+class ProcRequest:
+    id: str
+    accused: str
+    marker: str
+    replies: list[str] = field(default_factory=list)
+    open: bool = True
+
+
+@dataclass
+class ProcCase:
+    """What the oracle knows of one incident's case: which marker went where."""
+
+    id: str
+    accused: str | None = None
+    published: bool = False
+    # Step notes and the monitors' findings: the mechanism's, never published.
+    notes: set[str] = field(default_factory=set)
+    findings: set[str] = field(default_factory=set)
+    requests: list[ProcRequest] = field(default_factory=list)
+    votes: set[str] = field(default_factory=set)
+    summary: set[str] = field(default_factory=set)
+
+    @property
+    def internal(self) -> set[str]:
+        return self.notes | self.findings
+
+    def everything(self) -> set[str]:
+        markers = self.internal | self.votes | self.summary
+        for request in self.requests:
+            markers |= {request.marker, *request.replies}
+        return markers
+
+    def public(self) -> set[str]:
+        """What publication makes public: the determination with its votes, the requests
+        and replies; the notes and findings stay with the mechanism."""
+        return self.everything() - self.internal if self.published else set()
+
+    def allowed(self, viewer: str | None) -> set[str]:
+        if reads_case(viewer):
+            return self.everything()
+        own = set()
+        for request in self.requests:
+            if accused_is(viewer, request.accused):
+                own |= {request.marker, *request.replies}
+        return own | self.public()
+
+
+def proc_allowed(viewer: str | None, cases: list[ProcCase]) -> set[str]:
+    return set().union(*(case.allowed(viewer) for case in cases))
+
+
+def proc_every_marker(cases: list[ProcCase]) -> set[str]:
+    return set().union(*(case.everything() for case in cases))
+
+
+# --- the procedure: the read paths ------------------------------------------------------------
+
+
+class ProcSurface(Protocol):
+    """The procedure's read paths for one viewer; None is 'not found'."""
+
+    def panel(self, viewer: str | None, incident_id: str) -> str | None: ...
+    def inbox(self, viewer: str | None) -> tuple[set[str], str]:
+        """The ids of the reply requests listed to the viewer, and all the text."""
+        ...
+
+    def request(self, viewer: str | None, request_id: str) -> str | None:
+        """A request by id, where the surface has such a path (else it answers '')."""
+        ...
+
+    def queue(self, viewer: str | None) -> str: ...
+    def published(self, viewer: str | None) -> str: ...
+
+
+@dataclass
+class ProcServiceSurface:
+    """The procedure service over the memory store; each result read as its repr."""
+
+    services: Services
+
+    def _member(self, viewer: str | None):
+        return None if viewer is None else self.services.auth.find_member(viewer)
+
+    def _principal(self, viewer: str | None) -> Principal:
+        member = self._member(viewer)
+        return ANONYMOUS if member is None else self.services.registry.principal_for(member)
+
+    def panel(self, viewer: str | None, incident_id: str) -> str | None:
+        try:
+            view = self.services.procedure.view(self._principal(viewer), incident_id, ADDRESS)
+        except NotFoundError as error:
+            refusal = str(error)
+        else:
+            return repr(view)
+        assert refusal == str(NotFoundError("incident"))
+        return None
+
+    def inbox(self, viewer: str | None) -> tuple[set[str], str]:
+        member = self._member(viewer)
+        if member is None:
+            return set(), ""
+        views = self.services.procedure.inbox(member, ADDRESS)
+        return {v.request.id for v in views}, repr(views)
+
+    def request(self, viewer: str | None, request_id: str) -> str | None:
+        member = self._member(viewer)
+        if member is None:
+            return None
+        try:
+            view = self.services.procedure.reply_request(member, request_id, ADDRESS)
+        except NotFoundError as error:
+            refusal = str(error)
+        else:
+            return repr(view)
+        assert refusal == str(NotFoundError("reply request"))
+        return None
+
+    def queue(self, viewer: str | None) -> str:
+        member = self._member(viewer)
+        return "" if member is None else repr(self.services.procedure.queue(member, ADDRESS))
+
+    def published(self, viewer: str | None) -> str:  # noqa: ARG002 - the same for everyone
+        return repr(self.services.procedure.published(200))
+
+
+REQUEST_ARTICLE = re.compile(r'<article class="reply-request" id="request-([^"]+)">')
+
+
+@dataclass
+class ProcWebSurface:
+    """The procedure's pages over SQL, each viewer with its bearer token (or none)."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    missing: bytes = b""
+
+    def headers(self, viewer: str | None) -> dict[str, str]:
+        return {} if viewer is None else {"Authorization": f"Bearer {self.tokens[viewer]}"}
+
+    def panel(self, viewer: str | None, incident_id: str) -> str | None:
+        response = self.client.get(
+            f"/incidents/{incident_id}/procedure", headers=self.headers(viewer)
+        )
+        if response.status_code == 404:
+            missing = self.client.get(
+                "/incidents/incident-never-opened/procedure", headers=self.headers(viewer)
+            )
+            assert response.content == missing.content, "forbidden must read as missing"
+            return None
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def inbox(self, viewer: str | None) -> tuple[set[str], str]:
+        response = self.client.get("/replies", headers=self.headers(viewer))
+        assert response.status_code == 200, response.text
+        return set(REQUEST_ARTICLE.findall(response.text)), response.text
+
+    def request(self, viewer: str | None, request_id: str) -> str | None:  # noqa: ARG002
+        """The web reads requests only in the inbox: nothing more to check here."""
+        return ""
+
+    def queue(self, viewer: str | None) -> str:
+        response = self.client.get("/deliberation", headers=self.headers(viewer))
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def published(self, viewer: str | None) -> str:
+        response = self.client.get("/determinations", headers=self.headers(viewer))
+        assert response.status_code == 200, response.text
+        return response.text

@@ -77,6 +77,8 @@ ID_FREE = frozenset(
         "/map",
         "/deliberation",
         "/replies",
+        # Published determinations only: public by design (S11).
+        "/determinations",
         "/map/layers/reports",
         "/map/layers/zones",
         "/healthz",

@@ -41,12 +41,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 from leak_oracle import (
+    ADDRESS,
     COUNT_IN_PAGE,
     DELEGATES,
     DRAFTS,
     LEVELS,
     MARKER,
     MEMBERS,
+    PROC_MARKER,
     SINGLE_TEXT,
     TALK_CHANNELS,
     TALK_MARKER,
@@ -55,6 +57,11 @@ from leak_oracle import (
     WHO,
     AuditWatch,
     Filed,
+    ProcCase,
+    ProcRequest,
+    ProcServiceSurface,
+    ProcSurface,
+    ProcWebSurface,
     ServiceSurface,
     Surface,
     TalkMessage,
@@ -64,12 +71,19 @@ from leak_oracle import (
     TalkWebSurface,
     TalkWorld,
     WebSurface,
+    accused_is,
+    fields_with,
     home_of,
     marker_for,
     may_file,
     member_id,
+    proc_allowed,
+    proc_every_marker,
+    proc_marker,
+    reads_case,
     reads_channel,
     reads_document,
+    reads_request,
     seen_by,
     sees,
     sees_incident,
@@ -80,7 +94,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 
 from integration_helpers import token_for
-from support import FixedClock, SequentialIds, seed_cast
+from support import START, FixedClock, SequentialIds, seed_cast
 from talk_helpers import ASTANA
 from truce.adapters.memory.store import MemoryReports, MemoryUnitOfWorkFactory
 from truce.adapters.passwords import Argon2Hasher
@@ -88,12 +102,20 @@ from truce.adapters.sql.rls import as_system
 from truce.adapters.sql.tables import metadata, record_head
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application import access_guard, incidents, monitoring, talks, talks_access
+from truce.application.procedure import DeterminationDraft
 from truce.application.talks_access import version_subject
 from truce.bootstrap import Services, build_services
 from truce.domain.access import ALLOW, Action, ResourceKind, decide
 from truce.domain.auth import AuditEntry
 from truce.domain.confidentiality import Confidentiality
-from truce.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
+from truce.domain.errors import (
+    AccessDeniedError,
+    InvalidInputError,
+    NotFoundError,
+    ProcedureError,
+)
+from truce.domain.procedure import Step, VoteValue
+from truce.domain.reports import parse_file_report
 from truce.domain.talks import RelayMode, SubjectKind
 from truce.entrypoints.web.app import create_app
 from truce.settings import Settings
@@ -854,3 +876,336 @@ def test_the_talks_machine_catches_a_planted_leak(plant, monkeypatch, tmp_path):
     machine = talk_machine(memory_talks(tmp_path))()
     with pytest.raises(AssertionError):
         walk(machine)
+
+
+# --- the verification procedure (issue 8) -----------------------------------------------------
+
+PROC_REFUSED = (NotFoundError, AccessDeniedError, InvalidInputError, ProcedureError)
+GUARANTORS = ("guarantor_ru", "guarantor_tr", "guarantor_ir")
+ACCUSED_LIAISON = {"gov": "gov_liaison", "opp": "opposition_liaison"}
+# Over HTTP each step reads five pages per viewer per incident: one viewer of each kind.
+PROC_WEB_VIEWERS = (
+    "gov_liaison",
+    "opposition_liaison",
+    "guarantor_tr",
+    "host_mediator",
+    "analyst",
+    "observer_us",
+    "admin",
+    None,
+)
+
+
+def procedure_machine(
+    start: Callable[[], tuple[Services, ProcSurface]], viewers: tuple[str | None, ...] = VIEWERS
+) -> type[RuleBasedStateMachine]:
+    return type(
+        "ProcedureLeakMachineOver",
+        (ProcedureLeakMachine,),
+        {"start": staticmethod(start), "viewers": viewers},
+    )
+
+
+def two_shellings(services: Services) -> list[str]:
+    """Passwords and keys for the guarantors, and two shellings the monitor reported to the
+    mechanism: two incidents, each with a case of its own."""
+    for name in GUARANTORS:
+        member = services.auth.find_member(name)
+        services.auth.set_password(member.id, TALK_PASSWORD)
+        services.member_keys.generate(member.id)
+    monitor = services.auth.find_member("monitor")
+    for place, lat, lon in (("Basimah", 33.65, 36.13), ("Douma", 33.5711, 36.4036)):
+        fields = fields_with(f"{place} report", "mechanism")
+        fields.update(place_text=place, latitude=lat, longitude=lon)
+        services.monitoring.file_report(parse_file_report(fields, now=START), monitor)
+    analyst = services.registry.principal_for(services.auth.find_member("analyst"))
+    return sorted(v.incident.id for v in services.incidents.list_incidents(analyst))
+
+
+class ProcedureLeakMachine(RuleBasedStateMachine):
+    """Steps of the procedure taken in any order on two incidents (most are refused by its
+    gates, which is fine). After every step, for every viewer, each read path of the
+    procedure shows only what the hand-written oracle allows: a party never sees another
+    party's request or reply, nobody outside the mechanism sees notes, findings or anything
+    before publication, and "not found" reads the same as a missing incident."""
+
+    start: Callable[[], tuple[Services, ProcSurface]]
+    viewers: tuple[str | None, ...]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.services, self.surface = self.start()
+        self.p = self.services.procedure
+        self.cases = [ProcCase(i) for i in two_shellings(self.services)]
+        self.markers = 0
+
+    def member(self, username: str):
+        return self.services.auth.find_member(username)
+
+    def marker(self) -> str:
+        self.markers += 1
+        return proc_marker(self.markers)
+
+    def take(self, index: int, step: Step, **extra: object) -> bool:
+        try:
+            self.p.take_step(self.member("analyst"), self.cases[index].id, step, **extra)  # type: ignore[arg-type]
+        except PROC_REFUSED:
+            return False
+        return True
+
+    @rule(index=st.integers(0, 1), accused=st.sampled_from(("gov", "opp")))
+    def triage(self, index: int, accused: str) -> None:
+        note = self.marker()
+        if self.take(index, Step.TRIAGE, note=note, accused_body_id=accused):
+            self.cases[index].accused = accused
+            self.cases[index].notes.add(note)
+
+    @rule(index=st.integers(0, 1))
+    def investigate(self, index: int) -> None:
+        self.take(index, Step.INVESTIGATE)
+
+    @rule(index=st.integers(0, 1))
+    def find(self, index: int) -> None:
+        findings = self.marker()
+        try:
+            self.p.file_investigation_report(
+                self.member("monitor"), self.cases[index].id, observed="violation_observed",
+                coverage="observed", findings=f"Impacts {findings}.",
+            )  # fmt: skip
+        except PROC_REFUSED:
+            return
+        self.cases[index].findings.add(findings)
+
+    @rule(index=st.integers(0, 1))
+    def request_reply(self, index: int) -> None:
+        case, allegation = self.cases[index], self.marker()
+        try:
+            request = self.p.request_reply(self.member("analyst"), case.id, allegation)
+        except PROC_REFUSED:
+            return
+        assert case.accused is not None
+        case.requests.append(ProcRequest(request.id, case.accused, allegation))
+
+    @rule(index=st.integers(0, 1), liaison=st.sampled_from(sorted(ACCUSED_LIAISON.values())))
+    def reply(self, index: int, liaison: str) -> None:
+        case = self.cases[index]
+        if not case.requests:
+            return
+        request, text = case.requests[-1], self.marker()
+        ours = ACCUSED_LIAISON[request.accused] == liaison
+        try:
+            self.p.reply(self.member(liaison), request.id, f"Answer {text}.")
+        except PROC_REFUSED:
+            assert not (ours and request.open), f"{liaison} may answer {request.id}"
+            return
+        assert ours, f"{liaison} answered a request to {request.accused}"
+        assert request.open
+        request.replies.append(text)
+        request.open = False
+
+    @rule(index=st.integers(0, 1))
+    def deliberate(self, index: int) -> None:
+        self.take(index, Step.OPEN_DELIBERATION)
+
+    @rule(
+        index=st.integers(0, 1),
+        guarantor=st.sampled_from(GUARANTORS),
+        value=st.sampled_from(list(VoteValue)),
+    )
+    def vote(self, index: int, guarantor: str, value: VoteValue) -> None:
+        reasons = self.marker()
+        try:
+            self.p.cast_vote(
+                self.member(guarantor), TALK_PASSWORD, self.cases[index].id, value,
+                f"Because {reasons}.", address=ADDRESS,
+            )  # fmt: skip
+        except PROC_REFUSED:
+            return
+        self.cases[index].votes.add(reasons)
+
+    @rule(index=st.integers(0, 1))
+    def determine(self, index: int) -> None:
+        summary = self.marker()
+        draft = DeterminationDraft(summary=f"Found {summary}.")
+        try:
+            self.p.determine(self.member("analyst"), self.cases[index].id, draft)
+        except PROC_REFUSED:
+            return
+        self.cases[index].summary.add(summary)
+
+    @rule(index=st.integers(0, 1))
+    def publish(self, index: int) -> None:
+        if self.take(index, Step.PUBLISH):
+            self.cases[index].published = True
+
+    @invariant()
+    def every_procedure_read_matches_the_oracle(self) -> None:
+        for viewer in self.viewers:
+            self.check(viewer)
+
+    def check(self, viewer: str | None) -> None:
+        texts = self.panels_as_seen(viewer)
+        ids, texts["inbox"] = self.surface.inbox(viewer)
+        own = {r.id for c in self.cases for r in c.requests if accused_is(viewer, r.accused)}
+        assert ids == own, f"the inbox of {viewer}"
+        texts.update(self.requests_as_seen(viewer))
+        texts["queue"] = self.surface.queue(viewer)
+        texts["published"] = self.surface.published(viewer)
+        allowed = proc_allowed(viewer, self.cases)
+        every = proc_every_marker(self.cases)
+        for name, text in texts.items():
+            leaked = (set(PROC_MARKER.findall(text)) & every) - allowed
+            assert not leaked, f"{name} shows {viewer} {sorted(leaked)}"
+
+    def panels_as_seen(self, viewer: str | None) -> dict[str, str]:
+        """The decision panel: the mechanism's whole, anyone's once published, else 'not
+        found'. What must be there is checked too, so a blank page cannot pass."""
+        texts = {}
+        for case in self.cases:
+            shown = self.surface.panel(viewer, case.id)
+            if not (reads_case(viewer) or case.published):
+                assert shown is None, f"{viewer} reads the panel of {case.id}"
+                continue
+            assert shown is not None, f"{viewer} may read the panel of {case.id}"
+            markers = set(PROC_MARKER.findall(shown))
+            assert case.summary <= markers, f"the determination for {viewer}"
+            if reads_case(viewer):
+                assert case.findings <= markers, f"the findings for {viewer}"
+            texts[f"panel of {case.id}"] = shown
+        return texts
+
+    def requests_as_seen(self, viewer: str | None) -> dict[str, str]:
+        texts = {}
+        for request in (r for c in self.cases for r in c.requests):
+            read = self.surface.request(viewer, request.id)
+            if not reads_request(viewer, request.accused):
+                assert read is None, f"{viewer} reads request {request.id}"
+            elif read is not None:
+                texts[f"request {request.id}"] = read
+        return texts
+
+
+def memory_procedure(tmp_path) -> Callable[[], tuple[Services, ProcSurface]]:
+    def start() -> tuple[Services, ProcSurface]:
+        services = memory_services(tmp_path)
+        return services, ProcServiceSurface(services)
+
+    return start
+
+
+def web_procedure(web: Web) -> Callable[[], tuple[Services, ProcSurface]]:
+    def start() -> tuple[Services, ProcSurface]:
+        wipe(web.owner)
+        seed_cast(web.services.registry)
+        tokens = {m: token_for(web.services, m) for m in MEMBERS}
+        return web.services, ProcWebSurface(web.client, tokens)
+
+    return start
+
+
+MEMORY_PROC_RUN = settings(max_examples=12, stateful_step_count=25)
+WEB_PROC_RUN = settings(max_examples=1, stateful_step_count=10)
+
+
+def test_need_to_know_holds_on_every_procedure_path_of_the_services(tmp_path):
+    run_state_machine_as_test(
+        procedure_machine(memory_procedure(tmp_path)), settings=MEMORY_PROC_RUN
+    )
+
+
+def test_need_to_know_holds_on_every_procedure_path_of_the_web_app(web):
+    machine = procedure_machine(web_procedure(web), PROC_WEB_VIEWERS)
+    run_state_machine_as_test(machine, settings=WEB_PROC_RUN)
+
+
+def walk_the_procedure(machine: ProcedureLeakMachine) -> None:
+    """Both incidents through the whole procedure, the government accused in the first and
+    the opposition in the second, each answering its own; the first published, the second
+    determined only. Every read path is checked after each step."""
+    steps: list[Callable[[], None]] = []
+    for index, accused in ((0, "gov"), (1, "opp")):
+        steps += [
+            lambda i=index, a=accused: machine.triage(i, a),
+            lambda i=index: machine.investigate(i),
+            lambda i=index: machine.find(i),
+            lambda i=index: machine.request_reply(i),
+            lambda i=index: machine.reply(i, "opposition_liaison"),
+            lambda i=index: machine.reply(i, "gov_liaison"),
+            lambda i=index: machine.deliberate(i),
+            lambda i=index: machine.vote(i, "guarantor_ru", VoteValue.NOT_A_VIOLATION),
+            lambda i=index: machine.vote(i, "guarantor_ir", VoteValue.NOT_A_VIOLATION),
+            lambda i=index: machine.vote(i, "guarantor_tr", VoteValue.CONFIRMED),
+            lambda i=index: machine.determine(i),
+        ]
+    steps.append(lambda: machine.publish(0))
+    machine.every_procedure_read_matches_the_oracle()
+    for step in steps:
+        step()
+        machine.every_procedure_read_matches_the_oracle()
+
+
+def test_a_walk_through_the_whole_procedure_passes(tmp_path):
+    machine = procedure_machine(memory_procedure(tmp_path))()
+    walk_the_procedure(machine)
+    first, second = machine.cases
+    assert first.published
+    assert not second.published
+    assert second.summary, "the second case was determined"
+    assert [len(r.replies) for c in machine.cases for r in c.requests] == [1, 1]
+
+
+def plant_an_inbox_for_every_party(monkeypatch):
+    """The inbox lists requests to any party."""
+    from truce.application import procedure_replies  # noqa: PLC0415
+
+    real = procedure_replies.reply_request_resource
+
+    def shared(request):
+        resource = real(request)
+        return type(resource)(
+            resource.kind, resource.id, owner_body_id=resource.owner_body_id,
+            confidentiality=Confidentiality.PUBLIC, accused_body_id=resource.accused_body_id,
+        )  # fmt: skip
+
+    monkeypatch.setattr(procedure_replies, "reply_request_resource", shared)
+
+
+def plant_determinations_listed_before_publication(monkeypatch):
+    """The list of published determinations forgets to keep to the published ones."""
+    from truce.application import procedure_determinations  # noqa: PLC0415
+
+    def everything(self, limit=50):
+        with self.uow() as uow:
+            return uow.procedure.determinations(limit, published_only=False)
+
+    monkeypatch.setattr(procedure_determinations.Determinations, "published", everything)
+
+
+def plant_notes_in_the_publication(monkeypatch):
+    """A publication shows the history with the mechanism's notes."""
+    from truce.application import procedure  # noqa: PLC0415
+
+    monkeypatch.setattr(procedure, "_steps_as_seen", lambda steps, *, full: steps)  # noqa: ARG005
+
+
+def plant_a_panel_before_publication(monkeypatch):
+    """The panel shows the determination to anyone once it is recorded."""
+    from truce.application import procedure  # noqa: PLC0415
+
+    monkeypatch.setattr(procedure, "sees_incident", lambda _uow, _principal, _incident: True)
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [
+        plant_an_inbox_for_every_party,
+        plant_determinations_listed_before_publication,
+        plant_notes_in_the_publication,
+        plant_a_panel_before_publication,
+    ],
+)
+def test_the_procedure_machine_catches_a_planted_leak(plant, monkeypatch, tmp_path):
+    plant(monkeypatch)
+    machine = procedure_machine(memory_procedure(tmp_path))()
+    with pytest.raises(AssertionError):
+        walk_the_procedure(machine)

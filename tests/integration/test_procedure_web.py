@@ -11,7 +11,15 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine
 
 from integration_helpers import csrf_token, sign_in
-from procedure_helpers import PASSWORD, SECRET, World, populate, to_deliberation, vote
+from procedure_helpers import (
+    PASSWORD,
+    SECRET,
+    World,
+    file_elsewhere,
+    populate,
+    to_deliberation,
+    vote,
+)
 from support import FixedClock, SequentialIds, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -187,3 +195,52 @@ def test_the_demos_wadi_barada_determination_page(clean_engine, tmp_path):
     for shown in ("Republic of Turkey", "(dissent)", "not a violation", "Ain al-Fijah",
                   "procedure.published", "decision.signed", "published"):  # fmt: skip
         assert shown in page.text, shown
+
+
+@pytest.mark.parametrize("language", ["ar", "ru", "tr", "fa"])
+def test_the_procedure_pages_speak_the_readers_language(world, browser, language):
+    """Every procedure page renders in each language, with the codes' labels translated."""
+    _publish(world)
+    expected = {"ar": "حق الرد", "ru": "Право на ответ", "tr": "Yanıt hakkı", "fa": "حق پاسخ"}
+    browser.cookies.clear()
+    published = browser.get(f"/incidents/{world.incident_id}/procedure?lang={language}")
+    assert published.status_code == 200, published.text
+    assert expected[language] in published.text
+    assert "Right of reply" not in published.text
+    listed = browser.get(f"/determinations?lang={language}")
+    assert listed.status_code == 200
+    assert world.incident_id in listed.text
+    _as(browser, world.services, "analyst")
+    panel = browser.get(f"/incidents/{world.incident_id}/procedure?lang={language}")
+    assert panel.status_code == 200
+    assert "Votes of the guarantors" not in panel.text
+    for path in ("/deliberation", "/replies"):
+        assert browser.get(f"{path}?lang={language}").status_code == 200
+
+
+def test_published_determinations_are_listed_for_anyone(world, browser):
+    browser.cookies.clear()
+    empty = browser.get("/determinations")
+    assert empty.status_code == 200
+    assert world.incident_id not in empty.text
+    _publish(world)
+    listed = browser.get("/determinations")
+    assert f'id="determination-{world.incident_id}"' in listed.text
+    assert "Republic of Turkey" in listed.text, "the dissenting guarantor is named"
+    assert "Impacts west of Basimah" not in listed.text
+
+
+def test_merging_through_the_incident_page_closes_the_merged_case(world, browser):
+    """A determined case refuses the merge on the incident page (422, with the reason)."""
+    _publish(world)
+    other = file_elsewhere(world)
+    _as(browser, world.services, "analyst")
+    page = browser.get(f"/incidents/{other}")
+    refused = browser.post(
+        f"/incidents/{other}/merge",
+        data={"other": world.incident_id, "reason": "Same shelling.",
+              "_csrf_token": csrf_token(page.text)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "published" in refused.text

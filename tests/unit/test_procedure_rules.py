@@ -14,6 +14,7 @@ from truce.domain.errors import ProcedureError
 from truce.domain.parties import Role
 from truce.domain.procedure import (
     LOWERS_CONFIDENTIALITY,
+    TERMINAL,
     TRANSITIONS,
     Deadlines,
     DecisionRule,
@@ -191,3 +192,19 @@ def test_the_procedure_survives_its_terms(rule, quorum, hours, lapse, committee)
     procedure = Procedure(rule, quorum, timedelta(hours=hours), timedelta(hours=hours),
                           timedelta(hours=hours), lapse, committee)  # fmt: skip
     assert procedure_from_terms(procedure_terms(procedure)) == procedure
+
+
+def test_merge_and_split_have_no_gates():
+    """The incident service takes them with facts that carry only the procedure
+    (application/procedure_moves.close_case): a gate here would be checked against nothing."""
+    for step in (Step.MERGE, Step.SPLIT):
+        (rule,) = [t for t in TRANSITIONS if t.step == step]
+        assert rule.gates == ()
+        assert rule.target in TERMINAL
+
+
+def test_every_gate_message_has_a_translatable_label():
+    from truce.entrypoints.web.procedure_labels import GATE_MESSAGES  # noqa: PLC0415
+
+    gates = {g.missing for t in TRANSITIONS for g in t.gates}
+    assert gates == GATE_MESSAGES

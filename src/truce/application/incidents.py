@@ -24,10 +24,11 @@ from datetime import UTC, date, datetime
 
 from truce.application.access_guard import Decision, access_report, audit_decision, principal_of
 from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
+from truce.application.procedure_moves import check_receives, close_case, revise_received
 from truce.domain.access import ALLOW, Action, Deny, Principal, Resource, ResourceKind, decide
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.correlation import Attachment, Correlator, Observation
-from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
+from truce.domain.errors import FieldError, InvalidInputError, NotFoundError, ProcedureError
 from truce.domain.incidents import (
     NAMED_PLACE_RADIUS_M,
     Band,
@@ -43,6 +44,7 @@ from truce.domain.incidents import (
     observe,
 )
 from truce.domain.parties import Actor, Member
+from truce.domain.procedure import Step
 from truce.domain.reports import Report
 
 MAX_LIST = 200
@@ -308,6 +310,7 @@ class IncidentService:
             merged = Incident(
                 into.id, into.agreement_id, into.opened_at, IncidentStatus.OPEN, into.links + moved
             )
+            _close_merged_case(uow, principal, into, other, now)
             window = _stored_window(uow, into, other)
             uow.incidents.save(merged, window)
             uow.incidents.save(_closed(other, IncidentStatus.MERGED, merged_into=into.id), None)
@@ -346,6 +349,7 @@ class IncidentService:
                     [FieldError("report_ids", "name some, not all, of the incident's reports")]
                 )
             now = self.clock.now()
+            _close_split_case(uow, principal, incident, now)
             parts = []
             for group in (
                 [link for link in incident.links if link.report_id in chosen],
@@ -396,6 +400,40 @@ class IncidentService:
 
 
 MAX_REASON = 2_000
+
+
+def _close_merged_case(
+    uow: UnitOfWork, principal: Principal, into: Incident, other: Incident, now: datetime
+) -> None:
+    """The merged-away incident's verification case goes with it: MERGE through the
+    procedure's table, recorded in this unit of work. The surviving case's file changed, so
+    its revision rises. A determined or published case refuses the merge on either side."""
+    try:
+        check_receives(uow, into)
+    except ProcedureError as error:
+        raise InvalidInputError([FieldError("other", f"cannot merge into this: {error}")]) from None
+    try:
+        close_case(
+            uow, other, Step.MERGE, principal.effective_roles,
+            by=principal.member_id or "", now=now, merged_into=into.id,
+        )  # fmt: skip
+    except ProcedureError as error:
+        raise InvalidInputError([FieldError("other", f"cannot be merged: {error}")]) from None
+    revise_received(uow, into, now)
+
+
+def _close_split_case(
+    uow: UnitOfWork, principal: Principal, incident: Incident, now: datetime
+) -> None:
+    """A split closes the original's case (SPLIT through the table); each part starts its own
+    case, reported: the file the board would vote on is a different one."""
+    try:
+        close_case(
+            uow, incident, Step.SPLIT, principal.effective_roles,
+            by=principal.member_id or "", now=now,
+        )  # fmt: skip
+    except ProcedureError as error:
+        raise InvalidInputError([FieldError("report_ids", f"cannot split: {error}")]) from None
 
 
 def _reason_problems(reason: str) -> list[FieldError]:

@@ -15,22 +15,13 @@ from dataclasses import dataclass
 from truce.application.decisions import ObjectVersion
 from truce.application.incidents import incident_resource
 from truce.application.ports import Canonical, JsonValue, UnitOfWork
+from truce.application.procedure_moves import case_of
 from truce.domain.access import Action
 from truce.domain.decisions import DecisionKind, object_hash
 from truce.domain.incidents import Incident
 from truce.domain.procedure_records import Case
 
 INCIDENT_OBJECT = "incident"
-
-
-def case_of(uow: UnitOfWork, incident: Incident) -> Case:
-    """The stored case, or the one every incident starts with: reported."""
-    stored = uow.procedure.case(incident.id)
-    if stored is not None:
-        return stored
-    agreement = uow.agreements.get(incident.agreement_id)
-    version = 1 if agreement is None else agreement.version
-    return Case.new(incident.id, incident.agreement_id, version, incident.opened_at)
 
 
 def vote_file(uow: UnitOfWork, incident: Incident, case: Case) -> dict[str, JsonValue]:

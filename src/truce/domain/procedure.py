@@ -33,16 +33,21 @@ class Stage(StrEnum):
     DETERMINED = "determined"
     PUBLISHED = "published"
     DISMISSED = "dismissed"
+    # The incident was folded into another (its case went with it) or split in two parts,
+    # each of which starts its own case, reported.
     MERGED = "merged"
+    SPLIT = "split"
 
 
-TERMINAL: Final = frozenset({Stage.PUBLISHED, Stage.DISMISSED, Stage.MERGED})
+TERMINAL: Final = frozenset({Stage.PUBLISHED, Stage.DISMISSED, Stage.MERGED, Stage.SPLIT})
 
 
 class Step(StrEnum):
     TRIAGE = "triage"
     DISMISS = "dismiss"
+    # Taken by the incident's merge or split (application/incidents.py), not on the panel.
     MERGE = "merge"
+    SPLIT = "split"
     INVESTIGATE = "investigate"
     REQUEST_REPLY = "request_reply"
     REFER_TO_COMMITTEE = "refer_to_committee"
@@ -245,7 +250,9 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
         Stage.DISMISSED,
         _STAFF,
     ),
-    Transition(Step.MERGE, _OPEN, Stage.MERGED, _STAFF),
+    # Who may merge or split incidents (the policy lets monitors and analysts edit them).
+    Transition(Step.MERGE, _OPEN, Stage.MERGED, _FIELD),
+    Transition(Step.SPLIT, _OPEN, Stage.SPLIT, _FIELD),
     Transition(Step.INVESTIGATE, frozenset({Stage.TRIAGED}), Stage.UNDER_INVESTIGATION, _STAFF),
     Transition(
         Step.REQUEST_REPLY,

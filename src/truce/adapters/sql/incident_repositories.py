@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from truce.adapters.sql import incident_tables as it
 from truce.adapters.sql.mapping import from_db_time, to_utc
@@ -25,19 +25,20 @@ class SqlIncidents:
         self._c.execute(
             delete(it.incident_links).where(it.incident_links.c.incident_id == incident.id)
         )
-        self._c.execute(delete(i).where(i.c.id == incident.id))
-        self._c.execute(
-            insert(i).values(
-                id=incident.id,
-                agreement_id=incident.agreement_id,
-                opened_at=to_utc(incident.opened_at),
-                status=incident.status.value,
-                merged_into=incident.merged_into,
-                split_from=incident.split_from,
-                window_from=None if window is None else to_utc(window[0]),
-                window_to=None if window is None else to_utc(window[1]),
-            )
-        )
+        values = {
+            "agreement_id": incident.agreement_id,
+            "opened_at": to_utc(incident.opened_at),
+            "status": incident.status.value,
+            "merged_into": incident.merged_into,
+            "split_from": incident.split_from,
+            "window_from": None if window is None else to_utc(window[0]),
+            "window_to": None if window is None else to_utc(window[1]),
+        }
+        # Updated in place, never deleted: the procedure's rows (its case, history, reply
+        # requests) refer to the incident by foreign key.
+        updated = self._c.execute(update(i).where(i.c.id == incident.id).values(**values))
+        if updated.rowcount == 0:
+            self._c.execute(insert(i).values(id=incident.id, **values))
         if incident.links:
             self._c.execute(
                 insert(it.incident_links), [_link_row(incident.id, link) for link in incident.links]

@@ -54,6 +54,7 @@ NAV: Final = (
     NavEntry("/incidents", N_("Incidents"), (ResourceKind.INCIDENT, Action.LIST)),
     NavEntry("/deliberation", N_("Deliberation"), (ResourceKind.INCIDENT, Action.VOTE)),
     NavEntry("/replies", N_("Replies"), (ResourceKind.REPLY_REQUEST, Action.REPLY)),
+    NavEntry("/determinations", N_("Determinations")),
     NavEntry("/talks/publications", N_("Publications")),
     NavEntry("/map", N_("Map")),
     NavEntry("/reports/daily", N_("Daily report")),

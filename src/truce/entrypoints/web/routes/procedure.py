@@ -1,8 +1,9 @@
 """Pages of the verification procedure: an incident's decision panel
-(`/incidents/{id}/procedure`), each guarantor's deliberation queue (`/deliberation`) and the
-parties' reply inbox (`/replies`). Thin: parse the form -> ProcedureService -> page. Every
-form carries the CSRF token; a vote is signed with the member's server-held key after the
-member gives their password again (a client that holds its key posts to /api/v1/decisions).
+(`/incidents/{id}/procedure`), each guarantor's deliberation queue (`/deliberation`), the
+parties' reply inbox (`/replies`) and the published determinations (`/determinations`).
+Thin: parse the form -> ProcedureService -> page. Every form carries the CSRF token; a vote is
+signed with the member's server-held key after the member gives their password again (a client
+that holds its key posts to /api/v1/decisions).
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ from truce.domain.procedure_records import (
     GapKind,
     Observed,
     Severity,
-    observation_label,
 )
 from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import ServicesDep, ViewerDep
+from truce.entrypoints.web.procedure_labels import GATE_MESSAGES, LABELS, observation
 
 FormData = URLEncodedBody[dict[str, str]]
 E = TypeVar("E", bound=StrEnum)
 MAX_FIELD = 8000
+PUBLISHED_LIMIT = 100
 
 
 def _signed_in(viewer: Viewer) -> Member:
@@ -79,8 +81,10 @@ def _panel_context(
         "coverage_values": list(Coverage),
         "gap_kinds": list(GapKind),
         "severities": list(Severity),
-        "observation_label": observation_label,
+        "observation": observation,
+        "gate_messages": GATE_MESSAGES,
         "Step": Step,
+        "labels": LABELS,
     }
 
 
@@ -171,8 +175,20 @@ class ProcedurePages(Controller):
         queue = None
         if viewer.member is not None:
             queue = services.procedure.queue(viewer.member, viewer.address)
-        context = {"viewer": viewer, "queue": queue, "names": _names(services)}
+        context = {"viewer": viewer, "queue": queue, "names": _names(services), "labels": LABELS}
         return Template("deliberation.html", context=context)
+
+    @get("/determinations", sync_to_thread=True)
+    def determinations(self, services: ServicesDep, viewer: ViewerDep) -> Template:
+        """Published determinations, newest first: public by design (S11), each linking
+        its incident's panel with the votes, the dissent, the reply and the record."""
+        context = {
+            "viewer": viewer,
+            "determinations": services.procedure.published(PUBLISHED_LIMIT),
+            "names": _names(services),
+            "labels": LABELS,
+        }
+        return Template("determinations.html", context=context)
 
     @get("/replies", sync_to_thread=True)
     def replies(self, services: ServicesDep, viewer: ViewerDep) -> Template:
@@ -180,7 +196,9 @@ class ProcedurePages(Controller):
         requests = []
         if viewer.member is not None:
             requests = services.procedure.inbox(viewer.member, viewer.address)
-        context = {"viewer": viewer, "requests": requests, "now": services.clock.now()}
+        context = {
+            "viewer": viewer, "requests": requests, "now": services.clock.now(), "labels": LABELS,
+        }  # fmt: skip
         return Template("replies.html", context=context)
 
     @post("/replies/{request_id:str}", sync_to_thread=True)
@@ -194,7 +212,7 @@ class ProcedurePages(Controller):
             requests = services.procedure.inbox(member, viewer.address)
             context = {
                 "viewer": viewer, "requests": requests, "now": services.clock.now(),
-                "error": str(error),
+                "error": str(error), "labels": LABELS,
             }  # fmt: skip
             return Template("replies.html", context=context, status_code=HTTP_409_CONFLICT)
         return Redirect("/replies", status_code=HTTP_303_SEE_OTHER)
