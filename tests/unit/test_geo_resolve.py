@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from truce.domain.geo.aliases import seed_aliases
 from truce.domain.geo.places import AdminUnit, Place, Precision, cod_fields, town_radius_m
-from truce.domain.geo.resolve import ResolveContext, build_gazetteer
+from truce.domain.geo.resolve import ResolveContext, build_gazetteer, unit_named
 from truce.domain.geo.zones import ZoneDraft, ZoneKind, plan_zone_load
 
 T0 = datetime(2017, 1, 1, tzinfo=UTC)
@@ -129,3 +129,20 @@ def test_a_zone_load_adds_revisions_only_for_what_changed_and_withdraws_what_is_
         ("valley", 2, True),
     ]
     assert moved.revisions[0].agreement_version == 2
+
+
+def test_a_name_that_says_its_kind_of_unit_finds_that_unit():
+    g = gazetteer()
+    for text, key in (
+        ("Dar'a governorate", "SY12"),
+        ("Governorate of Dar'a", "SY12"),
+        ("محافظة درعا", "SY12"),
+        ("Dar'a district", "SY1200"),
+        ("Az-Zabdani District", "SY0307"),
+        ("ناحية عين الفيجة", "SY030702"),
+    ):
+        assert g.resolve(text)[0].target.key == key, text
+    # A kind word with nothing of that kind under the name: the whole text as usual.
+    assert g.resolve("Ein Elfijeh district")[0].target.key in {"SY030702", "geonames:1"}
+    assert unit_named("Aleppo") is None
+    assert unit_named("Rural Damascus") is None

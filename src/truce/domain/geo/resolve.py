@@ -76,6 +76,33 @@ class ResolveContext:
 NO_CONTEXT = ResolveContext()
 
 
+# Words that name a kind of administrative unit, in English and Arabic (and the common
+# transliterations), with the level they mean: 1 governorate, 2 district, 3 sub-district.
+_UNIT_WORDS = {
+    "governorate": 1, "province": 1, "muhafazat": 1, "muhafaza": 1, "muhafazah": 1,
+    "محافظة": 1, "محافظه": 1,
+    "district": 2, "mintaqa": 2, "mantiqa": 2, "منطقة": 2, "منطقه": 2,
+    "subdistrict": 3, "sub-district": 3, "nahiya": 3, "nahia": 3, "ناحية": 3, "ناحيه": 3,
+}  # fmt: skip
+
+
+def unit_named(text: str) -> tuple[str, int] | None:
+    """(bare name, level) when `text` names a unit with its kind: "Aleppo governorate",
+    "Governorate of Aleppo", "محافظة حلب", "Az-Zabdani district"; else None."""
+    words = text.split()
+    if len(words) < 2:  # noqa: PLR2004 - a kind word and at least one word of name
+        return None
+    first, last = words[0].casefold(), words[-1].casefold()
+    if last in _UNIT_WORDS:
+        return " ".join(words[:-1]), _UNIT_WORDS[last]
+    if first in _UNIT_WORDS:
+        rest = words[1:]
+        if rest[0].casefold() == "of" and len(rest) > 1:
+            rest = rest[1:]
+        return " ".join(rest), _UNIT_WORDS[first]
+    return None
+
+
 @dataclass
 class Gazetteer:
     """An in-memory index of every name; build it once with `build_gazetteer`."""
@@ -90,7 +117,23 @@ class Gazetteer:
                 self._index.setdefault((tier, key), {}).setdefault(target_key, name)
 
     def resolve(self, text: str, context: ResolveContext = NO_CONTEXT) -> list[Candidate]:
-        """Ranked candidates, best first; empty when nothing is near."""
+        """Ranked candidates, best first; empty when nothing is near. A name that says what
+        kind of unit it is ("Aleppo governorate", "محافظة حلب", "Jisr al-Shughur district")
+        is looked for as that kind of unit under its bare name."""
+        bare = unit_named(text)
+        if bare is None or context.level is not None:
+            return self._resolve(text, context)
+        name, level = bare
+        kind = ResolveContext(context.within, level, context.places_only)
+        # The unit of that kind; else the whole text; else the name as a unit of any kind
+        # (a sub-district called a district is still that sub-district).
+        return (
+            self._resolve(name, kind)
+            or self._resolve(text, context)
+            or self._resolve(name, context)
+        )
+
+    def _resolve(self, text: str, context: ResolveContext) -> list[Candidate]:
         found: dict[str, Candidate] = {}
         for tier, keys in iter_keys(text):
             for key in keys:
