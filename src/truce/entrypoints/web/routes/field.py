@@ -82,7 +82,8 @@ class FieldPages(Controller):
         context = {
             "viewer": viewer,
             "htmx": False,
-            "values": {},
+            # A field monitor's own observation is what this page is mostly for.
+            "values": {"source_kind": "field_monitor"},
             "errors": {},
             **form_choices(),
         }
