@@ -71,6 +71,8 @@ function withTimeout(promise, ms) {
 async function page(request, path) {
   const cache = await caches.open(CACHE);
   const fromNetwork = refresh(cache, request);
+  // Still running after a timeout: it refreshes the kept copy, and may fail quietly.
+  fromNetwork.catch(() => {});
   try {
     return await withTimeout(fromNetwork, NETWORK_WAIT_MS);
   } catch {
