@@ -130,6 +130,11 @@ def home_of(viewer: str | None, reports: list[Filed]) -> set[str]:
     return {r.id for r in reports if sees(viewer, r) and on_home(viewer, r)}
 
 
+def mine_of(viewer: str | None, reports: list[Filed]) -> set[str]:
+    """My reports (the field page): what the viewer filed and may read, whatever the role."""
+    return {r.id for r in reports if viewer is not None and r.by == viewer and sees(viewer, r)}
+
+
 # Every report's marker begins with this word: a search for it finds all a viewer may read.
 SEARCH_WORD = "leak"
 
@@ -294,7 +299,14 @@ class ServiceSurface:
             found = self.monitoring.search_reports(principal, SEARCH_WORD, 200, self.address)
             return " ".join(report.content.narrative for report in found)
 
-        return {"search": search}
+        def mine() -> str:
+            if viewer is None:
+                return ""
+            member = self.services.auth.find_member(viewer)
+            page = self.monitoring.my_reports(member, 200, address=self.address)
+            return " ".join(report.content.narrative for report in page.reports)
+
+        return {"search": search, "mine": mine}
 
     def history(self, viewer: str | None, report_id: str) -> list[str]:  # noqa: ARG002 - Surface
         return [entry.body for entry in self.services.record.history(f"report:{report_id}")]
@@ -425,6 +437,9 @@ class WebSurface:
         return {
             "home page": lambda: self.client.get("/", headers=headers).text,
             "reports fragment": lambda: self.client.get("/fragments/reports", headers=headers).text,
+            "mine, the field page's list": lambda: (
+                self.client.get("/field/mine", headers=headers).text
+            ),
             "search page": lambda: (
                 self.client.get("/search", params={"q": SEARCH_WORD}, headers=headers).text
             ),

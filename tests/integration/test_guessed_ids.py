@@ -99,6 +99,12 @@ ID_FREE = frozenset(
         "/reports/monthly",
         "/incidents",
         "/api/v1/incidents",
+        # The field page: the signed-in member's own outbox and reports, never another's.
+        "/field",
+        "/field/mine",
+        "/field/session",
+        "/field/sync",
+        "/field/sw.js",
     }
 )
 # Routes taking a talks object id (a channel, message, round or document): probed with the

@@ -77,6 +77,7 @@ from leak_oracle import (
     marker_for,
     may_file,
     member_id,
+    mine_of,
     proc_allowed,
     proc_every_marker,
     proc_marker,
@@ -328,9 +329,14 @@ class LeakMachine(RuleBasedStateMachine):
         """Pages, fragments and search: a role's home lists its narrowing of what the viewer
         sees; search finds all of it; none shows more. Each audits like a list."""
         visible = seen_by(viewer, self.reports)
-        discloses = any(not self.by_id[i].public for i in visible)
         for name, fetch in self.surface.views(viewer).items():
             expected = visible if name.startswith("search") else home_of(viewer, self.reports)
+            # Home pages look through all the viewer sees, then narrow; "mine" asks the store
+            # for the viewer's own reports only, and discloses only those.
+            looked_at = visible
+            if name.startswith("mine"):
+                expected = looked_at = mine_of(viewer, self.reports)
+            discloses = any(not self.by_id[i].public for i in looked_at)
             text = fetch()
             markers = {self.by_id[i].marker for i in expected}
             assert set(MARKER.findall(text)) == markers, f"{name} for {viewer}"

@@ -292,17 +292,20 @@ class IntakeService:
 
     # --- device batch sync ----------------------------------------------------------------
 
-    def file_batch(self, items: list[object], submitter: Member, channel: str) -> list[ItemResult]:
+    def file_batch(
+        self, items: list[object], submitter: Member, channel: str, address: str | None = None
+    ) -> list[ItemResult]:
         """File each item of an offline device's batch on its own: a retried item (same
         idempotency key) answers duplicate, a broken one is rejected with its field errors
-        and quarantined, so nothing the device sent is lost."""
+        and quarantined, so nothing the device sent is lost. `address` is the caller's, for
+        the audit entry of a refusal."""
         results = []
         now = self.clock.now()
         for index, item in enumerate(items):
             raw = _raw_json(item)
             try:
                 command = parse_file_report(_object(item), now=now)
-                filed = self.monitoring.file_report(command, submitter)
+                filed = self.monitoring.file_report(command, submitter, address)
             except InvalidInputError as error:
                 results.append(self._reject(index, raw, error.errors, channel, submitter))
             except IdempotencyConflictError as error:

@@ -138,6 +138,30 @@ class MonitoringService:
         cursor = ReportCursor(page[-1].filed_at, page[-1].id) if more else None
         return ReportPage(page, cursor)
 
+    def my_reports(
+        self,
+        member: Member,
+        limit: int = 50,
+        after: ReportCursor | None = None,
+        address: str | None = None,
+    ) -> ReportPage:
+        """The reports this member filed that they may still read, newest first: a field
+        monitor's "my reports". Filtered by the same scope as every list, and audited alike
+        (one entry per page that shows anything not public)."""
+        limit = max(1, min(limit, MAX_PAGE))
+        with self.uow() as uow:
+            principal = principal_of(uow, member)
+            rows = uow.reports.page(limit + 1, after, report_scope(principal), member.id)
+            page, more = rows[:limit], len(rows) > limit
+            hidden = [r.id for r in page if r.confidentiality != Confidentiality.PUBLIC]
+            if hidden:
+                reason = "own: " + listed_reason(hidden, len(page))
+                listed = Decision(principal, Action.LIST, ResourceKind.REPORT, None, ALLOW, reason)
+                audit_decision(uow, self.clock.now(), listed, address)
+                uow.commit()
+        cursor = ReportCursor(page[-1].filed_at, page[-1].id) if more else None
+        return ReportPage(page, cursor)
+
     def search_reports(
         self, principal: Principal, query: str, limit: int = 50, address: str | None = None
     ) -> list[Report]:

@@ -126,9 +126,14 @@ class Reports(Protocol):
     def get(self, report_id: str) -> Report | None: ...
     def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None: ...
     def page(
-        self, limit: int, after: ReportCursor | None = None, scope: ReportScope | None = None
+        self,
+        limit: int,
+        after: ReportCursor | None = None,
+        scope: ReportScope | None = None,
+        submitted_by: str | None = None,
     ) -> list[Report]:
-        """Newest first; only what `scope` admits when one is given (the access filter)."""
+        """Newest first; only what `scope` admits when one is given (the access filter), and
+        only what that member filed when `submitted_by` is given (a member's own list)."""
         ...
 
     def count(self, scope: ReportScope | None = None) -> int: ...

@@ -187,9 +187,14 @@ class MemoryReports:
         return None if report_id is None else self._s.reports[report_id]
 
     def page(
-        self, limit: int, after: ReportCursor | None = None, scope: ReportScope | None = None
+        self,
+        limit: int,
+        after: ReportCursor | None = None,
+        scope: ReportScope | None = None,
+        submitted_by: str | None = None,
     ) -> list[Report]:
-        ordered = sorted(self._visible(scope), key=lambda r: (r.filed_at, r.id), reverse=True)
+        chosen = [r for r in self._visible(scope) if submitted_by in {None, r.submitted_by}]
+        ordered = sorted(chosen, key=lambda r: (r.filed_at, r.id), reverse=True)
         if after is not None:
             mark = (after.filed_at, after.report_id)
             ordered = [r for r in ordered if (r.filed_at, r.id) < mark]

@@ -37,6 +37,7 @@ from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
 from truce.entrypoints.web.routes.evidence import EvidenceApi, evidence_controllers
+from truce.entrypoints.web.routes.field import FieldPages
 from truce.entrypoints.web.routes.incidents import IncidentPages, IncidentsApi
 from truce.entrypoints.web.routes.intake import IntakeApi
 from truce.entrypoints.web.routes.language import LanguagePages
@@ -156,6 +157,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             OidcPages,
             ReportsApi,
             IntakeApi,
+            FieldPages,
             RegistryApi,
             RecordApi,
             RecordPages,

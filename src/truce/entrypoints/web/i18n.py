@@ -311,6 +311,12 @@ FIELD_LABELS: dict[str, str] = {
     "narrative": N_("Account"),
     "narrative_lang": N_("Language of the account"),
     "confidentiality": N_("Who may read it"),
+    "observer_latitude": N_("Observer latitude"),
+    "observer_longitude": N_("Observer longitude"),
+    "observer_bearing": N_("Bearing to the event (degrees from true north)"),
+    "observer_distance_m": N_("Distance to the event (metres)"),
+    "observer_weapon": N_("Weapon seen or heard"),
+    "observer_sensor": N_("Sensor"),
 }
 
 

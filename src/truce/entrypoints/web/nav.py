@@ -49,6 +49,7 @@ class NavEntry:
 
 NAV: Final = (
     NavEntry("/", N_("Home")),
+    NavEntry("/field", N_("Field filing"), (ResourceKind.REPORT, Action.CREATE), members_only=True),
     NavEntry("/search", N_("Search"), (ResourceKind.REPORT, Action.LIST)),
     NavEntry("/talks", N_("Talks"), (ResourceKind.CHANNEL, Action.READ), members_only=True),
     NavEntry("/incidents", N_("Incidents"), (ResourceKind.INCIDENT, Action.LIST)),

@@ -9,8 +9,10 @@ from litestar import Controller, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
+from truce.bootstrap import Services
 from truce.domain.auth import Scope
 from truce.domain.errors import FieldError, InvalidInputError
+from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import ServicesDep, ViewerDep
 
 MAX_ITEMS = 500
@@ -51,19 +53,27 @@ class IntakeApi(Controller):
         errors. A rejected item is quarantined, never dropped."""
         viewer.require(Scope.REPORTS_WRITE)
         assert viewer.member is not None  # noqa: S101 - require() refused anonymous callers
-        if not data.items or len(data.items) > MAX_ITEMS:
-            raise InvalidInputError([FieldError("items", f"send 1 to {MAX_ITEMS} items")])
         channel = f"api batch by {viewer.member.username}"
-        results = services.intake.file_batch(list(data.items), viewer.member, channel)
-        return BatchOut(
-            [
-                ItemOut(
-                    index=r.index,
-                    status=r.status,
-                    report_id=r.report_id,
-                    errors=[ItemError(e.field, e.message) for e in r.errors],
-                    quarantine_id=r.quarantine_id,
-                )
-                for r in results
-            ]
+        return BatchOut(sync_batch(data.items, services, viewer, channel))
+
+
+def sync_batch(
+    items: list[dict[str, Any]], services: Services, viewer: Viewer, channel: str
+) -> list[ItemOut]:
+    """One batch through intake, for a device's token (above) or a signed-in browser
+    (routes/field.py): the same choke point (MonitoringService.file_report) and audit."""
+    viewer.require(Scope.REPORTS_WRITE)
+    assert viewer.member is not None  # noqa: S101 - require() refused anonymous callers
+    if not items or len(items) > MAX_ITEMS:
+        raise InvalidInputError([FieldError("items", f"send 1 to {MAX_ITEMS} items")])
+    results = services.intake.file_batch(list(items), viewer.member, channel, viewer.address)
+    return [
+        ItemOut(
+            index=r.index,
+            status=r.status,
+            report_id=r.report_id,
+            errors=[ItemError(e.field, e.message) for e in r.errors],
+            quarantine_id=r.quarantine_id,
         )
+        for r in results
+    ]

@@ -1,0 +1,302 @@
+"""A field monitor files observations with no connection (docs/field.md), in English and in
+Arabic, in Chromium: the page opens from the service worker, the outbox keeps what was saved,
+and when the connection returns it is sent once, even when the first answer is lost.
+
+The server and the store come from conftest.py (`live_server`, SQLite or PostgreSQL). Each
+language gets a fresh browser context, so a fresh service worker and an empty IndexedDB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PASSWORD = "field team password 2017"
+PAGE_BUDGET = 200_000
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# The outbox as field.js keeps it, read straight from IndexedDB.
+READ_OUTBOX = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("truce-field", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const request = open.result.transaction("outbox").objectStore("outbox").getAll();
+    request.onsuccess = () => { open.result.close(); resolve(request.result); };
+  };
+})"""
+# The same batch sent again by hand, with the session's current CSRF token.
+RESEND = """async (items) => {
+  const who = await (await fetch("/field/session", {cache: "no-store"})).json();
+  const response = await fetch("/field/sync", {
+    method: "POST",
+    headers: {"Content-Type": "application/json", "X-CSRFToken": who.csrf_token},
+    body: JSON.stringify({items}),
+  });
+  return (await response.json()).results;
+}"""
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Chromium is not installed: run `apt-get install -y chromium` "
+            "(.ci/run does this) to run the browser tests"
+        )
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: run `npm ci` (it is a devDependency in package.json)")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Device:
+    """One monitor's browser in one language: its own context (service worker, IndexedDB)."""
+
+    def __init__(self, browser, base: str, language: str) -> None:
+        # axe is injected as an inline script, which the app's Content-Security-Policy
+        # rightly forbids: only this test context bypasses it.
+        self.context = browser.new_context(
+            locale="ar-SY" if language == "ar" else "en-GB",
+            viewport={"width": 1280, "height": 900},
+            bypass_csp=True,
+        )
+        self.page = self.context.new_page()
+        self.base = base
+        self.language = language
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.weights: dict[str, int] = {}
+        self.page.on("response", self._weigh)
+
+    def _weigh(self, response) -> None:
+        try:
+            self.weights[response.url] = len(response.body())
+        except Exception:  # noqa: BLE001 - a redirect or an aborted request has no body
+            self.weights[response.url] = 0
+
+    def open(self, path: str) -> None:
+        self.weights.clear()
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("load")
+
+    def check(self) -> None:
+        """Language and direction, weight, and axe-core's verdict on the page as it stands."""
+        html = self.page.locator("html")
+        assert html.get_attribute("lang") == self.language
+        assert html.get_attribute("dir") == ("rtl" if self.language == "ar" else "ltr")
+        weight = sum(self.weights.values())
+        assert weight < PAGE_BUDGET, f"{self.page.url} weighs {weight} bytes"
+        self.page.add_script_tag(path=str(AXE))
+        violations = self.page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                 .violations.map(v => ({id: v.id, impact: v.impact,
+                   nodes: v.nodes.map(n => n.html + " " + n.failureSummary)}))"""
+        )
+        serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
+        assert serious == [], f"{self.page.url}: {serious}"
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}-{self.language}.png"), full_page=True)
+
+    def sign_in(self) -> None:
+        self.weights.clear()
+        self.sign_in_on(self.page, self.base)
+
+    @staticmethod
+    def sign_in_on(page, base: str) -> None:
+        page.goto(base + "/login")
+        page.fill("#f-username", "monitor")
+        page.fill("#f-password", PASSWORD)
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(base + "/")
+
+    def ready(self) -> None:
+        self.page.wait_for_selector("#field-app[data-ready='true']")
+
+    def synced(self, times: int) -> None:
+        self.page.wait_for_selector(f"#field-app[data-synced='{times}']")
+
+    def save(self, place: str, narrative: str, **more: str) -> None:
+        self.page.fill("#f-source_name", "Mechanism field team")
+        self.page.fill("#f-occurred_from", "2017-01-05T06:30")
+        self.page.fill("#f-place_text", place)
+        self.page.select_option("#f-event_type", "shelling")
+        self.page.fill("#f-narrative", narrative)
+        for name, value in more.items():
+            self.page.fill(f"#f-{name}", value)
+        self.page.click("#field-form button[type=submit]")
+
+    def waiting(self) -> int:
+        return int(self.page.get_attribute("#outbox-count", "data-waiting") or "0")
+
+    def close(self) -> None:
+        assert self.errors == []
+        self.context.close()
+
+
+@pytest.fixture
+def device(chromium, live_server) -> Iterator[object]:
+    devices: list[Device] = []
+
+    def start(language: str) -> Device:
+        devices.append(Device(chromium, live_server, language))
+        return devices[-1]
+
+    yield start
+    for one in devices:
+        one.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_monitor_files_offline_and_the_outbox_syncs_once(device, language):
+    d = device(language)
+    d.sign_in()
+    open_online_once(d)
+    marker = f"Darayya-offline-{language}"
+    outbox = file_two_offline(d, marker)
+    report_id, reason = sync_when_the_first_answer_is_lost(d, language)
+
+    # A forced retry of the very same batch: duplicate again, never a second report.
+    again = d.page.evaluate(RESEND, [item["fields"] for item in outbox])
+    assert sorted(result["status"] for result in again) == ["duplicate", "rejected"]
+    assert {r["report_id"] for r in again if r["status"] == "duplicate"} == {report_id}
+
+    # My reports: the filed one once; the rejected one still waits, with its reason.
+    d.open("/field/mine")
+    d.ready()
+    d.synced(1)
+    assert d.page.locator("#reports tbody tr", has_text=marker).count() == 1
+    assert d.page.locator(".outbox-item.rejected").count() == 1
+    assert d.page.locator(".outbox-item.rejected ul.error li").inner_text() == reason
+    d.check()
+    d.shot("field-my-reports")
+
+    correct_and_send_again(d)
+    d.open("/field/mine")
+    d.ready()
+    assert d.page.locator("#reports tbody tr", has_text=marker).count() == 2
+
+
+def open_online_once(d: Device) -> None:
+    """Online, once: the page is checked and the service worker takes it in."""
+    d.open("/field")
+    d.ready()
+    d.page.wait_for_function("navigator.serviceWorker.controller !== null")
+    d.check()
+    d.shot("field-online")
+
+
+def file_two_offline(d: Device, marker: str) -> list[dict]:
+    """No connection: the page opens from the service worker and keeps two observations,
+    one of which the server will refuse (a latitude beyond 90)."""
+    d.context.set_offline(True)
+    d.page.reload()
+    d.ready()
+    assert d.page.locator("#field-form").count() == 1
+    d.check()
+    d.save(f"داريّا {marker}", f"Mortar rounds fell on {marker} at dawn.")
+    d.page.wait_for_function("document.getElementById('outbox-count').dataset.waiting === '1'")
+    d.save("Madaya", f"Sniper fire, position misread {marker}.", latitude="95", longitude="36.1")
+    d.page.wait_for_function("document.getElementById('outbox-count').dataset.waiting === '2'")
+    assert d.page.locator(".outbox-item.waiting").count() == 2
+    outbox = d.page.evaluate(READ_OUTBOX)
+    assert len({item["key"] for item in outbox}) == 2
+    assert all(item["fields"]["idempotency_key"] == item["key"] for item in outbox)
+    assert all(item["observed_at"] for item in outbox)
+    d.shot("field-offline-outbox")
+    return outbox
+
+
+def sync_when_the_first_answer_is_lost(d: Device, language: str) -> tuple[str, str]:
+    """The connection returns, but the answer to the first sync is lost on the way: the
+    report is filed, the browser never hears it, and nothing leaves the outbox. Sent again,
+    the filed one answers duplicate and leaves; the broken one stays, with why."""
+    dropped: list[str] = []
+
+    def drop_the_answer(route) -> None:
+        route.fetch()
+        dropped.append(route.request.url)
+        route.abort()
+
+    d.page.route("**/field/sync", drop_the_answer)
+    d.context.set_offline(False)
+    d.synced(1)
+    assert dropped, "the first sync went out when the connection returned"
+    assert d.waiting() == 2
+    d.page.unroute("**/field/sync")
+
+    d.page.click("#send-now")
+    d.synced(2)
+    assert d.waiting() == 0
+    (sent,) = d.page.locator("#sent-items li").all()
+    assert "duplicate" in (sent.get_attribute("class") or "")
+    report_id = sent.get_attribute("data-report") or ""
+    assert sent.locator("a").get_attribute("href") == f"/reports/{report_id}"
+    rejected = d.page.locator(".outbox-item.rejected")
+    assert rejected.count() == 1
+    reason = rejected.locator("ul.error li").inner_text()
+    if language == "en":
+        assert reason == "Latitude: must be between -90 and 90"
+    else:
+        assert "90" in reason
+        assert "must be between" not in reason
+    d.check()
+    d.shot("field-after-sync")
+    return report_id, reason
+
+
+def correct_and_send_again(d: Device) -> None:
+    """The rejected observation, corrected on the field page, is filed and leaves."""
+    d.open("/field")
+    d.ready()
+    d.synced(1)
+    d.page.click(".outbox-item.rejected .actions button >> nth=0")
+    assert d.page.input_value("#f-latitude") == "95"
+    d.page.fill("#f-latitude", "33.93")
+    d.page.click("#field-form button[type=submit]")
+    d.page.wait_for_selector("#sent-items li.filed")
+    assert d.page.locator(".outbox-item").count() == 0
+
+
+def test_the_field_page_runs_under_the_content_security_policy(chromium, live_server):
+    """The other test bypasses the policy to inject axe-core; this one keeps it: the script,
+    the service worker and the sync all run with `script-src 'self'` and no inline code."""
+    context = chromium.new_context()
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    try:
+        Device.sign_in_on(page, live_server)
+        page.goto(live_server + "/field")
+        page.wait_for_selector("#field-app[data-ready='true']")
+        # Evaluated through the debugger, not by the page's eval (which the policy forbids).
+        page.evaluate(
+            """() => new Promise((resolve) => navigator.serviceWorker.controller
+                 ? resolve(true)
+                 : navigator.serviceWorker.addEventListener("controllerchange", resolve))"""
+        )
+        page.wait_for_selector("#field-app[data-synced='1']")
+        assert problems == []
+    finally:
+        context.close()
