@@ -9,6 +9,7 @@ import pytest
 
 from cast import CAST
 from talk_helpers import PASSWORD, open_astana, talks_service
+from truce.application.talks import StreamReader
 from truce.domain.access import ChannelAudience
 from truce.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from truce.domain.talks import PublicationStatus, RelayMode, SubjectKind
@@ -334,10 +335,10 @@ def test_one_delivery_round_reads_for_many_streams_each_its_own(talks, cast, ast
     gov = talks.post_message(cast["gov_liaison"], astana.of("gov").id, "gov only")
     opp = talks.post_message(cast["opposition_liaison"], astana.of("opp").id, "opp only")
     readers = [
-        (CAST["gov_liaison"], 0),
-        (CAST["opposition_liaison"], 0),
-        (CAST["un_mediator"], gov.seq),
-        (CAST["observer_us"], 0),
+        StreamReader(CAST["gov_liaison"], 0),
+        StreamReader(CAST["opposition_liaison"], 0),
+        StreamReader(CAST["un_mediator"], gov.seq),
+        StreamReader(CAST["observer_us"], 0),
     ]
     batches = talks.follow_many(readers)
     assert [[v.message.id for v in b.views] for b in batches] == [[gov.id], [opp.id], [opp.id], []]
