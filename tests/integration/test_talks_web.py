@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
+from litestar.response.sse import ServerSentEventMessage
 from litestar.testing import TestClient
 
+from cast import CAST
 from integration_helpers import csrf_token, sign_in, token_for
 from talk_helpers import ASTANA
 from truce.domain.access import ChannelAudience
 from truce.entrypoints.web.app import create_app
+from truce.entrypoints.web.routes.talks import MessageOut
 
 READ = "talks:read"
 WRITE = "talks:write"
@@ -220,3 +224,29 @@ def test_guessed_ids_on_the_pages_answer_as_missing(viewer, services, app_client
         assert answer.status_code == absent.status_code == 404, template
         assert answer.content == absent.content, template
         assert len(audit_after(services, before)) == 1, template
+
+
+def test_the_stream_sends_what_litestar_would_and_audits_where_it_was_opened_from(
+    services, app_client, astana
+):
+    """Frames are encoded once per round (RoundEvents), byte for byte what Litestar's
+    ServerSentEventMessage makes, with the headers of its ServerSentEvent; the stream's
+    audit entry names the address it came from (S12)."""
+    use_token(app_client, services, "gov_liaison", READ)
+    events = app_client.get("/talks/stream", params={"after": 0, "once": "true"})
+    assert events.headers["content-type"].startswith("text/event-stream")
+    assert events.headers["cache-control"] == "no-cache"
+    assert events.headers["x-accel-buffering"] == "no"
+    with services.talks.uow() as uow:
+        streamed = [e for e in uow.audit.recent(50) if e.resource_id == "stream"]
+    assert streamed[0].actor_member_id == CAST["gov_liaison"].member_id
+    assert streamed[0].address
+    views, _ = services.talks.stream(CAST["gov_liaison"], 0)
+    expected = b"".join(
+        ServerSentEventMessage(
+            data=msgspec.json.encode(MessageOut.of(v)).decode(), event="message", id=v.message.seq
+        ).encode()
+        for v in views
+    )
+    assert views
+    assert events.content == expected
