@@ -123,8 +123,14 @@ def seed(url: str, key_dir: Path) -> dict[str, str]:
     return ids
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def servers(url: str, key_dir: Path, count: int) -> Iterator[list[str]]:  # noqa: C901 - start, wait, always stop
+def servers(url: str, key_dir: Path, count: int) -> Iterator[tuple[list[str], list[int]]]:  # noqa: C901 - start, wait, always stop
     env = {
         **os.environ,
         "TRUCE_DATABASE_URL": url,
@@ -144,7 +150,7 @@ def servers(url: str, key_dir: Path, count: int) -> Iterator[list[str]]:  # noqa
             )
             urls.append(f"http://127.0.0.1:{port}")
         for address in urls:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180  # importing the app alone took 32 s under load
             while True:
                 with contextlib.suppress(httpx.TransportError):
                     if httpx.get(f"{address}/healthz", timeout=1).status_code == 200:
@@ -152,7 +158,7 @@ def servers(url: str, key_dir: Path, count: int) -> Iterator[list[str]]:  # noqa
                 if time.monotonic() > deadline:
                     raise SystemExit(f"{address} did not start")
                 time.sleep(0.2)
-        yield urls
+        yield urls, [process.pid for process in processes]
     finally:
         for process in processes:
             process.terminate()
@@ -189,7 +195,12 @@ class Stream:
 
 
 async def deliver(
-    urls: list[str], ids: dict[str, str], clients: int, messages: int, deadline: float
+    urls: list[str],
+    pids: list[int],
+    ids: dict[str, str],
+    clients: int,
+    messages: int,
+    deadline: float,
 ) -> dict[str, object]:
     limits = httpx.Limits(max_connections=clients + 10, max_keepalive_connections=0)
     timeout = httpx.Timeout(30, read=None)
@@ -209,6 +220,9 @@ async def deliver(
     mediator = {"Authorization": f"Bearer {ids['un_mediator']}"}
     opposition = {"Authorization": f"Bearer {ids['opposition_liaison']}"}
     sent: dict[str, float] = {}
+    servers_cpu = sum(cpu_seconds(pid) for pid in pids)
+    client_cpu = time.process_time()
+    started_wall = time.perf_counter()
     for number in range(messages):
         said = await poster.post(
             f"/api/v1/talks/channels/{ids['opp']}/messages",
@@ -233,6 +247,9 @@ async def deliver(
     # Bounded: at most `deadline` seconds for stragglers.
     while time.monotonic() < end and not all(set(sent) <= set(s.arrivals) for s in gov):  # noqa: ASYNC110
         await asyncio.sleep(0.2)
+    servers_cpu = sum(cpu_seconds(pid) for pid in pids) - servers_cpu
+    client_cpu = time.process_time() - client_cpu
+    wall = time.perf_counter() - started_wall
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -244,8 +261,17 @@ async def deliver(
     lost = sum(1 for s in gov for m in sent if m not in s.arrivals)
     duplicated = sum(len(s.arrivals[m]) - 1 for s in gov for m in sent if m in s.arrivals)
     leaked = sum(1 for s in streams if s.name != "gov_liaison" for m in sent if m in s.arrivals)
+    # Each relay follows the opposition's own message: two messages per relay, each woke the
+    # streams of one side (half of them) on every process.
+    stream_deliveries = 2 * messages * (clients // 2)
     return {
         "deliveries": len(latencies),
+        "servers CPU s": round(servers_cpu, 2),
+        "client CPU s": round(client_cpu, 2),
+        "wall s": round(wall, 1),
+        "servers CPU ms per 1,000 stream deliveries": round(
+            servers_cpu * 1000 / stream_deliveries * 1000, 1
+        ),
         "lost": lost,
         "duplicated": duplicated,
         "to the other side": leaked,
@@ -297,7 +323,7 @@ def main() -> None:
     )
     with throwaway_cluster() as url:
         subprocess.run(
-            ["uv", "run", "alembic", "upgrade", "head"],  # noqa: S607 - the project's own tool
+            [sys.executable, "-m", "alembic", "upgrade", "head"],
             cwd=ROOT,
             check=True,
             env={**os.environ, "TRUCE_DATABASE_URL": url},
@@ -307,12 +333,15 @@ def main() -> None:
         key_dir = Path(tempfile.mkdtemp(prefix="truce-bench-keys-"))
         try:
             ids = seed(url, key_dir)
-            with servers(url, key_dir, args.processes) as urls:
-                result = asyncio.run(deliver(urls, ids, args.clients, args.messages, args.deadline))
+            with servers(url, key_dir, args.processes) as (urls, pids):
+                result = asyncio.run(
+                    deliver(urls, pids, ids, args.clients, args.messages, args.deadline)
+                )
             print(
                 f"{args.clients} streams over {args.processes} processes, {args.messages} relays:",
                 result,
             )
+            print(f"load average at the end {os.getloadavg()[0]:.1f}")
         finally:
             shutil.rmtree(key_dir, ignore_errors=True)
 

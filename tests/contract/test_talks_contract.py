@@ -11,8 +11,9 @@ import pytest
 
 from cast import CAST
 from talk_helpers import PASSWORD, open_astana, talks_service
-from truce.application.talks import StreamReader
+from truce.application.talks import StreamReader, counter_proposals
 from truce.domain.access import ChannelAudience
+from truce.domain.decisions import DecisionStatus
 from truce.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from truce.domain.talks import PublicationStatus, RelayMode, SubjectKind
 from truce.domain.talks_text import Change
@@ -237,9 +238,19 @@ def test_the_astana_communique_status(talks, cast, astana):
     assert status == (
         "endorsed by Russia, Turkey and Iran; rejected by the opposition; counter-proposal attached"
     )
-    # The government may not read the opposition's proposal.
+    # The government may not read the opposition's proposal, nor learn its id from the
+    # signed counter-proposal it may read; the mediators, who hold the draft, open it.
     with pytest.raises(NotFoundError):
         talks.document_view(CAST["gov_liaison"], proposal.id)
+    read_by_gov = talks.decisions.decisions_on(CAST["gov_liaison"], "document", document.id)
+    counter = next(v for v in read_by_gov if v.stored.decision.value == "counter_proposal")
+    assert proposal.id not in counter.stored.decision.reasons
+    assert counter.status == DecisionStatus.VALID
+    with talks.uow() as uow:
+        drafts = [(proposal.id, v.hash) for v in uow.talks.versions(proposal.id)]
+    signed = [(v.stored, v.status) for v in read_by_gov]
+    assert counter_proposals(signed, drafts) == [proposal.id]
+    assert counter_proposals(signed, [(document.id, drafts[0][1])]) == []
 
 
 def test_publication_needs_every_named_approval(talks, cast, astana):

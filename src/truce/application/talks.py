@@ -96,13 +96,13 @@ from truce.domain.talks_text import (
     DocumentKind,
     Translation,
     Version,
-    attachment_of,
     attachment_reasons,
     check_clause_text,
     check_translation,
     diff_versions,
     endorsement_status,
     next_version,
+    opens_attachment,
 )
 
 # Who the recipient is told relayed a message: the mediators, never a source.
@@ -1497,14 +1497,19 @@ def _body_decisions(
     return list(by_body.values())
 
 
-def counter_proposals(decisions: list[tuple[StoredDecision, DecisionStatus]]) -> list[str]:
-    """The documents attached to counting counter-proposals."""
-    found = []
-    for stored, status in decisions:
-        attached = attachment_of(stored.decision.reasons)
-        if status == DecisionStatus.VALID and attached:
-            found.append(attached[0])
-    return found
+def counter_proposals(
+    decisions: list[tuple[StoredDecision, DecisionStatus]],
+    drafts: Sequence[tuple[str, str]],
+) -> list[str]:
+    """The drafts, among those the caller may read (document id, version hash), that counting
+    counter-proposals attach: the reasons name none, they commit to one (`attachment_of`)."""
+    return [
+        document_id
+        for stored, status in decisions
+        if status == DecisionStatus.VALID
+        for document_id, version_hash_ in drafts
+        if opens_attachment(stored.decision.reasons, document_id, version_hash_)
+    ]
 
 
 def _subject_facts(uow: UnitOfWork, publication: Publication) -> tuple[str, str]:
