@@ -3,6 +3,7 @@ the API (S9), the real-time stream filtered by the policy (S1), the observers' p
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import msgspec
@@ -15,6 +16,7 @@ from integration_helpers import csrf_token, sign_in, token_for
 from talk_helpers import ASTANA
 from truce.domain.access import ChannelAudience
 from truce.entrypoints.web.app import create_app
+from truce.entrypoints.web.routes import talks as talk_routes
 from truce.entrypoints.web.routes.talks import MessageOut
 
 READ = "talks:read"
@@ -250,3 +252,28 @@ def test_the_stream_sends_what_litestar_would_and_audits_where_it_was_opened_fro
     )
     assert views
     assert events.content == expected
+
+
+def test_the_hub_wakes_streams_that_heard_nothing_for_a_while(monkeypatch):
+    """One sweep for the process instead of a timer per stream: a stream past its replay
+    that heard nothing for IDLE_SECONDS is marked for the next round; one that just heard,
+    or is still replaying, is not."""
+    monkeypatch.setattr(talk_routes, "IDLE_SECONDS", 0.01)
+    live = talk_routes.TalkLive.for_database("sqlite://")
+
+    async def sweep_once() -> list[bool]:
+        sweeping = asyncio.create_task(live.sweep())
+        with (
+            live.listen(CAST["gov_liaison"], 0) as quiet,
+            live.listen(CAST["gov_liaison"], 0) as replaying,
+        ):
+            quiet.reading = False
+            quiet.heard -= 60
+            for _ in range(500):  # bounded: 500 sweeps at most
+                if quiet.dirty:
+                    break
+                await asyncio.sleep(0.01)
+            sweeping.cancel()
+            return [quiet.dirty, replaying.dirty]
+
+    assert asyncio.run(sweep_once()) == [True, False]

@@ -281,7 +281,7 @@ class TalksApi(Controller):
 # Last-Event-ID gets what it missed, once (docs/talks.md).
 TALKS_CHANNEL = "truce_talks"
 # A stream that heard nothing for this long reads the store anyway: a notification lost while
-# a listener reconnected costs at most this delay.
+# a listener reconnected costs at most one and a half times this delay (`TalkLive.sweep`).
 IDLE_SECONDS = 30.0
 
 
@@ -353,6 +353,8 @@ class Listener:
     reading: bool = True
     # Something may be waiting past `after`.
     dirty: bool = False
+    # When a round last gave it something (the event loop's clock): see `TalkLive.sweep`.
+    heard: float = field(default_factory=lambda: asyncio.get_running_loop().time())
     # What the rounds found for this stream, as the bytes sent (`RoundEvents`).
     frames: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
 
@@ -411,12 +413,29 @@ class TalkLive:
                 log.exception("a talks delivery round failed")
                 continue
             events = RoundEvents()
+            heard = asyncio.get_running_loop().time()
             for listener, batch in zip(due, batches, strict=True):
                 listener.after = batch.after
                 if batch.views:
                     listener.frames.put_nowait(events.frames(batch.views))
+                    listener.heard = heard
                 if batch.full:
                     listener.dirty = self.pending = True
+
+    async def sweep(self) -> None:
+        """Every half IDLE_SECONDS, the streams that heard nothing for IDLE_SECONDS (a lost
+        notification, or viewers who share no channel: observers, the public) ask the next
+        round to look anyway. One timer for the process, not one per stream and wait."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(IDLE_SECONDS / 2)
+            quiet = loop.time() - IDLE_SECONDS
+            stale = [e for e in self.listeners if not e.reading and e.heard <= quiet]
+            for listener in stale:
+                listener.dirty = True
+                listener.heard = loop.time()
+            if stale:
+                self.schedule()
 
     @contextmanager
     def listen(
@@ -447,10 +466,12 @@ class TalkLive:
             subscriber.run_in_background(self.dispatch),
         ):
             services.talks.listeners.append(tell)
+            sweeping = asyncio.create_task(self.sweep())
             try:
                 yield
             finally:
                 services.talks.listeners.remove(tell)
+                sweeping.cancel()
                 if self.rounds is not None:
                     self.rounds.cancel()
 
@@ -527,18 +548,8 @@ async def _events(
             listener.reading = batch.full
         live.schedule()
         while True:
-            try:
-                # asyncio.timeout, not wait_for: no task made per wait (a stream waits once
-                # per round).
-                async with asyncio.timeout(IDLE_SECONDS):
-                    frames = await listener.frames.get()
-            except TimeoutError:
-                # Heard nothing for a while (or shares no channel: observers, the public):
-                # let the next round look anyway.
-                listener.dirty = True
-                live.schedule()
-                continue
-            yield frames
+            # No timeout per wait: the hub's sweep wakes streams that heard nothing for a while.
+            yield await listener.frames.get()
 
 
 def stream_response(
