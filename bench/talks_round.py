@@ -21,6 +21,7 @@ import cProfile
 import logging
 import os
 import pstats
+import shutil
 import statistics
 import sys
 import tempfile
@@ -73,12 +74,20 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     logging.getLogger("truce").setLevel(logging.INFO)
+    # The audit log is written as in production, to nowhere.
     logging.basicConfig(stream=open(os.devnull, "w"), level=logging.INFO)  # noqa: PTH123, SIM115
-    from truce.application.talks import StreamReader  # noqa: PLC0415
+    folder = Path(tempfile.mkdtemp(prefix="truce-bench-round-"))
+    try:
+        measure(args, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, folder: Path) -> None:
+    from truce.application.talks import StreamReader  # noqa: PLC0415 - after sys.path
     from truce.domain.talks import RelayMode  # noqa: PLC0415
     from truce.entrypoints.web.routes.talks import RoundEvents  # noqa: PLC0415
 
-    folder = Path(tempfile.mkdtemp(prefix="truce-bench-round-"))
     url = args.url or f"sqlite:///{folder}/round.db"
     services, cast, channels, principals = build(url, folder, args.members)
     readers = []
