@@ -28,6 +28,7 @@ from truce.application.ports import Canonical, Clock, IdFactory, JsonValue, Unit
 from truce.application.ports import UnitOfWorkFactory as UowFactory
 from truce.application.talks_access import (
     Guard,
+    allows,
     channel_resource,
     document_resource,
     mediators_only,
@@ -47,7 +48,6 @@ from truce.domain.access import (
     Resource,
     ResourceKind,
     ViewerClass,
-    decide,
     viewer_class,
 )
 from truce.domain.decisions import (
@@ -1424,7 +1424,8 @@ class _StreamContext:
         if message.channel_id not in self.channels:
             self.channels[message.channel_id] = self.uow.talks.get_channel(message.channel_id)
         channel = self.channels[message.channel_id]
-        if channel is None or not decide(
+        # The policy through talks_access, as every talks read (one choke point).
+        if channel is None or not allows(
             principal, Action.READ, message_resource(message, channel)
         ):
             return None
