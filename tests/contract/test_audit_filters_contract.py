@@ -1,6 +1,7 @@
 """The audit trail's filters and pages (what `/admin/audit` and `truce audit list` ask for),
 the same on both stores."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from truce.domain.auth import AuditEntry
@@ -42,3 +43,23 @@ def test_the_trail_filters_by_outcome_actor_and_moment_and_pages_by_number(uow_f
     assert [e.resource_id for e in gov] == ["r-5", "r-3", "r-1"]
     assert [e.resource_id for e in first + second] == ids[:4]
     assert [e.resource_id for e in late_denied] == ["r-5", "r-4"]
+
+
+def test_many_entries_written_at_once_are_numbered_in_the_order_given(uow_factory):
+    with uow_factory() as uow:
+        uow.audit.add(entry(0, allowed=True, actor="a"))
+        uow.audit.add_many([entry(n, allowed=True, actor=f"m-{n}") for n in range(1, 5)])
+        uow.audit.add_many([])
+        uow.commit()
+    with uow_factory() as uow:
+        written = list(reversed(uow.audit.recent(10)))
+    assert [e.actor_member_id for e in written] == ["a", "m-1", "m-2", "m-3", "m-4"]
+    assert [e.seq for e in written] == sorted({e.seq for e in written})
+    assert written[1] == replace(entry(1, allowed=True, actor="m-1"), seq=written[1].seq)
+
+
+def test_entries_written_at_once_go_with_a_unit_of_work_that_is_not_committed(uow_factory):
+    with uow_factory() as uow:
+        uow.audit.add_many([entry(n, allowed=True, actor="m") for n in range(3)])
+    with uow_factory() as uow:
+        assert uow.audit.recent(10) == []

@@ -60,6 +60,16 @@ def test_members_keep_their_roles(cast, uow_factory):
     assert len(everyone) == len(cast)
 
 
+def test_members_are_read_many_at_once_with_their_roles(cast, uow_factory):
+    wanted = [cast["un_mediator"].id, cast["gov_liaison"].id, "member-nobody"]
+    with uow_factory() as uow:
+        found = {m.id: m for m in uow.members.get_many([*wanted, cast["gov_liaison"].id])}
+        assert uow.members.get_many([]) == []
+    assert set(found) == set(wanted[:2])
+    assert found[cast["un_mediator"].id] == cast["un_mediator"]
+    assert found[cast["gov_liaison"].id].roles == cast["gov_liaison"].roles
+
+
 def test_agreement_versions_are_kept_side_by_side(cast, registry, uow_factory):
     registry.conclude_agreement(replace(AGREEMENT, version=2, observer_ids=("us",)))
     with pytest.raises(ConflictError):

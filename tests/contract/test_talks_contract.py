@@ -4,12 +4,16 @@ the single text and its diff, endorsements bound to one version (S8), publicatio
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import replace
 
 import pytest
 
 from cast import CAST
 from talk_helpers import PASSWORD, open_astana, talks_service
+from truce.application.talks import StreamReader, counter_proposals
 from truce.domain.access import ChannelAudience
+from truce.domain.decisions import DecisionStatus
 from truce.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from truce.domain.talks import PublicationStatus, RelayMode, SubjectKind
 from truce.domain.talks_text import Change
@@ -234,9 +238,19 @@ def test_the_astana_communique_status(talks, cast, astana):
     assert status == (
         "endorsed by Russia, Turkey and Iran; rejected by the opposition; counter-proposal attached"
     )
-    # The government may not read the opposition's proposal.
+    # The government may not read the opposition's proposal, nor learn its id from the
+    # signed counter-proposal it may read; the mediators, who hold the draft, open it.
     with pytest.raises(NotFoundError):
         talks.document_view(CAST["gov_liaison"], proposal.id)
+    read_by_gov = talks.decisions.decisions_on(CAST["gov_liaison"], "document", document.id)
+    counter = next(v for v in read_by_gov if v.stored.decision.value == "counter_proposal")
+    assert proposal.id not in counter.stored.decision.reasons
+    assert counter.status == DecisionStatus.VALID
+    with talks.uow() as uow:
+        drafts = [(proposal.id, v.hash) for v in uow.talks.versions(proposal.id)]
+    signed = [(v.stored, v.status) for v in read_by_gov]
+    assert counter_proposals(signed, drafts) == [proposal.id]
+    assert counter_proposals(signed, [(document.id, drafts[0][1])]) == []
 
 
 def test_publication_needs_every_named_approval(talks, cast, astana):
@@ -334,11 +348,122 @@ def test_one_delivery_round_reads_for_many_streams_each_its_own(talks, cast, ast
     gov = talks.post_message(cast["gov_liaison"], astana.of("gov").id, "gov only")
     opp = talks.post_message(cast["opposition_liaison"], astana.of("opp").id, "opp only")
     readers = [
-        (CAST["gov_liaison"], 0),
-        (CAST["opposition_liaison"], 0),
-        (CAST["un_mediator"], gov.seq),
-        (CAST["observer_us"], 0),
+        StreamReader(CAST["gov_liaison"], 0),
+        StreamReader(CAST["opposition_liaison"], 0),
+        StreamReader(CAST["un_mediator"], gov.seq),
+        StreamReader(CAST["observer_us"], 0),
     ]
     batches = talks.follow_many(readers)
     assert [[v.message.id for v in b.views] for b in batches] == [[gov.id], [opp.id], [opp.id], []]
     assert {b.after for b in batches} == {opp.seq}
+
+
+def test_a_round_audits_each_stream_that_was_shown_something_with_its_address(
+    talks, cast, astana, uow_factory
+):
+    """S12 stays literal: one entry per stream (who, what, when, from where), however many
+    streams share a viewer class; a stream shown nothing leaves none."""
+    relayed = _relay_to_gov(talks, cast, astana)
+    readers = [
+        StreamReader(CAST["gov_liaison"], relayed.seq - 1, "192.0.2.10"),
+        StreamReader(CAST["gov_liaison"], relayed.seq - 1, "192.0.2.11"),
+        StreamReader(CAST["opposition_liaison"], relayed.seq - 1, "192.0.2.12"),
+        StreamReader(CAST["un_mediator"], relayed.seq - 1, "192.0.2.13"),
+    ]
+    with uow_factory() as uow:
+        before = len(uow.audit.recent(10_000))
+    batches = talks.follow_many(readers)
+    assert [len(b.views) for b in batches] == [1, 1, 0, 1]
+    with uow_factory() as uow:
+        written = uow.audit.recent(10_000)[: len(uow.audit.recent(10_000)) - before]
+    assert sorted((e.actor_member_id, e.address) for e in written) == sorted(
+        [
+            (CAST["gov_liaison"].member_id, "192.0.2.10"),
+            (CAST["gov_liaison"].member_id, "192.0.2.11"),
+            (CAST["un_mediator"].member_id, "192.0.2.13"),
+        ]
+    )
+    assert {(e.action, e.resource_kind, e.resource_id, e.allowed) for e in written} == {
+        ("list", "message", "stream", True)
+    }
+    assert len({e.seq for e in written}) == len(written)
+
+
+def test_one_round_shows_the_source_to_the_mediators_only(talks, cast, astana):
+    """Views are shared within a viewer class only: the government, in the same round as the
+    mediators, never gets the relay's source id or author (S1)."""
+    relayed = _relay_to_gov(talks, cast, astana)
+    gov, med = talks.follow_many(
+        [
+            StreamReader(CAST["gov_liaison"], relayed.seq - 1),
+            StreamReader(CAST["un_mediator"], relayed.seq - 1),
+        ]
+    )
+    assert [v.source for v in gov.views] == [None]
+    assert [v.from_label for v in gov.views] == ["the mediators"]
+    assert med.views[0].source is not None
+    assert med.views[0].source.relayed_message_id == relayed.id
+
+
+def test_a_member_disabled_while_streaming_receives_nothing_from_the_next_round(
+    talks, cast, astana, uow_factory
+):
+    """A stream keeps the principal it opened with; each round reads it afresh, so a member
+    disabled (or moved out of the delegation's roles) stops receiving at once, while a
+    colleague of the same class in the same round still receives."""
+    first = _relay_to_gov(talks, cast, astana)
+    opened_with = CAST["gov_liaison"]
+    assert talks.follow(opened_with, first.seq - 1).views
+    with uow_factory() as uow:
+        uow.accounts.set_active(opened_with.member_id, active=False)
+        uow.commit()
+    second = _relay_to_gov(talks, cast, astana, "A second point.")
+    colleague = replace(opened_with, member_id="member-gov-colleague")
+    _add_colleague(uow_factory, cast["gov_liaison"], colleague.member_id)
+    stale, other = talks.follow_many(
+        [StreamReader(opened_with, second.seq - 1), StreamReader(colleague, second.seq - 1)]
+    )
+    assert stale.views == []
+    assert stale.after == second.seq
+    assert [v.message.id for v in other.views] == [second.id]
+
+
+def test_a_member_whose_roles_no_longer_count_stops_receiving(talks, cast, astana, uow_factory):
+    """Moved to a body of another kind, the member's delegate role counts for nothing."""
+    relayed = _relay_to_gov(talks, cast, astana)
+    gone = replace(CAST["gov_liaison"], member_id="member-gov-gone")
+    _add_colleague(uow_factory, cast["gov_liaison"], gone.member_id, body_id="un")
+    (batch,) = talks.follow_many([StreamReader(gone, relayed.seq - 1)])
+    assert batch.views == []
+
+
+def test_a_member_gone_from_the_store_reads_as_the_public(talks, cast, astana):
+    relayed = _relay_to_gov(talks, cast, astana)
+    ghost = replace(CAST["gov_liaison"], member_id="member-nobody")
+    (batch,) = talks.follow_many([StreamReader(ghost, relayed.seq - 1)])
+    assert batch.views == []
+
+
+def _relay_to_gov(talks, cast, astana, text="A point of the opposition."):
+    said = talks.post_message(cast["opposition_liaison"], astana.of("opp").id, text)
+    return talks.relay(cast["un_mediator"], said.id, astana.of("gov").id, RelayMode.VERBATIM)
+
+
+def _add_colleague(uow_factory, like, member_id, body_id=None):
+    with uow_factory() as uow:
+        uow.members.add(
+            replace(like, id=member_id, username=member_id, body_id=body_id or like.body_id)
+        )
+        uow.commit()
+
+
+def test_a_round_logs_one_audit_line_naming_its_viewers(talks, cast, astana, caplog):
+    relayed = _relay_to_gov(talks, cast, astana)
+    readers = [StreamReader(CAST["gov_liaison"], relayed.seq - 1, "192.0.2.10")] * 3
+    with caplog.at_level(logging.INFO, logger="truce.audit"):
+        talks.follow_many([*readers, StreamReader(CAST["un_mediator"], 0, "192.0.2.13")])
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "truce.audit"]
+    assert 'resource="message:stream" entries=4 ' in line
+    assert f'[actor="{CAST["gov_liaison"].member_id}" address="192.0.2.10" ' in line
+    assert "count=3]" in line
+    assert f'[actor="{CAST["un_mediator"].member_id}" address="192.0.2.13" ' in line

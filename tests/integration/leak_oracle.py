@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from support import report_fields
 from truce.application.incidents import IncidentView
 from truce.application.monitoring import MonitoringService
+from truce.application.talks import StreamReader
 from truce.bootstrap import Services
 from truce.domain.access import ANONYMOUS, Principal
 from truce.domain.auth import AuditEntry
@@ -647,6 +648,11 @@ class TalkSurface(Protocol):
 
     def channel(self, viewer: str | None, channel_id: str) -> Served | None: ...
     def stream(self, viewer: str | None) -> Served: ...
+    def delivery_round(self, viewers: list[str | None]) -> list[Served] | None:
+        """Many streams in one delivery round; None where the surface serves one stream
+        per request (the web app: its rounds run behind open connections)."""
+        ...
+
     def board(self, viewer: str | None, round_id: str) -> Served | None: ...
     def document(self, viewer: str | None, document_id: str) -> Served | None: ...
     def publications(self, viewer: str | None) -> Served: ...
@@ -677,6 +683,16 @@ class TalkServiceSurface:
     def stream(self, viewer: str | None) -> Served:
         views, _ = self.services.talks.stream(self._principal(viewer), 0, 10_000)
         return Served(repr(views), tuple(v.message.id for v in views), len(views))
+
+    def delivery_round(self, viewers: list[str | None]) -> list[Served]:
+        """One delivery round for many streams at once (`follow_many`), as a server process
+        serves its open streams: views are shared within a viewer class."""
+        readers = [StreamReader(self._principal(v), 0, ADDRESS) for v in viewers]
+        batches = self.services.talks.follow_many(readers, 10_000)
+        return [
+            Served(repr(b.views), tuple(v.message.id for v in b.views), len(b.views))
+            for b in batches
+        ]
 
     def board(self, viewer: str | None, round_id: str) -> Served | None:
         try:
@@ -730,6 +746,9 @@ class TalkWebSurface:
             return None
         assert response.status_code == 200, (path, response.status_code, response.text)
         return response.text
+
+    def delivery_round(self, viewers: list[str | None]) -> None:
+        del viewers
 
     def channel(self, viewer: str | None, channel_id: str) -> Served | None:
         text = self._get(viewer, f"/api/v1/talks/channels/{channel_id}", channel_id)

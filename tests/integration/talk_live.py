@@ -26,7 +26,9 @@ from truce.entrypoints.web.app import create_app
 # the store on their own only every 30 s (routes/talks.py IDLE_SECONDS), so an event that
 # arrives within this bound arrived by notification.
 READ_TIMEOUT = 15.0
-STARTUP_SECONDS = 30.0
+# A bound, not a timing assertion: on the shared 2-core machine under load, importing the app
+# alone took 32 s of wall time (6.5 s of CPU).
+STARTUP_SECONDS = 120.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -719,6 +719,19 @@ class TalkLeakMachine(RuleBasedStateMachine):
         for viewer in self.viewers:
             self.check(viewer)
 
+    @invariant()
+    def one_round_serves_each_stream_what_its_own_read_would(self) -> None:
+        """Every viewer's stream, twice over and interleaved, in one delivery round: each gets
+        exactly what it reads alone, never what another class of the round may see."""
+        viewers = [*self.viewers, *reversed(self.viewers)]
+        shared = self.surface.delivery_round(viewers)
+        if shared is None:
+            return
+        for viewer, served in zip(viewers, shared, strict=True):
+            alone = self.surface.stream(viewer)
+            assert served.ids == alone.ids, f"{viewer} in a shared round"
+            assert served.text == alone.text, f"{viewer}'s views in a shared round"
+
     def check(self, viewer: str | None) -> None:
         world = self.world
         texts = self.channels_as_seen(viewer)
@@ -833,6 +846,11 @@ def plant_positions_shown_to_every_delegation(monkeypatch):
     monkeypatch.setattr(talks, "position_resource", shared)
 
 
+def plant_one_class_for_every_viewer(monkeypatch):
+    """A delivery round decides once for all its streams, whoever they are."""
+    monkeypatch.setattr(talks, "viewer_class", lambda _principal: "everyone")
+
+
 def walk(machine: TalkLeakMachine) -> None:
     """Every rule once, in an order that gives each something to act on, checking every read
     path after each step: what a planted leak cannot slip past by chance."""
@@ -860,6 +878,7 @@ def walk(machine: TalkLeakMachine) -> None:
     for step in steps:
         step()
         machine.no_delegation_sees_what_is_not_its_own()
+        machine.one_round_serves_each_stream_what_its_own_read_would()
 
 
 def test_a_walk_through_every_rule_passes(tmp_path):
@@ -875,6 +894,7 @@ def test_a_walk_through_every_rule_passes(tmp_path):
         plant_a_channel_open_to_every_delegation,
         plant_a_relay_that_names_its_source,
         plant_positions_shown_to_every_delegation,
+        plant_one_class_for_every_viewer,
     ],
 )
 def test_the_talks_machine_catches_a_planted_leak(plant, monkeypatch, tmp_path):

@@ -3,15 +3,21 @@ the API (S9), the real-time stream filtered by the policy (S1), the observers' p
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+import msgspec
 import pytest
+from litestar.response.sse import ServerSentEventMessage
 from litestar.testing import TestClient
 
+from cast import CAST
 from integration_helpers import csrf_token, sign_in, token_for
 from talk_helpers import ASTANA
 from truce.domain.access import ChannelAudience
 from truce.entrypoints.web.app import create_app
+from truce.entrypoints.web.routes import talks as talk_routes
+from truce.entrypoints.web.routes.talks import MessageOut
 
 READ = "talks:read"
 WRITE = "talks:write"
@@ -220,3 +226,54 @@ def test_guessed_ids_on_the_pages_answer_as_missing(viewer, services, app_client
         assert answer.status_code == absent.status_code == 404, template
         assert answer.content == absent.content, template
         assert len(audit_after(services, before)) == 1, template
+
+
+def test_the_stream_sends_what_litestar_would_and_audits_where_it_was_opened_from(
+    services, app_client, astana
+):
+    """Frames are encoded once per round (RoundEvents), byte for byte what Litestar's
+    ServerSentEventMessage makes, with the headers of its ServerSentEvent; the stream's
+    audit entry names the address it came from (S12)."""
+    use_token(app_client, services, "gov_liaison", READ)
+    events = app_client.get("/talks/stream", params={"after": 0, "once": "true"})
+    assert events.headers["content-type"].startswith("text/event-stream")
+    assert events.headers["cache-control"] == "no-cache"
+    assert events.headers["x-accel-buffering"] == "no"
+    with services.talks.uow() as uow:
+        streamed = [e for e in uow.audit.recent(50) if e.resource_id == "stream"]
+    assert streamed[0].actor_member_id == CAST["gov_liaison"].member_id
+    assert streamed[0].address
+    views, _ = services.talks.stream(CAST["gov_liaison"], 0)
+    expected = b"".join(
+        ServerSentEventMessage(
+            data=msgspec.json.encode(MessageOut.of(v)).decode(), event="message", id=v.message.seq
+        ).encode()
+        for v in views
+    )
+    assert views
+    assert events.content == expected
+
+
+def test_the_hub_wakes_streams_that_heard_nothing_for_a_while(monkeypatch):
+    """One sweep for the process instead of a timer per stream: a stream past its replay
+    that heard nothing for IDLE_SECONDS is marked for the next round; one that just heard,
+    or is still replaying, is not."""
+    monkeypatch.setattr(talk_routes, "IDLE_SECONDS", 0.01)
+    live = talk_routes.TalkLive.for_database("sqlite://")
+
+    async def sweep_once() -> list[bool]:
+        sweeping = asyncio.create_task(live.sweep())
+        with (
+            live.listen(CAST["gov_liaison"], 0) as quiet,
+            live.listen(CAST["gov_liaison"], 0) as replaying,
+        ):
+            quiet.reading = False
+            quiet.heard -= 60
+            for _ in range(500):  # bounded: 500 sweeps at most
+                if quiet.dirty:
+                    break
+                await asyncio.sleep(0.01)
+            sweeping.cancel()
+            return [quiet.dirty, replaying.dirty]
+
+    assert asyncio.run(sweep_once()) == [True, False]

@@ -42,6 +42,7 @@ from truce.domain.access import (
     ANONYMOUS,
     CONDITIONS,
     DENIALS,
+    MEMBER_BLIND_KINDS,
     PUBLISHABLE_KINDS,
     READ_ALIKE,
     RULES,
@@ -55,6 +56,7 @@ from truce.domain.access import (
     ResourceKind,
     decide,
     matrix_rows,
+    viewer_class,
     visible,
     visible_by,
 )
@@ -699,3 +701,45 @@ def test_every_allow_is_backed_by_a_cell_of_the_matrix(principal, action, resour
         assert any(
             _CELLS[resource.kind, action, audience] is not None for audience in principal.audiences
         )
+
+
+# --- viewer classes: what a delivery round of the talks decides once per class ----------------
+
+TALKS_KINDS = {
+    ResourceKind.CHANNEL,
+    ResourceKind.MESSAGE,
+    ResourceKind.ENDORSEMENT,
+    ResourceKind.POSITION,
+    ResourceKind.DOCUMENT,
+    ResourceKind.DOCUMENT_VERSION,
+    ResourceKind.PUBLICATION,
+}
+
+
+def test_every_kind_of_talks_material_is_decided_alike_for_one_viewer_class():
+    assert TALKS_KINDS <= MEMBER_BLIND_KINDS
+    # The check finds the rules that ask whose account it is.
+    assert ResourceKind.MEMBER not in MEMBER_BLIND_KINDS
+
+
+@given(principals, MEMBER_IDS, actions, resources)
+def test_principals_of_one_class_get_the_same_decisions(first, other_id, action, resource):
+    """Another member of the same body, kind and counting roles (whatever roles that do not
+    count, or inactive alike) is decided exactly alike on every member-blind kind."""
+    second = Principal(
+        member_id=None if first.is_anonymous else (other_id or "m-2"),
+        body_id=first.body_id,
+        body_kind=first.body_kind,
+        roles=first.effective_roles,
+    )
+    assert viewer_class(first) == viewer_class(second)
+    if resource.kind in MEMBER_BLIND_KINDS:
+        assert bool(decide(first, action, resource)) == bool(decide(second, action, resource))
+
+
+def test_classes_part_bodies_kinds_roles_and_the_anonymous():
+    assert viewer_class(GOV_LIAISON) != viewer_class(OPPOSITION_LIAISON)
+    assert viewer_class(GOV_LIAISON) != viewer_class(replace(GOV_LIAISON, active=False))
+    assert viewer_class(ANONYMOUS) != viewer_class(
+        Principal("m-1", None, None, frozenset(), active=True)
+    )

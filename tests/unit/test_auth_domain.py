@@ -30,6 +30,7 @@ from truce.domain.auth import (
     TokenStatus,
     TooManyAttemptsError,
     account_key,
+    batch_log_lines,
     check_password,
     escape_for_log,
     format_api_token,
@@ -346,6 +347,48 @@ def test_a_forged_field_cannot_start_a_new_log_line_or_colour_the_terminal():
     assert "\r" not in line
     assert "\x1b" not in line
     assert 'resource="report:r1\\" allowed=\\"yes\\x0d\\x0aaudit forged"' in line
+
+
+def a_round(*viewers):
+    return [
+        an_entry(
+            actor_member_id=actor,
+            address=address,
+            action="list",
+            resource_kind="message",
+            resource_id="stream",
+            allowed=True,
+            reason="listed 1 message items in stream",
+        )
+        for actor, address in viewers
+    ]
+
+
+def test_a_round_logs_one_line_naming_every_viewer_and_how_many_entries_are_theirs():
+    entries = a_round(*[("member-gov_liaison", "192.0.2.7")] * 3, ("member-un", "192.0.2.9"))
+    (line,) = batch_log_lines(entries)
+    assert line.startswith(
+        'audit 2017-01-10T09:00:00+00:00 allowed action="list" resource="message:stream" entries=4 '
+    )
+    assert '[actor="member-gov_liaison" address="192.0.2.7" ' in line
+    assert 'reason="listed 1 message items in stream" count=3]' in line
+    assert '[actor="member-un" address="192.0.2.9" ' in line
+
+
+def test_a_viewer_field_cannot_pass_for_another_viewer_or_a_new_line():
+    forged = 'x" count=1] [actor="member-admin\r\naudit forged\x1b[31m'
+    (line,) = batch_log_lines(a_round(("member-gov_liaison", forged)))
+    assert "\n" not in line
+    assert "\r" not in line
+    assert "\x1b" not in line
+    assert line.count('[actor="') == 1
+    assert 'address="x\\" count=1] [actor=\\"member-admin' in line
+
+
+def test_entries_of_different_moments_or_outcomes_log_apart():
+    entries = [*a_round(("a", "1")), replace(a_round(("b", "2"))[0], at=START + timedelta(1))]
+    assert len(batch_log_lines(entries)) == 2
+    assert batch_log_lines([]) == []
 
 
 def test_a_new_entry_is_cut_to_what_the_store_holds():

@@ -25,7 +25,7 @@ from truce.domain.access import (
     ResourceKind,
     decide,
 )
-from truce.domain.auth import AuditEntry, new_audit_entry
+from truce.domain.auth import AuditEntry, batch_log_lines, new_audit_entry
 from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import NotFoundError
 from truce.domain.parties import Member
@@ -137,6 +137,35 @@ def audit_decision(
     uow.audit.add(entry)
     _audit_log.log(logging.INFO if entry.allowed else logging.WARNING, entry.log_line())
     return entry
+
+
+def audit_decisions(
+    uow: UnitOfWork, at: datetime, decisions: Sequence[tuple[Decision, str | None]]
+) -> list[AuditEntry]:
+    """Many allowed decisions taken together (a delivery round of the talks), each with the
+    address it was made for: still one entry per decision in the trail, written in one go
+    inside the caller's unit of work, and one log line per round naming every viewer
+    (`batch_log_lines`), every field escaped (SECURITY S12)."""
+    entries = [
+        new_audit_entry(
+            at,
+            decision.principal.member_id,
+            decision.action.value,
+            decision.kind.value,
+            decision.resource_id,
+            allowed=bool(decision.outcome),
+            reason=decision.why,
+            address=address,
+        )
+        for decision, address in decisions
+    ]
+    if not entries:
+        return entries
+    uow.audit.add_many(entries)
+    level = logging.INFO if all(entry.allowed for entry in entries) else logging.WARNING
+    for line in batch_log_lines(entries):
+        _audit_log.log(level, line)
+    return entries
 
 
 def listed_reason(ids: Sequence[str], shown: int) -> str:

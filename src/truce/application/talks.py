@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from truce.application.access_guard import principal_of
+from truce.application.access_guard import Decision, audit_decisions, principal_of
 from truce.application.decisions import (
     DecisionDraft,
     DecisionObjects,
@@ -28,6 +28,7 @@ from truce.application.ports import Canonical, Clock, IdFactory, JsonValue, Unit
 from truce.application.ports import UnitOfWorkFactory as UowFactory
 from truce.application.talks_access import (
     Guard,
+    allows,
     channel_resource,
     document_resource,
     mediators_only,
@@ -38,7 +39,17 @@ from truce.application.talks_access import (
     version_resource,
     version_subject,
 )
-from truce.domain.access import Action, ChannelAudience, Principal, Resource, ResourceKind
+from truce.domain.access import (
+    ALLOW,
+    ANONYMOUS,
+    Action,
+    ChannelAudience,
+    Principal,
+    Resource,
+    ResourceKind,
+    ViewerClass,
+    viewer_class,
+)
 from truce.domain.decisions import (
     DecisionKind,
     DecisionStatus,
@@ -48,7 +59,7 @@ from truce.domain.decisions import (
     status_of,
 )
 from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
-from truce.domain.parties import BodyKind, Member
+from truce.domain.parties import Body, BodyKind, Member
 from truce.domain.talks import (
     DEFAULT_AGENDA,
     AgendaItem,
@@ -85,13 +96,13 @@ from truce.domain.talks_text import (
     DocumentKind,
     Translation,
     Version,
-    attachment_of,
     attachment_reasons,
     check_clause_text,
     check_translation,
     diff_versions,
     endorsement_status,
     next_version,
+    opens_attachment,
 )
 
 # Who the recipient is told relayed a message: the mediators, never a source.
@@ -108,6 +119,16 @@ class MessageEvent:
 
     seq: int
     bodies: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamReader:
+    """One open stream as a delivery round reads for it: who, from where it stands, and the
+    address it was opened from (the audit trail's "from where")."""
+
+    principal: Principal
+    after: int
+    address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -635,41 +656,64 @@ class TalksService:
         return receipt
 
     def stream(
-        self, principal: Principal, after: int, limit: int = STREAM_BATCH
+        self,
+        principal: Principal,
+        after: int,
+        limit: int = STREAM_BATCH,
+        address: str | None = None,
     ) -> tuple[list[MessageView], int]:
         """Messages numbered above `after` that the principal may read, and the number the
         next call starts after (past what was hidden too)."""
-        batch = self.follow(principal, after, limit)
+        batch = self.follow(principal, after, limit, address)
         return batch.views, batch.after
 
-    def follow(self, principal: Principal, after: int, limit: int = STREAM_BATCH) -> StreamBatch:
+    def follow(
+        self,
+        principal: Principal,
+        after: int,
+        limit: int = STREAM_BATCH,
+        address: str | None = None,
+    ) -> StreamBatch:
         """The real-time stream's read: the same policy as the pages (S1); one audit entry
         per batch that showed non-public material."""
-        return self.follow_many([(principal, after)], limit)[0]
+        return self.follow_many([StreamReader(principal, after, address)], limit)[0]
 
     def follow_many(
-        self, readers: Sequence[tuple[Principal, int]], limit: int = STREAM_BATCH
+        self, readers: Sequence[StreamReader], limit: int = STREAM_BATCH
     ) -> list[StreamBatch]:
-        """`follow` for many streams at once, in one unit of work: one read of the store
-        from the earliest position, then for each reader what it may see past its own, and
-        its own audit entry. What a server process does when a message wakes its streams."""
+        """`follow` for many streams at once, in one unit of work: what a server process does
+        when a message wakes its streams (a delivery round).
+
+        One read of the store from the earliest position. Each reader's principal is read
+        afresh (a disabled member, or one whose roles changed, is refused from this round
+        on). The policy is asked once per message and `ViewerClass` (same body, body kind,
+        effective roles): `decide` reads nothing else of a principal for talks material
+        (`MEMBER_BLIND_KINDS`), so the answer is the same for every reader of the class and
+        the views are shared. Each reader then gets what its class may see past its own
+        position, and its own audit entry (who, what, when, from where; S12), all written
+        in one statement in the same unit of work."""
         if not readers:
             return []
         with self.uow() as uow:
-            batch = uow.talks.messages_after(min(after for _, after in readers), limit)
+            batch = uow.talks.messages_after(min(r.after for r in readers), limit)
+            fresh = _fresh_principals(uow, [r.principal for r in readers])
             known = _StreamContext(uow)
+            by_class: dict[ViewerClass, list[MessageView]] = {}
+            audited: list[tuple[Decision, str | None]] = []
             results = []
-            for principal, after in readers:
-                guard = self._guard(uow, principal, None)
-                shown = [
-                    view
-                    for message in batch
-                    if message.seq > after
-                    and (view := known.view(guard, principal, message)) is not None
-                ]
-                guard.listed(ResourceKind.MESSAGE, "stream", [v.message.id for v in shown])
-                end = max(after, batch[-1].seq) if batch else after
+            end_of_batch = batch[-1].seq if batch else 0
+            for reader in readers:
+                principal = fresh(reader.principal)
+                kind = viewer_class(principal)
+                visible = by_class.get(kind)
+                if visible is None:
+                    visible = by_class[kind] = known.views(principal, batch)
+                shown = [view for view in visible if view.message.seq > reader.after]
+                if shown:
+                    audited.append((_streamed(principal, len(shown)), reader.address))
+                end = max(reader.after, end_of_batch)
                 results.append(StreamBatch(shown, end, len(batch) >= limit))
+            audit_decisions(uow, self.clock.now(), audited)
             uow.commit()
         return results
 
@@ -1333,6 +1377,37 @@ class TalksService:
         )
 
 
+def _fresh_principals(
+    uow: UnitOfWork, principals: Sequence[Principal]
+) -> Callable[[Principal], Principal]:
+    """Each member's principal as the store has it now, read once for the round (one read of
+    the members, one of each body): a stream keeps the principal it opened with, and a
+    member disabled or moved meanwhile must not be served by it."""
+    ids = {p.member_id for p in principals if p.member_id}
+    members = {m.id: m for m in uow.members.get_many(ids)}
+    bodies: dict[str, Body | None] = {}
+    now: dict[str, Principal] = {}
+    for member in members.values():
+        if member.body_id not in bodies:
+            bodies[member.body_id] = uow.bodies.get(member.body_id)
+        body = bodies[member.body_id]
+        now[member.id] = ANONYMOUS if body is None else Principal.of(member, body)
+
+    def fresh(principal: Principal) -> Principal:
+        if not principal.member_id:
+            return principal
+        # A member gone from the store reads as nobody: the public's share only.
+        return now.get(principal.member_id, ANONYMOUS)
+
+    return fresh
+
+
+def _streamed(principal: Principal, shown: int) -> Decision:
+    """A stream's audit entry for one delivery round (what `Guard.listed` writes)."""
+    reason = f"listed {shown} {ResourceKind.MESSAGE} items in stream"
+    return Decision(principal, Action.LIST, ResourceKind.MESSAGE, "stream", ALLOW, reason)
+
+
 @dataclass
 class _StreamContext:
     """Channels, rounds and relay links read once for every reader of one stream batch."""
@@ -1342,11 +1417,17 @@ class _StreamContext:
     rounds: dict[str, Round] = field(default_factory=dict)
     links: dict[str, dict[str, RelayLink]] = field(default_factory=dict)
 
-    def view(self, guard: Guard, principal: Principal, message: Message) -> MessageView | None:
+    def views(self, principal: Principal, messages: list[Message]) -> list[MessageView]:
+        return [view for message in messages if (view := self.view(principal, message)) is not None]
+
+    def view(self, principal: Principal, message: Message) -> MessageView | None:
         if message.channel_id not in self.channels:
             self.channels[message.channel_id] = self.uow.talks.get_channel(message.channel_id)
         channel = self.channels[message.channel_id]
-        if channel is None or not guard.allows(Action.READ, message_resource(message, channel)):
+        # The policy through talks_access, as every talks read (one choke point).
+        if channel is None or not allows(
+            principal, Action.READ, message_resource(message, channel)
+        ):
             return None
         round_ = self.rounds.get(message.round_id) or self.uow.talks.get_round(message.round_id)
         if round_ is None:
@@ -1417,14 +1498,19 @@ def _body_decisions(
     return list(by_body.values())
 
 
-def counter_proposals(decisions: list[tuple[StoredDecision, DecisionStatus]]) -> list[str]:
-    """The documents attached to counting counter-proposals."""
-    found = []
-    for stored, status in decisions:
-        attached = attachment_of(stored.decision.reasons)
-        if status == DecisionStatus.VALID and attached:
-            found.append(attached[0])
-    return found
+def counter_proposals(
+    decisions: list[tuple[StoredDecision, DecisionStatus]],
+    drafts: Sequence[tuple[str, str]],
+) -> list[str]:
+    """The drafts, among those the caller may read (document id, version hash), that counting
+    counter-proposals attach: the reasons name none, they commit to one (`attachment_of`)."""
+    return [
+        document_id
+        for stored, status in decisions
+        if status == DecisionStatus.VALID
+        for document_id, version_hash_ in drafts
+        if opens_attachment(stored.decision.reasons, document_id, version_hash_)
+    ]
 
 
 def _subject_facts(uow: UnitOfWork, publication: Publication) -> tuple[str, str]:

@@ -123,6 +123,12 @@ def publication_resource(publication: Publication, material: Resource) -> Resour
     )
 
 
+def allows(principal: Principal, action: Action, resource: Resource) -> bool:
+    """The policy's answer, unaudited: for a caller that audits the whole read itself (a
+    delivery round of the stream). Every talks decision passes here or through `Guard`."""
+    return bool(policy_decide(principal, action, resource))
+
+
 @dataclass(frozen=True, slots=True)
 class Guard:
     """Decides and audits within one unit of work."""
@@ -133,7 +139,7 @@ class Guard:
     address: str | None
 
     def allows(self, action: Action, resource: Resource) -> bool:
-        return bool(policy_decide(self.principal, action, resource))
+        return allows(self.principal, action, resource)
 
     def read(self, resource: Resource | None, kind: ResourceKind, resource_id: str) -> Resource:
         """The read choke point: a refusal (missing or forbidden alike) leaves one audit

@@ -182,6 +182,34 @@ ANONYMOUS: Final = Principal(member_id=None, body_id=None, body_kind=None)
 
 
 @dataclass(frozen=True, slots=True)
+class ViewerClass:
+    """Everything `decide` reads of a principal, except the member's own id.
+
+    `decide` sees a principal through its audiences (whether it is anonymous, and its
+    effective roles: active, the roles held, the body's kind) and through the predicates,
+    which read the body's id and kind, and the member's id in one place only: `_is_self`,
+    for a member's own account (SELF, OTHER_ACCOUNT). So for every kind whose rules never
+    use those two conditions (`MEMBER_BLIND_KINDS`: all the talks material), two principals
+    of one class get the same answer on every resource, and a decision made once for the
+    class holds for each of them. It is built from a principal read fresh for each delivery
+    round, so a member disabled or moved loses the class's answers at the next round."""
+
+    anonymous: bool
+    body_id: str | None
+    body_kind: BodyKind | None
+    roles: frozenset[Role]
+
+
+def viewer_class(principal: Principal) -> ViewerClass:
+    return ViewerClass(
+        principal.is_anonymous,
+        principal.body_id,
+        principal.body_kind,
+        principal.effective_roles,
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     """What is asked about: only the facts the policy needs, copied from the domain object.
 
@@ -630,6 +658,16 @@ RULES: Final[Mapping[tuple[ResourceKind, Action], Rule]] = {
     (kind, action): rule
     for kind, actions in _RULES_BY_KIND.items()
     for action, rule in _with_read_alikes(actions).items()
+}
+
+# The kinds whose rules never ask whose account it is (SELF, OTHER_ACCOUNTS): for these,
+# principals of one `ViewerClass` get the same decisions (see there).
+_MEMBER_CONDITIONS: Final = frozenset({SELF.label, OTHER_ACCOUNTS.label})
+MEMBER_BLIND_KINDS: Final = frozenset(ResourceKind) - {
+    kind
+    for (kind, _action), rule in RULES.items()
+    for condition in rule.values()
+    if _MEMBER_CONDITIONS & set(condition.label.split(" or "))
 }
 
 # --- denials ----------------------------------------------------------------------------------

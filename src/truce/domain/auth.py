@@ -435,6 +435,42 @@ class AuditEntry:
         return f"audit {self.at.isoformat()} {self.outcome} {quoted}"
 
 
+def _quoted(key: str, value: str | None) -> str:
+    return f'{key}="{escape_for_log(value or "")}"'
+
+
+def batch_log_lines(entries: Iterable[AuditEntry]) -> list[str]:
+    """The log of many entries written together (a delivery round of the talks): one line per
+    moment, outcome, action and resource, naming every viewer, with how many of that round's
+    entries are theirs. The store keeps one entry per viewer all the same (SECURITY.md S12);
+    the log says the same in a line a round instead of a line a stream. Every field is quoted
+    and escaped as in `AuditEntry.log_line`, so no viewer's field can pass for another's."""
+    groups: dict[tuple[datetime, bool, str, str, str], dict[tuple[str, str, str], int]] = {}
+    for entry in entries:
+        key = (
+            entry.at,
+            entry.allowed,
+            entry.action,
+            entry.resource_kind,
+            entry.resource_id or "",
+        )
+        viewer = (entry.actor_member_id or "", entry.address or "", entry.reason)
+        counts = groups.setdefault(key, {})
+        counts[viewer] = counts.get(viewer, 0) + 1
+    lines = []
+    for (at, allowed, action, kind, resource_id), counts in groups.items():
+        viewers = " ".join(
+            f"[{_quoted('actor', actor)} {_quoted('address', address)} "
+            f"{_quoted('reason', reason)} count={count}]"
+            for (actor, address, reason), count in counts.items()
+        )
+        outcome = "allowed" if allowed else "denied"
+        head = f"{_quoted('action', action)} {_quoted('resource', f'{kind}:{resource_id}')}"
+        total = sum(counts.values())
+        lines.append(f"audit {at.isoformat()} {outcome} {head} entries={total} {viewers}")
+    return lines
+
+
 def new_audit_entry(
     at: datetime,
     actor_member_id: str | None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -314,7 +315,9 @@ _VERBS: Final = {
     "abstain": "abstention of",
 }
 _ORDER: Final = ("endorse", "reject", "abstain")
-ATTACHMENT_PREFIX: Final = "counter-proposal: document "
+ATTACHMENT_PREFIX: Final = "counter-proposal attached: commitment sha256 "
+# Separates these commitments from any other SHA-256 of the same strings.
+ATTACHMENT_DOMAIN: Final = "truce counter-proposal attachment v1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,18 +330,43 @@ class BodyDecision:
     on_superseded_version: bool = False
 
 
+def attachment_commitment(document_id: str, version_hash_: str) -> str:
+    """What a counter-proposal's signed reasons say of its attached draft: a commitment to
+    the draft's id and exact version, salted by the id itself. The id is random (uuid4) and
+    only the delegation and the mediators may read the draft, so another delegation that
+    reads the endorsement learns neither the draft's id nor can it test a guess at the
+    draft's text against the version hash. Whoever holds the draft opens it
+    (`opens_attachment`); the signature, over the reasons as written, stays verifiable."""
+    opening = f"{ATTACHMENT_DOMAIN}\n{document_id}\n{version_hash_}".encode()
+    return hashlib.sha256(opening).hexdigest()
+
+
 def attachment_reasons(document_id: str, version_hash_: str, reasons: str) -> str:
-    """The reasons of a counter-proposal, naming the attached document's exact version."""
-    return f"{ATTACHMENT_PREFIX}{document_id} sha256 {version_hash_}\n{reasons}".rstrip()
+    """The reasons of a counter-proposal, committing to the attached document's exact
+    version without naming it."""
+    commitment = attachment_commitment(document_id, version_hash_)
+    return f"{ATTACHMENT_PREFIX}{commitment}\n{reasons}".rstrip()
 
 
-def attachment_of(reasons: str) -> tuple[str, str] | None:
-    """(document id, version hash) named by a counter-proposal's reasons, if any."""
+def attachment_of(reasons: str) -> str | None:
+    """The commitment a counter-proposal's reasons make to its attached draft, if any."""
     first = reasons.split("\n", 1)[0]
     if not first.startswith(ATTACHMENT_PREFIX):
         return None
-    document_id, _, digest = first.removeprefix(ATTACHMENT_PREFIX).partition(" sha256 ")
-    return (document_id, digest) if document_id and digest else None
+    commitment = first.removeprefix(ATTACHMENT_PREFIX)
+    return commitment if _is_sha256(commitment) else None
+
+
+def opens_attachment(reasons: str, document_id: str, version_hash_: str) -> bool:
+    """Do these reasons attach this version of this draft?"""
+    commitment = attachment_of(reasons)
+    return commitment is not None and hmac.compare_digest(
+        commitment, attachment_commitment(document_id, version_hash_)
+    )
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)  # noqa: PLR2004 - hex
 
 
 def _names(labels: list[str]) -> str:

@@ -3,6 +3,7 @@ the memory unit of work copies on enter and publishes on commit like the rest.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -159,6 +160,10 @@ class MemoryAuditTrail:
     def add(self, entry: AuditEntry) -> None:
         # Numbered in the order written, from 1, as the SQL store's autoincrement does.
         self._s.audit.append(replace(entry, seq=len(self._s.audit) + 1))
+
+    def add_many(self, entries: Sequence[AuditEntry]) -> None:
+        for entry in entries:
+            self.add(entry)
 
     def recent(
         self,

@@ -7,7 +7,7 @@ change is lost exactly as a rolled-back transaction's would be.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Self
@@ -139,6 +139,9 @@ class MemoryMembers:
 
     def get_by_username(self, username: str) -> Member | None:
         return next((m for m in self._s.members.values() if m.username == username), None)
+
+    def get_many(self, member_ids: Collection[str]) -> list[Member]:
+        return [self._s.members[i] for i in set(member_ids) if i in self._s.members]
 
     def set_language(self, member_id: str, language: str | None) -> None:
         member = self._s.members.get(member_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -163,6 +163,11 @@ class SqlMembers:
     def get_by_username(self, username: str) -> Member | None:
         found = self._load(t.members.c.username == username)
         return found[0] if found else None
+
+    def get_many(self, member_ids: Collection[str]) -> list[Member]:
+        if not member_ids:
+            return []
+        return self._load(t.members.c.id.in_(sorted(set(member_ids))))
 
     def list_all(self) -> list[Member]:
         return self._load(None)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import msgspec
+import psycopg
 from litestar import Controller, Request, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
@@ -20,11 +21,17 @@ from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.psycopg import PsycoPgChannelsBackend
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, URLEncodedBody
-from litestar.response import Redirect, Template
-from litestar.response.sse import ServerSentEvent, ServerSentEventMessage
+from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_303_SEE_OTHER
+from psycopg import AsyncConnection
 
-from truce.application.talks import MessageEvent, MessageView, PublicationView, StreamBatch
+from truce.application.talks import (
+    STREAM_BATCH,
+    MessageEvent,
+    MessageView,
+    PublicationView,
+    StreamReader,
+)
 from truce.bootstrap import Services
 from truce.domain.access import Principal
 from truce.domain.auth import Scope
@@ -274,8 +281,47 @@ class TalksApi(Controller):
 # Last-Event-ID gets what it missed, once (docs/talks.md).
 TALKS_CHANNEL = "truce_talks"
 # A stream that heard nothing for this long reads the store anyway: a notification lost while
-# a listener reconnected costs at most this delay.
+# a listener reconnected costs at most one and a half times this delay (`TalkLive.sweep`).
 IDLE_SECONDS = 30.0
+
+
+class HeldConnectionBackend(PsycoPgChannelsBackend):
+    """Litestar's LISTEN/NOTIFY backend, publishing over one connection held for the life of
+    the process instead of a new connection per notification (on a busy server a fresh
+    PostgreSQL connection, a forked backend and its authentication, cost more than the rest
+    of the wake-up). Published one at a time; a connection that failed is replaced at the
+    next notification (a lost wake-up costs at most the streams' idle read)."""
+
+    def __init__(self, pg_dsn: str) -> None:
+        super().__init__(pg_dsn)
+        self._publisher: AsyncConnection[Any] | None = None
+        self._publishing = asyncio.Lock()
+
+    async def publish(self, data: bytes, channels: Iterable[str]) -> None:
+        async with self._publishing:
+            try:
+                if self._publisher is None or self._publisher.closed:
+                    self._publisher = await AsyncConnection[Any].connect(
+                        self._pg_dsn, autocommit=True
+                    )
+                for channel in channels:
+                    await self._publisher.execute(
+                        "SELECT pg_notify(%s, %s)", (channel, data.decode("utf-8"))
+                    )
+            except psycopg.Error:
+                await self._drop_publisher()
+                raise
+
+    async def on_shutdown(self) -> None:
+        async with self._publishing:
+            await self._drop_publisher()
+        await super().on_shutdown()
+
+    async def _drop_publisher(self) -> None:
+        publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            with suppress(psycopg.Error):
+                await publisher.close()
 
 
 def talk_channels(database_url: str) -> ChannelsPlugin:
@@ -285,7 +331,7 @@ def talk_channels(database_url: str) -> ChannelsPlugin:
     backend: ChannelsBackend = MemoryChannelsBackend()
     scheme, _, rest = database_url.partition("://")
     if scheme.split("+")[0] in {"postgresql", "postgres"}:
-        backend = PsycoPgChannelsBackend(f"postgresql://{rest}")
+        backend = HeldConnectionBackend(f"postgresql://{rest}")
     return ChannelsPlugin(backend=backend, channels=[TALKS_CHANNEL])
 
 
@@ -302,10 +348,15 @@ class Listener:
 
     principal: Principal
     after: int
+    # Where the stream was opened from: each round's audit entry names it (S12).
+    address: str | None = None
     reading: bool = True
     # Something may be waiting past `after`.
     dirty: bool = False
-    batches: asyncio.Queue[StreamBatch] = field(default_factory=asyncio.Queue)
+    # When a round last gave it something (the event loop's clock): see `TalkLive.sweep`.
+    heard: float = field(default_factory=lambda: asyncio.get_running_loop().time())
+    # What the rounds found for this stream, as the bytes sent (`RoundEvents`).
+    frames: asyncio.Queue[bytes] = field(default_factory=asyncio.Queue)
 
     @property
     def body_id(self) -> str | None:
@@ -354,23 +405,43 @@ class TalkLive:
                 continue
             for listener in due:
                 listener.dirty = False
-            readers = [(listener.principal, listener.after) for listener in due]
+            readers = [StreamReader(ear.principal, ear.after, ear.address) for ear in due]
             try:
                 batches = await asyncio.to_thread(self.services.talks.follow_many, readers)
             except Exception:
                 # The streams read on their own after IDLE_SECONDS; the next wake retries.
                 log.exception("a talks delivery round failed")
                 continue
+            events = RoundEvents()
+            heard = asyncio.get_running_loop().time()
             for listener, batch in zip(due, batches, strict=True):
                 listener.after = batch.after
                 if batch.views:
-                    listener.batches.put_nowait(batch)
+                    listener.frames.put_nowait(events.frames(batch.views))
+                    listener.heard = heard
                 if batch.full:
                     listener.dirty = self.pending = True
 
+    async def sweep(self) -> None:
+        """Every half IDLE_SECONDS, the streams that heard nothing for IDLE_SECONDS (a lost
+        notification, or viewers who share no channel: observers, the public) ask the next
+        round to look anyway. One timer for the process, not one per stream and wait."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(IDLE_SECONDS / 2)
+            quiet = loop.time() - IDLE_SECONDS
+            stale = [e for e in self.listeners if not e.reading and e.heard <= quiet]
+            for listener in stale:
+                listener.dirty = True
+                listener.heard = loop.time()
+            if stale:
+                self.schedule()
+
     @contextmanager
-    def listen(self, principal: Principal, after: int) -> Iterator[Listener]:
-        listener = Listener(principal, after)
+    def listen(
+        self, principal: Principal, after: int, address: str | None = None
+    ) -> Iterator[Listener]:
+        listener = Listener(principal, after, address)
         self.listeners.add(listener)
         try:
             yield listener
@@ -395,17 +466,52 @@ class TalkLive:
             subscriber.run_in_background(self.dispatch),
         ):
             services.talks.listeners.append(tell)
+            sweeping = asyncio.create_task(self.sweep())
             try:
                 yield
             finally:
                 services.talks.listeners.remove(tell)
+                sweeping.cancel()
                 if self.rounds is not None:
                     self.rounds.cancel()
 
 
-def _event(view: MessageView) -> ServerSentEventMessage:
-    data = msgspec.json.encode(MessageOut.of(view)).decode()
-    return ServerSentEventMessage(data=data, event="message", id=view.message.seq)
+class RoundEvents:
+    """The bytes of each event, made once per delivery round for every stream that shows
+    it. A message shows one way to every viewer who may read it, except a relay's source,
+    which only the mediators see: the key is the message and that source. The frame is what
+    Litestar's ServerSentEventMessage encodes (id, event, one data line: JSON has no line
+    break), built without it, and a stream's frames of one batch go out in one write."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str | None], bytes] = {}
+
+    def frame(self, view: MessageView) -> bytes:
+        source = None if view.source is None else view.source.source_message_id
+        key = (view.message.id, source)
+        made = self._made.get(key)
+        if made is None:
+            data = msgspec.json.encode(MessageOut.of(view))
+            made = b"id: %d\r\nevent: message\r\ndata: %s\r\n\r\n" % (view.message.seq, data)
+            self._made[key] = made
+        return made
+
+    def frames(self, views: Sequence[MessageView]) -> bytes:
+        return b"".join(self.frame(view) for view in views)
+
+
+def _event_stream(content: AsyncIterator[bytes]) -> Stream:
+    """A server-sent event stream of frames already encoded (`RoundEvents`), with the
+    headers Litestar's ServerSentEvent sets."""
+    return Stream(
+        content,
+        media_type="text/event-stream",
+        headers={
+            "Cache-Control": "no-cache",
+            "Connection": "keep-alive",
+            "X-Accel-Buffering": "no",
+        },
+    )
 
 
 def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
@@ -418,35 +524,32 @@ def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
 
 async def _events(
     services: Services, live: TalkLive, viewer: Viewer, after: int, *, once: bool
-) -> AsyncIterator[ServerSentEventMessage]:
-    principal = viewer.principal
+) -> AsyncIterator[bytes]:
+    principal, address = viewer.principal, viewer.address
+    events = RoundEvents()
     if once:
-        views, _ = await asyncio.to_thread(services.talks.stream, principal, after)
-        for view in views:
-            yield _event(view)
+        views, _ = await asyncio.to_thread(
+            services.talks.stream, principal, after, STREAM_BATCH, address
+        )
+        if views:
+            yield events.frames(views)
         return
     # Listen first, then replay from the store: a message committed meanwhile marks the
     # listener, and the hub's first round for it reads from where the replay ended. Positions
     # are the store's numbering, so nothing is sent twice.
-    with live.listen(principal, after) as listener:
+    with live.listen(principal, after, address) as listener:
         while listener.reading:
-            batch = await asyncio.to_thread(services.talks.follow, principal, listener.after)
-            for view in batch.views:
-                yield _event(view)
+            batch = await asyncio.to_thread(
+                services.talks.follow, principal, listener.after, STREAM_BATCH, address
+            )
+            if batch.views:
+                yield events.frames(batch.views)
             listener.after = batch.after
             listener.reading = batch.full
         live.schedule()
         while True:
-            try:
-                batch = await asyncio.wait_for(listener.batches.get(), IDLE_SECONDS)
-            except TimeoutError:
-                # Heard nothing for a while (or shares no channel: observers, the public):
-                # let the next round look anyway.
-                listener.dirty = True
-                live.schedule()
-                continue
-            for view in batch.views:
-                yield _event(view)
+            # No timeout per wait: the hub's sweep wakes streams that heard nothing for a while.
+            yield await listener.frames.get()
 
 
 def stream_response(
@@ -457,11 +560,11 @@ def stream_response(
     after: int | None,
     *,
     once: bool,
-) -> ServerSentEvent:
+) -> Stream:
     start = _start(request, after)
     if start is None:
         start = services.talks.last_seq()
-    return ServerSentEvent(_events(services, live, viewer, start, once=once))
+    return _event_stream(_events(services, live, viewer, start, once=once))
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -494,7 +597,7 @@ class TalksPages(Controller):
         talk_live: NamedDependency[TalkLive],
         after: FromQuery[int | None] = None,
         once: FromQuery[bool] = False,
-    ) -> ServerSentEvent:
+    ) -> Stream:
         """Server-sent events: each new message the viewer may read, once. `once` answers
         what is there and closes (for tests and scripts)."""
         return stream_response(services, talk_live, viewer, request, after, once=once)
