@@ -32,6 +32,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Self
 
 from truce.adapters.clock import SystemClock
 from truce.adapters.exporters import ENCODERS
@@ -60,7 +61,7 @@ class Timer:
     """Wall and CPU seconds of this process over a block (the machine is shared: the CPU
     figure is the one a loaded machine distorts less)."""
 
-    def __enter__(self) -> Timer:
+    def __enter__(self) -> Self:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
         return self
 
@@ -134,7 +135,7 @@ def busiest_day(path: Path) -> date:
     return date.fromisoformat(day)
 
 
-def _profiled(enabled: bool, work):  # noqa: ANN001, ANN202, FBT001 - a bench helper
+def _profiled(enabled: bool, work):  # noqa: ANN001, ANN202 - a bench helper
     if not enabled:
         return work()
     profile = cProfile.Profile()
