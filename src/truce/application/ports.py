@@ -416,12 +416,12 @@ class ComplianceFigures(Protocol):
         the scope admits is not returned at all."""
         ...
 
-    def export_rows(
+    def export_batches(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
-    ) -> Generator[ExportRow, None, None]:
-        """The standing reports the scope admits, in `STORED_COLUMNS` order (times as ISO
-        8601 text), in filing order, fetched `batch` rows at a time so that memory stays
-        flat at any size."""
+    ) -> Generator[Sequence[ExportRow], None, None]:
+        """The standing reports the scope admits, as plain tuples in `STORED_COLUMNS` order
+        (times as ISO 8601 text in UTC, as `datetime.isoformat` writes them), in filing
+        order, `batch` rows at a time so that memory stays flat at any size."""
 
 
 class EvidenceRepository(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Generator, Iterator, Mapping
+from collections.abc import Container, Generator, Iterator, Mapping, Sequence
 from datetime import date, datetime
 
 from truce.application.ports import CaseReportRow, FigureRow, PlaceRow, ReportScope
@@ -110,13 +110,18 @@ class MemoryComplianceFigures:
                 )
         return found
 
-    def export_rows(
+    def export_batches(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
-    ) -> Generator[ExportRow, None, None]:
-        del batch  # everything is in memory already
-        chosen = [r for r in self._standing(scope) if _inside(r, window)]
-        for report in sorted(chosen, key=lambda r: (r.filed_at, r.id)):
-            yield tuple(_value(report, name) for name in STORED_COLUMNS)
+    ) -> Generator[Sequence[ExportRow], None, None]:
+        chosen = sorted(
+            (r for r in self._standing(scope) if _inside(r, window)),
+            key=lambda r: (r.filed_at, r.id),
+        )
+        for first in range(0, len(chosen), batch):
+            yield [
+                tuple(_value(report, name) for name in STORED_COLUMNS)
+                for report in chosen[first : first + batch]
+            ]
 
 
 def _inside(report: Report, window: ExportWindow) -> bool:
