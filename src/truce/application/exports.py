@@ -47,17 +47,28 @@ class _Tally:
     rows: int = 0
 
 
+# How many place texts an export remembers the governorate of before it starts afresh
+# (memory stays flat however many distinct places there are).
+_KNOWN_PLACES = 65_536
+
+
 def _counted(
     batches: Iterable[Sequence[ExportRow]], tally: _Tally
 ) -> Iterator[Sequence[ExportRow]]:
-    """Each batch with every row's derived governorate, counted on the way through."""
+    """Each batch with every row's derived governorate, counted on the way through. The
+    governorate of each place text is worked out once (a million rows name far fewer
+    places), looked up inline: this loop runs once per exported row."""
+    known: dict[object, str] = {}
+
+    def learn(place: object) -> str:
+        if len(known) >= _KNOWN_PLACES:
+            known.clear()
+        found = known[place] = governorate_of(place if isinstance(place, str) else None) or ""
+        return found
+
     for batch in batches:
         tally.rows += len(batch)
-        yield [(*row, _governorate(row[_PLACE])) for row in batch]
-
-
-def _governorate(place: object) -> str:
-    return governorate_of(place if isinstance(place, str) else None) or ""
+        yield [row + (known[p] if (p := row[_PLACE]) in known else learn(p),) for row in batch]
 
 
 @dataclass(frozen=True, slots=True)

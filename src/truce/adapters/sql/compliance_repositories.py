@@ -39,6 +39,7 @@ from truce.domain.compliance import REPORT_DAY_OFFSET
 from truce.domain.compliance_exports import STORED_COLUMNS, ExportRow, ExportWindow
 
 _TIMES = frozenset({"filed_at", "occurred_from", "occurred_to"})
+_FILED_AT, _ID = STORED_COLUMNS.index("filed_at"), STORED_COLUMNS.index("id")
 
 
 class _IsoText(FunctionElement[str]):
@@ -207,13 +208,12 @@ class SqlComplianceFigures:
         r = t.reports
         columns = [_IsoText(r.c[name]) if name in _TIMES else r.c[name] for name in STORED_COLUMNS]
         base = (
-            select(*columns, r.c.filed_at.label("page_at"), r.c.id.label("page_id"))
+            select(*columns)
             .where(r.c.retired.is_(None), admitted(scope), *_window(window))
             .order_by(r.c.filed_at, r.c.id)
             .limit(batch)
         )
-        width = len(columns)
-        after: tuple[object, str] | None = None
+        after: tuple[datetime, object] | None = None
         while True:
             query = base if after is None else base.where(tuple_(r.c.filed_at, r.c.id) > after)
             with acting_for(self._c, scope):
@@ -221,18 +221,13 @@ class SqlComplianceFigures:
                 rows = result.cursor.fetchall() if result.cursor is not None else []
                 result.close()
             if rows:
-                yield [row[:width] for row in rows]
+                yield rows
             if len(rows) < batch:
                 return
-            # The page key as the driver gave it, bound back through the column's type.
-            after = (_stored_time(rows[-1][width]), rows[-1][width + 1])
-
-
-def _stored_time(value: object) -> datetime:
-    """A stored time as the driver returns it (text on SQLite, datetime on PostgreSQL)."""
-    if isinstance(value, datetime):
-        return value
-    return from_db_time(datetime.fromisoformat(str(value)))
+            # The page key from the row itself: its filing time (ISO text, exact to the
+            # microsecond) bound back through the column's type, and its id.
+            last = rows[-1]
+            after = (datetime.fromisoformat(str(last[_FILED_AT])), last[_ID])
 
 
 def _window(window: ExportWindow) -> list[ColumnElement[bool]]:
