@@ -68,7 +68,11 @@ def _counted(
 
     for batch in batches:
         tally.rows += len(batch)
-        yield [row + (known[p] if (p := row[_PLACE]) in known else learn(p),) for row in batch]
+        # Concatenation: measurably cheaper than unpacking here, once per exported row.
+        yield [
+            row + (known[p] if (p := row[_PLACE]) in known else learn(p),)  # noqa: RUF005
+            for row in batch
+        ]
 
 
 @dataclass(frozen=True, slots=True)
