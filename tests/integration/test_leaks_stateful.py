@@ -242,6 +242,22 @@ class LeakMachine(RuleBasedStateMachine):
             if self.reports:
                 self.check_get(viewer, self.reports[-1].id)
             self.check_incidents(viewer)
+            self.check_compliance(viewer)
+
+    def check_compliance(self, viewer: str | None) -> None:
+        """A compliance report and an export hold what the viewer may list, no more (every
+        probe report names its party accused, place and source with its marker). A
+        restricted edition leaves one audit entry, the public one none; every export one."""
+        expected = {report.marker for report in self.reports if sees(viewer, report)}
+        page = self.surface.compliance(viewer)
+        assert set(MARKER.findall(page)) == expected, f"compliance report for {viewer}"
+        assert len(self.surface.watch.new()) == int(viewer is not None), "the report's audit"
+        lines = self.surface.exported(viewer).splitlines()
+        assert {m for line in lines for m in MARKER.findall(line)} == expected, "export"
+        assert len(lines) == len(expected), f"export for {viewer}"
+        (entry,) = self.surface.watch.new()
+        assert (entry.action, entry.allowed) == (Action.LIST.value, True)
+        assert entry.actor_member_id == member_id(viewer)
 
     def check_incidents(self, viewer: str | None) -> None:
         """Incidents are a read path of the reports they are built from: listed and served
