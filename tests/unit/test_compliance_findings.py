@@ -15,8 +15,8 @@ import pytest
 from cast import GOV, OPP
 from procedure_helpers import GAP, World, build_world, to_deliberation, vote
 from truce.adapters.rendering.html import render_html
-from truce.application.procedure import DeterminationDraft
 from truce.application.ports import UnitOfWorkFactory
+from truce.application.procedure import DeterminationDraft
 from truce.domain.access import ANONYMOUS
 from truce.domain.compliance import Edition, day_of, week_of
 from truce.domain.compliance_findings import Findings
