@@ -14,18 +14,22 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from litestar.testing import TestClient
 
 from support import report_fields
+from truce.adapters.exporters import ENCODERS
+from truce.adapters.rendering.html import render_html
 from truce.application.incidents import IncidentView
 from truce.application.monitoring import MonitoringService
 from truce.application.talks import StreamReader
 from truce.bootstrap import Services
 from truce.domain.access import ANONYMOUS, Principal
 from truce.domain.auth import AuditEntry
+from truce.domain.compliance import Edition, day_of
+from truce.domain.compliance_exports import ExportFilter, ExportFormat
 from truce.domain.errors import AccessDeniedError, NotFoundError
 from truce.domain.reports import parse_file_report
 
@@ -152,6 +156,10 @@ def evidence_text(marker: str) -> bytes:
     return f"Witness statement {marker}: impacts west of Basimah.\n".encode()
 
 
+# The day every probe report tells of (support.report_fields), which compliance reports count.
+REPORT_DAY = date(2017, 1, 2)
+
+
 def fields_with(marker: str, level: str) -> dict[str, object]:
     """A report whose every free-text field carries the marker, so any path that leaks any
     of them shows it."""
@@ -234,6 +242,15 @@ class Surface(Protocol):
 
     def incident(self, viewer: str | None, incident_id: str) -> set[str] | None:
         """The markers the incident's page shows; None when it answers 'not found'."""
+        ...
+
+    def compliance(self, viewer: str | None) -> str:
+        """The daily compliance report of the day every report tells of, as HTML: the
+        viewer's restricted edition (the public one for an anonymous viewer)."""
+        ...
+
+    def exported(self, viewer: str | None) -> str:
+        """Every report the viewer may list, exported as JSON Lines."""
         ...
 
 
@@ -351,6 +368,23 @@ class ServiceSurface:
             return _markers_of(view)
         assert refusal == str(NotFoundError("incident"))
         return None
+
+    def compliance(self, viewer: str | None) -> str:
+        edition = Edition.PUBLIC if viewer is None else Edition.RESTRICTED
+        report = self.services.compliance.report(
+            self._principal(viewer), day_of(REPORT_DAY), edition, self.address
+        )
+        return render_html(report, "en")
+
+    def exported(self, viewer: str | None) -> str:
+        chunks = self.services.exports.stream(
+            self._principal(viewer),
+            ExportFormat.JSONL,
+            ExportFilter(),
+            ENCODERS[ExportFormat.JSONL],
+            self.address,
+        )
+        return b"".join(chunks).decode()
 
 
 def _markers_of(view: IncidentView) -> set[str]:
@@ -479,6 +513,17 @@ class WebSurface:
             return None
         assert api.status_code == 200, api.text
         return set(MARKER.findall(api.text))
+
+    def compliance(self, viewer: str | None) -> str:
+        params = {"date": REPORT_DAY.isoformat(), "edition": "restricted"}
+        response = self.client.get("/reports/daily", params=params, headers=self.headers(viewer))
+        assert response.status_code == 200, response.text
+        return response.text
+
+    def exported(self, viewer: str | None) -> str:
+        response = self.client.get("/exports/jsonl", headers=self.headers(viewer))
+        assert response.status_code == 200, response.text
+        return response.text
 
     def attach(self, member: str, report_id: str, marker: str) -> str:
         response = self.client.post(

@@ -266,6 +266,24 @@ class LeakMachine(RuleBasedStateMachine):
                 self.check_get(viewer, self.reports[-1].id)
             self.check_incidents(viewer)
 
+    # A rule, not part of the invariant: a report renders charts and a map, too slow to
+    # make for every viewer after every step.
+    @rule(viewer=st.sampled_from(VIEWERS))
+    def check_compliance(self, viewer: str | None) -> None:
+        """A compliance report and an export hold what the viewer may list, no more (every
+        probe report names its party accused, place and source with its marker). A
+        restricted edition leaves one audit entry, the public one none; every export one."""
+        expected = {report.marker for report in self.reports if sees(viewer, report)}
+        page = self.surface.compliance(viewer)
+        assert set(MARKER.findall(page)) == expected, f"compliance report for {viewer}"
+        assert len(self.surface.watch.new()) == int(viewer is not None), "the report's audit"
+        lines = self.surface.exported(viewer).splitlines()
+        assert {m for line in lines for m in MARKER.findall(line)} == expected, "export"
+        assert len(lines) == len(expected), f"export for {viewer}"
+        (entry,) = self.surface.watch.new()
+        assert (entry.action, entry.allowed) == (Action.LIST.value, True)
+        assert entry.actor_member_id == member_id(viewer)
+
     def check_incidents(self, viewer: str | None) -> None:
         """Incidents are a read path of the reports they are built from: listed and served
         only to who reads the mechanism's material and one of their reports, showing only

@@ -6,14 +6,16 @@ reader may list. The public edition is made with an anonymous principal's scope 
 so nothing that is not public reaches it; a restricted edition is the asking principal's
 need-to-know, and making one leaves an audit entry.
 
-Hooks for what is built elsewhere: `confirmed` and `determinations` (issues 7 and 8) are
-empty until those merge, and the report carries a `Pending` section in their place.
+The store does the counting (GROUP BY in SQL): the period's reports grouped by day and the
+four breakdowns, the previous period by place only, the earlier periods as one count per
+day. What the board found is read by `compliance_findings.read_findings`, through the policy
+too.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,30 +25,32 @@ from truce.application.access_guard import (
     principal_of,
     report_scope,
 )
-from truce.application.ports import Clock, FigureRow, ReportScope, UnitOfWork, UnitOfWorkFactory
+from truce.application.compliance_findings import ReadFindings, read_findings, side_of
+from truce.application.ports import Actors, Clock, FigureRow, UnitOfWork, UnitOfWorkFactory
 from truce.domain.access import ALLOW, ANONYMOUS, Action, Principal, ResourceKind
 from truce.domain.compliance import (
-    CONFIRMED_VIOLATIONS,
-    COVERAGE_GAPS,
-    DETERMINATIONS,
-    EARLIER_PERIODS,
     ComplianceReport,
     Edition,
     FigureGroup,
     Figures,
-    Pending,
     Period,
     SideConfirmation,
+    bucket_totals,
     change_against,
-    day_window,
+    earlier_periods,
     fold_groups,
+    fold_places,
+    period_window,
     series_of,
 )
+from truce.domain.compliance_findings import Findings
 from truce.domain.errors import NotFoundError
-from truce.domain.parties import Body, BodyKind
+from truce.domain.parties import Body
 
 # Record entries holding the sides' published statements about each other's reports.
 CONFIRMATION_KIND = "sides.confirmation_stated"
+
+__all__ = ["CONFIRMATION_KIND", "ComplianceService", "confirmation_subject", "side_of"]
 
 
 def confirmation_subject(day: date) -> str:
@@ -57,9 +61,6 @@ def confirmation_subject(day: date) -> str:
 class ComplianceService:
     uow: UnitOfWorkFactory
     clock: Clock
-    # Hooks filled when incidents, votes and determinations merge (issues 7 and 8): until
-    # then the report says "not available yet" for them, never a number.
-    pending: Sequence[Pending] = (CONFIRMED_VIOLATIONS, DETERMINATIONS)
 
     def report(
         self,
@@ -69,22 +70,30 @@ class ComplianceService:
         address: str | None = None,
     ) -> ComplianceReport:
         """The report of `period` for one edition. Public: public material only, whoever
-        asks. Restricted: what the principal may list, by the policy; one audit entry."""
+        asks. Restricted: what the principal may list and read, by the policy; one audit
+        entry."""
         reader = ANONYMOUS if edition is Edition.PUBLIC else principal
         scope = report_scope(reader)
+        earlier = earlier_periods(period)
         with self.uow() as uow:
             bodies = {body.id: body for body in uow.bodies.list_all()}
-            groups = _groups(uow, period.days, scope, bodies)
-            previous = period.previous()
-            previous_groups = _groups(uow, previous.days, scope, bodies)
-            earlier = self._earlier_totals(uow, period, scope, bodies)
+            rows = uow.compliance.figure_rows(*period_window(period), scope)
+            previous = uow.compliance.place_rows(*period_window(period.previous()), scope)
+            totals = uow.compliance.day_totals(
+                period_window(earlier[0])[0], period_window(earlier[-1])[1], scope
+            )
             confirmations = _confirmations(uow, period.days)
+            found = read_findings(uow, period, reader, scope, bodies)
             if edition is Edition.RESTRICTED:
-                reason = f"compliance report {period.kind.value} {period.label()}, restricted"
-                made = Decision(reader, Action.LIST, ResourceKind.REPORT, None, ALLOW, reason)
+                made = Decision(
+                    reader, Action.LIST, ResourceKind.REPORT, None, ALLOW, _reason(period, found)
+                )
                 audit_decision(uow, self.clock.now(), made, address)
                 uow.commit()
-        figures = fold_groups(groups)
+            groups = _groups(rows, bodies)
+            figures = fold_groups(groups)
+            findings = found.findings
+            names = _names(_named_keys(figures, findings), bodies, uow.actors)
         return ComplianceReport(
             period=period,
             edition=edition,
@@ -92,22 +101,11 @@ class ComplianceService:
             generated_at=self.clock.now(),
             figures=figures,
             daily_totals=series_of(groups, period.days),
-            change=change_against(figures, fold_groups(previous_groups), earlier),
+            change=change_against(figures, fold_places(previous), bucket_totals(earlier, totals)),
             confirmations=confirmations,
-            pending=(*self.pending, COVERAGE_GAPS),
-            side_names=_side_names(figures, bodies),
+            findings=findings,
+            side_names=names,
         )
-
-    def _earlier_totals(
-        self, uow: UnitOfWork, period: Period, scope: ReportScope, bodies: dict[str, Body]
-    ) -> list[tuple[str, int]]:
-        found = []
-        cursor = period
-        for _ in range(EARLIER_PERIODS):
-            cursor = cursor.previous()
-            total = sum(g.count for g in _groups(uow, cursor.days, scope, bodies))
-            found.append((cursor.label(), total))
-        return list(reversed(found))
 
     def principal_named(self, username: str) -> Principal:
         """For the console: the member whose need-to-know an edition or export follows."""
@@ -145,27 +143,19 @@ class ComplianceService:
         return added
 
 
-def side_of(body_id: str | None, source_name: str, bodies: dict[str, Body]) -> str:
-    """Who reported: the filing body when a party, guarantor or mediation filed it; for
-    the mechanism's own intake (datasets, bulletins), the source it names."""
-    body = bodies.get(body_id or "")
-    if body is None or body.kind is BodyKind.MECHANISM:
-        return source_name
-    return body.id
+def _reason(period: Period, found: ReadFindings) -> str:
+    reason = f"compliance report {period.kind.value} {period.label()}, restricted"
+    if not found.unpublished:
+        return reason
+    shown = ", ".join(found.unpublished[:20])
+    return f"{reason}; unpublished determinations: {shown}"
 
 
-def _groups(
-    uow: UnitOfWork, days: Sequence[date], scope: ReportScope, bodies: dict[str, Body]
-) -> list[FigureGroup]:
-    found: list[FigureGroup] = []
-    for day in days:
-        start, end = day_window(day)
-        rows: list[FigureRow] = uow.compliance.figure_rows(start, end, scope)
-        found.extend(
-            FigureGroup(day, place, party, kind, side_of(body_id, source, bodies), count, adm1)
-            for place, adm1, party, kind, body_id, source, count in rows
-        )
-    return found
+def _groups(rows: Iterable[FigureRow], bodies: Mapping[str, Body]) -> list[FigureGroup]:
+    return [
+        FigureGroup(day, place, party, kind, side_of(body_id, source, bodies), count, adm1)
+        for day, place, adm1, party, kind, body_id, source, count in rows
+    ]
 
 
 def _confirmations(uow: UnitOfWork, days: Sequence[date]) -> list[SideConfirmation]:
@@ -188,9 +178,34 @@ def _confirmations(uow: UnitOfWork, days: Sequence[date]) -> list[SideConfirmati
     return found
 
 
-def _side_names(figures: Figures, bodies: dict[str, Body]) -> dict[str, dict[str, str]]:
+def _named_keys(figures: Figures, findings: Findings) -> list[str]:
+    """Every body or actor id a label is needed for."""
+    keys = [*figures.by_side, *findings.confirmed.by_side, *findings.confirmed.by_party]
+    keys.extend(g.body_id for g in findings.guarantors)
+    for incident in findings.notable:
+        keys.extend(incident.sides)
+        d = incident.determination
+        if d is not None:
+            keys.extend(k for k in (d.attributed_party_id, d.attributed_actor_id) if k)
+            keys.extend(v.body_id for v in d.votes)
+    return list(dict.fromkeys(keys))
+
+
+def _names(
+    keys: Iterable[str], bodies: Mapping[str, Body], actors: Actors
+) -> dict[str, dict[str, str]]:
+    """Each body's or actor's name in each language, for the labels; other keys (sources)
+    as they are."""
     names: dict[str, dict[str, str]] = {}
-    for side in figures.by_side:
-        body = bodies.get(side)
-        names[side] = {"en": body.name, **body.names} if body is not None else {"en": side}
+    for key in keys:
+        body = bodies.get(key)
+        if body is not None:
+            names[key] = {"en": body.name, **body.names}
+            continue
+        actor = actors.get(key)
+        if actor is None:
+            names[key] = {"en": key}
+            continue
+        arabic = next((a.text for a in actor.aliases if a.lang == "ar"), None)
+        names[key] = {"en": actor.name} | ({"ar": arabic} if arabic else {})
     return names

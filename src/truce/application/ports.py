@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Protocol, Self
@@ -385,11 +385,17 @@ class Incidents(Protocol):
         """Newest first."""
 
 
-# Grouped counts for compliance reports: (place_text, perpetrator, event_type,
-# submitter_body_id, source_name, count) of the standing reports in a window.
-# (place text, ADM1 P-code of its stored placement, party accused, event type, filing body,
-# source name, count).
-FigureRow = tuple[str | None, str | None, str | None, str, str | None, str, int]
+# Grouped counts for compliance reports: (report day, place text, ADM1 P-code of its stored
+# placement, party accused, event type, filing body, source name, count).
+FigureRow = tuple[date, str | None, str | None, str | None, str, str | None, str, int]
+# Counts per place only: (place text, ADM1 P-code of its stored placement, count).
+PlaceRow = tuple[str | None, str | None, int]
+
+
+# One standing report of an incident that has a verification case, for the findings of a
+# compliance report: (incident id, occurred_from, place text, ADM1 P-code of its placement,
+# event type, filing body, source name).
+CaseReportRow = tuple[str, datetime, str | None, str | None, str, str | None, str]
 
 
 class ComplianceFigures(Protocol):
@@ -398,16 +404,37 @@ class ComplianceFigures(Protocol):
 
     def figure_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[FigureRow]:
         """Counts of the standing reports whose `occurred_from` lies in [start, end),
-        grouped by place (and the governorate of its placement, when one is stored), party
-        accused, type and who filed them."""
+        grouped by report day (domain.compliance.report_day), place (and the governorate of
+        its placement, when one is stored), party accused, type and who filed them."""
         ...
 
-    def export_rows(
+    def place_rows(self, start: datetime, end: datetime, scope: ReportScope) -> list[PlaceRow]:
+        """As `figure_rows`, grouped by place only: what a comparison with an earlier
+        period needs."""
+        ...
+
+    def day_totals(
+        self, start: datetime, end: datetime, scope: ReportScope
+    ) -> list[tuple[date, int]]:
+        """How many standing reports the scope admits per report day in [start, end); days
+        without any are left out."""
+        ...
+
+    def case_report_rows(
+        self, start: datetime, end: datetime, scope: ReportScope
+    ) -> list[CaseReportRow]:
+        """The standing reports the scope admits of each standing incident with a
+        verification case, for the incidents whose earliest such report occurred in
+        [start, end); ordered by incident, then time. An incident none of whose reports
+        the scope admits is not returned at all."""
+        ...
+
+    def export_batches(
         self, window: ExportWindow, scope: ReportScope, batch: int = 10_000
-    ) -> Generator[ExportRow, None, None]:
-        """The standing reports the scope admits, in `STORED_COLUMNS` order (times as ISO
-        8601 text), in filing order, fetched `batch` rows at a time so that memory stays
-        flat at any size."""
+    ) -> Generator[Sequence[ExportRow], None, None]:
+        """The standing reports the scope admits, as plain tuples in `STORED_COLUMNS` order
+        (times as ISO 8601 text in UTC, as `datetime.isoformat` writes them), in filing
+        order, `batch` rows at a time so that memory stays flat at any size."""
 
 
 class EvidenceRepository(Protocol):

@@ -5,9 +5,9 @@ place, party accused, type and reporting side); this module folds them into the 
 report shows, the change against earlier days, and the sides' statements about each other's
 reports (`SideConfirmation`, as the Russian and Turkish bulletins gave them).
 
-What does not exist yet is said so, never filled with a number: confirmed violations come
-from determinations (issues 7 and 8, built elsewhere); until those merge the report carries a
-`Pending` section in their place (`CONFIRMED_VIOLATIONS`, `DETERMINATIONS`, `COVERAGE_GAPS`).
+What the board found (confirmed violations, each guarantor's positions, notable incidents
+with their determinations, coverage gaps) is folded in `compliance_findings.py` and carried
+here as `ComplianceReport.findings`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from truce.domain.compliance_findings import Findings
 
 # The day a report counts on is its start in Syria's time: UTC+2 in the winter of 2016-17
 # (the bulletins' "last 24 hours" ran on Damascus time).
@@ -80,10 +84,38 @@ def month_of(day: date) -> Period:
     return Period(PeriodKind.MONTHLY, first, following - timedelta(days=1))
 
 
+def report_day(moment: datetime) -> date:
+    """The report day an instant falls on (the inverse of `day_window`)."""
+    return moment.astimezone(REPORT_DAY_OFFSET).date()
+
+
 def day_window(day: date) -> tuple[datetime, datetime]:
     """The UTC instants [from, to) of one report day."""
     start = datetime(day.year, day.month, day.day, tzinfo=REPORT_DAY_OFFSET).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+def period_window(period: Period) -> tuple[datetime, datetime]:
+    """The UTC instants [from, to) of a period's days."""
+    return day_window(period.start)[0], day_window(period.end)[1]
+
+
+def earlier_periods(period: Period, count: int = EARLIER_PERIODS) -> list[Period]:
+    """The `count` periods before the previous one, oldest first."""
+    found: list[Period] = []
+    cursor = period.previous()
+    for _ in range(count):
+        cursor = cursor.previous()
+        found.append(cursor)
+    return list(reversed(found))
+
+
+def bucket_totals(
+    periods: Sequence[Period], totals: Iterable[tuple[date, int]]
+) -> list[tuple[str, int]]:
+    """Per-day totals summed into each period's (label, total)."""
+    per_day = dict(totals)
+    return [(p.label(), sum(per_day.get(day, 0) for day in p.days)) for p in periods]
 
 
 # --- governorates --------------------------------------------------------------------------
@@ -216,26 +248,6 @@ class SideConfirmation:
 
 
 @dataclass(frozen=True, slots=True)
-class Pending:
-    """A section whose data does not exist yet: the report says so instead of a number."""
-
-    section: str
-    reason: str
-
-
-CONFIRMED_VIOLATIONS = Pending(
-    "confirmed_violations",
-    "confirmed violations come from determinations (issues 7 and 8), not merged yet",
-)
-DETERMINATIONS = Pending(
-    "determinations", "incidents and their determinations (issues 7 and 8) are not merged yet"
-)
-COVERAGE_GAPS = Pending(
-    "coverage_gaps", "no coverage gaps are recorded yet: a count of zero is not a clean day"
-)
-
-
-@dataclass(frozen=True, slots=True)
 class Figures:
     """Counts of reported violations in one period, broken down four ways."""
 
@@ -271,6 +283,16 @@ def fold_groups(groups: Iterable[FigureGroup]) -> Figures:
         by_side=_ranked(side),
         by_side_governorate={k: _ranked(v) for k, v in sorted(side_gov.items())},
     )
+
+
+def fold_places(rows: Iterable[tuple[str | None, str | None, int]]) -> Figures:
+    """The total and the governorates of (place text, placement's ADM1, count) rows: what a
+    comparison with another period reads."""
+    governorate: Counter[str] = Counter()
+    for place, adm1, count in rows:
+        found = adm1 if adm1 in GOVERNORATE_BY_PCODE else governorate_of(place)
+        governorate[found or NOT_STATED] += count
+    return Figures(total=sum(governorate.values()), by_governorate=_ranked(governorate))
 
 
 def _ranked(counter: Counter[str]) -> dict[str, int]:
@@ -321,7 +343,8 @@ class ComplianceReport:
     daily_totals: Sequence[tuple[date, int]]
     change: Change
     confirmations: Sequence[SideConfirmation]
-    pending: Sequence[Pending] = (CONFIRMED_VIOLATIONS, DETERMINATIONS, COVERAGE_GAPS)
+    # Confirmed violations, guarantors' positions, determinations and coverage gaps.
+    findings: Findings
     # Reporting side key -> its name in each language, for the labels.
     side_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 

@@ -1,7 +1,9 @@
-"""Export encoders: rows (tuples in EXPORT_COLUMNS order) in, bytes out, a chunk at a time.
+"""Export encoders: batches of rows (tuples in EXPORT_COLUMNS order) in, bytes out, one
+chunk per batch.
 
-Each encoder is a generator over a generator: it never holds more than one chunk (about
-`CHUNK_ROWS` rows) of output, so an export of any size runs in flat memory. The formats:
+Each encoder is a generator over a generator: it never holds more than one batch's chunk of
+output (the store's page, 10,000 rows by default), so an export of any size runs in flat
+memory. The formats:
 CSV, HXL-tagged CSV (hashtags the HXL importer reads back), ACLED-compatible CSV (ACLED's 31
 columns, which the ACLED importer reads back), JSON Lines, and GeoJSON (a FeatureCollection
 written piece by piece; a report without coordinates has a null geometry).
@@ -12,15 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from truce.domain.compliance import GOVERNORATE_BY_PCODE
 from truce.domain.compliance_exports import EXPORT_COLUMNS, ExportFormat, ExportRow
 from truce.domain.intake_sources import ACLED_COLUMNS, ACLED_EVENT_TYPES
 
-CHUNK_ROWS = 2_000
-Encoder = Callable[[Iterable[ExportRow]], Iterator[bytes]]
+Batches = Iterable[Sequence[ExportRow]]
+Encoder = Callable[[Batches], Iterator[bytes]]
 
 _INDEX = {name: i for i, name in enumerate(EXPORT_COLUMNS)}
 _LAT, _LON = _INDEX["latitude"], _INDEX["longitude"]
@@ -59,28 +61,24 @@ def _text(value: object) -> object:
     return value
 
 
-def _csv(rows: Iterable[ExportRow], head: list[list[str]]) -> Iterator[bytes]:
+def _csv(batches: Batches, head: list[list[str]]) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerows(head)
-    pending = 0
-    for row in rows:
-        writer.writerow(row)  # None is written empty; times arrive as ISO 8601 text
-        pending += 1
-        if pending >= CHUNK_ROWS:
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
-            pending = 0
+    for batch in batches:
+        writer.writerows(batch)  # None is written empty; times arrive as ISO 8601 text
+        yield out.getvalue().encode()
+        out.seek(0)
+        out.truncate()
     yield out.getvalue().encode()
 
 
-def encode_csv(rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    return _csv(rows, [list(EXPORT_COLUMNS)])
+def encode_csv(batches: Batches) -> Iterator[bytes]:
+    return _csv(batches, [list(EXPORT_COLUMNS)])
 
 
-def encode_hxl(rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    return _csv(rows, [list(EXPORT_COLUMNS), [HXL_TAGS[c] for c in EXPORT_COLUMNS]])
+def encode_hxl(batches: Batches) -> Iterator[bytes]:
+    return _csv(batches, [list(EXPORT_COLUMNS), [HXL_TAGS[c] for c in EXPORT_COLUMNS]])
 
 
 def _plain(row: ExportRow) -> dict[str, object]:
@@ -90,19 +88,9 @@ def _plain(row: ExportRow) -> dict[str, object]:
     }
 
 
-def _lines(pieces: Iterable[str]) -> Iterator[bytes]:
-    batch: list[str] = []
-    for piece in pieces:
-        batch.append(piece)
-        if len(batch) >= CHUNK_ROWS:
-            yield "".join(batch).encode()
-            batch.clear()
-    if batch:
-        yield "".join(batch).encode()
-
-
-def encode_jsonl(rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    return _lines(json.dumps(_plain(row), ensure_ascii=False) + "\n" for row in rows)
+def encode_jsonl(batches: Batches) -> Iterator[bytes]:
+    for batch in batches:
+        yield "".join(json.dumps(_plain(row), ensure_ascii=False) + "\n" for row in batch).encode()
 
 
 def _feature(row: ExportRow) -> str:
@@ -115,14 +103,16 @@ def _feature(row: ExportRow) -> str:
     return json.dumps(feature, ensure_ascii=False)
 
 
-def encode_geojson(rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    def pieces() -> Iterator[str]:
-        yield '{"type":"FeatureCollection","features":[\n'
-        for index, row in enumerate(rows):
-            yield ("," if index else "") + _feature(row) + "\n"
-        yield "]}\n"
-
-    return _lines(pieces())
+def encode_geojson(batches: Batches) -> Iterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":[\n'
+    first = True
+    for batch in batches:
+        pieces = []
+        for row in batch:
+            pieces.append(("" if first else ",") + _feature(row) + "\n")
+            first = False
+        yield "".join(pieces).encode()
+    yield b"]}\n"
 
 
 # ACLED's event types back from Truce's taxonomy; the ceasefire's own kinds fall under the
@@ -170,8 +160,8 @@ def _acled(row: ExportRow) -> list[object]:
     return [_text(values.get(column)) for column in ACLED_COLUMNS]
 
 
-def encode_acled(rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    return _csv((tuple(_acled(row)) for row in rows), [list(ACLED_COLUMNS)])
+def encode_acled(batches: Batches) -> Iterator[bytes]:
+    return _csv(([tuple(_acled(row)) for row in batch] for batch in batches), [list(ACLED_COLUMNS)])
 
 
 ENCODERS: dict[ExportFormat, Encoder] = {

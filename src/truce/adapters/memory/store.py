@@ -293,7 +293,11 @@ class MemoryUnitOfWork:
         self.incidents: Incidents = MemoryIncidents(self._working.incidents)
         self.talks: Talks = MemoryTalks(self._working.talks)
         self.compliance: ComplianceFigures = MemoryComplianceFigures(
-            self._working.reports, self._working.intake.retired, self._working.geo.placements
+            self._working.reports,
+            self._working.intake.retired,
+            self._working.geo.placements,
+            self._working.incidents.incidents,
+            self._working.procedure.cases,
         )
         self.procedure: ProcedureStore = MemoryProcedureStore(self._working.procedure)
         self.evidence: EvidenceRepository = MemoryEvidence(self._working.evidence)

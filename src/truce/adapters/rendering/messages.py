@@ -44,25 +44,60 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "map": "Map: reported violations per governorate",
         "map.outlines": "Governorate outlines: OCHA COD-AB (2016).",
         "map.schematic": "Schematic map: governorate outlines not loaded.",
-        "not_available": "Not available yet",
-        "pending.confirmed_violations": "Confirmed violations",
-        "pending.determinations": "Notable incidents and determinations",
-        "pending.coverage_gaps": "Coverage gaps",
+        "confirmed": "Confirmed violations",
+        "confirmed_total": "Violations the board confirmed",
+        "note.confirmed": (
+            "An incident counts on the day of its earliest report this edition holds; a "
+            "confirmed violation is a determination that found a violation, and the party "
+            "accused is the party it was attributed to."
+        ),
+        "no_confirmed": "The board confirmed no violation among this period's incidents.",
+        "guarantors": "Each guarantor's positions on the period's incidents",
+        "guarantor": "Guarantor",
+        "no_guarantors": "No determination of this period that this edition may show.",
+        "determinations": "Notable incidents and their determinations",
+        "no_determinations": (
+            "No incident of this period has a determination this edition may show."
+        ),
+        "incident": "Incident",
+        "finding": "Finding",
+        "attributed": "Attributed to",
+        "unattributed": "Not attributed",
+        "clauses": "Clauses",
+        "severity": "Severity",
+        "votes": "Votes",
+        "dissent": "Dissent",
+        "no_dissent": "None",
+        "excluded": "The perpetrator is a group the agreement leaves outside the truce",
+        "unpublished": "Not yet published",
+        "gaps": "Coverage gaps",
+        "gaps.none": "The investigations of this period's incidents recorded no coverage gaps.",
+        "gaps.edition": (
+            "Coverage gaps come from the mechanism's investigations, which this edition does "
+            "not include."
+        ),
+        "gap_kind": "What",
+        "gap_area": "Where",
+        "gap_note": "Why",
+        "finding.violation": "Violation",
+        "finding.no_violation": "No violation",
+        "finding.not_established": "Not established",
+        "vote.confirmed": "Violation confirmed",
+        "vote.not_a_violation": "Not a violation",
+        "vote.cannot_confirm": "Cannot confirm",
+        "vote.abstain": "Abstained",
+        "severity.minor": "Minor",
+        "severity.serious": "Serious",
+        "severity.grave": "Grave",
+        "gap.access_denied": "Access denied",
+        "gap.sensor_down": "Sensor down",
+        "gap.not_observable": "Not observable",
         "note.counts": (
             "Counts are of reports as filed; a report is one source's account and is not a "
             "finding. Zero reports is not the same as no violations."
         ),
         "not_stated": "Not stated",
         "nothing": "No reports in this period.",
-        "reason.confirmed_violations": (
-            "confirmed violations come from determinations (issues 7 and 8), not merged yet"
-        ),
-        "reason.determinations": (
-            "incidents and their determinations (issues 7 and 8) are not merged yet"
-        ),
-        "reason.coverage_gaps": (
-            "no coverage gaps are recorded yet: a count of zero is not a clean day"
-        ),
     },
     "ar": {
         "title.daily": "تقرير الامتثال اليومي",
@@ -97,19 +132,54 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
         "map": "خريطة: الانتهاكات المبلغ عنها حسب المحافظة",
         "map.outlines": "حدود المحافظات: مكتب تنسيق الشؤون الإنسانية (2016).",
         "map.schematic": "خريطة تخطيطية: لم تحمّل حدود المحافظات.",
-        "not_available": "غير متاح بعد",
-        "pending.confirmed_violations": "الانتهاكات المؤكدة",
-        "pending.determinations": "الحوادث البارزة والقرارات بشأنها",
-        "pending.coverage_gaps": "الثغرات في التغطية",
+        "confirmed": "الانتهاكات المؤكدة",
+        "confirmed_total": "الانتهاكات التي أكدها مجلس الضامنين",
+        "note.confirmed": (
+            "تحسب الحادثة في يوم أقدم بلاغ عنها تتضمنه هذه النسخة؛ والانتهاك المؤكد قرار "
+            "انتهى إلى وقوع انتهاك، والطرف المتهم هو الطرف الذي نُسب إليه."
+        ),
+        "no_confirmed": "لم يؤكد المجلس أي انتهاك بين حوادث هذه الفترة.",
+        "guarantors": "مواقف كل ضامن من حوادث الفترة",
+        "guarantor": "الضامن",
+        "no_guarantors": "لا قرار في هذه الفترة يمكن لهذه النسخة عرضه.",
+        "determinations": "الحوادث البارزة والقرارات بشأنها",
+        "no_determinations": "لا قرار بشأن حوادث هذه الفترة يمكن لهذه النسخة عرضه.",
+        "incident": "الحادثة",
+        "finding": "النتيجة",
+        "attributed": "منسوب إلى",
+        "unattributed": "غير منسوب",
+        "clauses": "البنود",
+        "severity": "الخطورة",
+        "votes": "الأصوات",
+        "dissent": "الرأي المخالف",
+        "no_dissent": "لا يوجد",
+        "excluded": "الفاعل جماعة يستثنيها الاتفاق من الهدنة",
+        "unpublished": "لم يُنشر بعد",
+        "gaps": "الثغرات في التغطية",
+        "gaps.none": "لم تسجل تحقيقات حوادث هذه الفترة أي ثغرات في التغطية.",
+        "gaps.edition": "تأتي الثغرات في التغطية من تحقيقات الآلية، ولا تتضمنها هذه النسخة.",
+        "gap_kind": "النوع",
+        "gap_area": "المكان",
+        "gap_note": "السبب",
+        "finding.violation": "انتهاك",
+        "finding.no_violation": "لا انتهاك",
+        "finding.not_established": "لم يثبت",
+        "vote.confirmed": "تأكيد الانتهاك",
+        "vote.not_a_violation": "ليس انتهاكاً",
+        "vote.cannot_confirm": "تعذر التأكيد",
+        "vote.abstain": "امتناع",
+        "severity.minor": "طفيفة",
+        "severity.serious": "جسيمة",
+        "severity.grave": "بالغة الخطورة",
+        "gap.access_denied": "منع الوصول",
+        "gap.sensor_down": "تعطل أداة الرصد",
+        "gap.not_observable": "تعذر الرصد",
         "note.counts": (
             "الأرقام عدد البلاغات كما قدمت؛ البلاغ رواية مصدر واحد وليس قراراً. "
             "انعدام البلاغات لا يعني انعدام الانتهاكات."
         ),
         "not_stated": "غير مذكور",
         "nothing": "لا بلاغات في هذه الفترة.",
-        "reason.confirmed_violations": "تأتي الانتهاكات المؤكدة من القرارات، ولم تدمج بعد",
-        "reason.determinations": "الحوادث والقرارات بشأنها لم تدمج بعد",
-        "reason.coverage_gaps": "لا تسجَّل الثغرات في التغطية بعد: الصفر لا يعني يوماً خالياً",
     },
 }
 

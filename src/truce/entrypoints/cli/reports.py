@@ -87,43 +87,51 @@ def _write(
     )
 
 
-@report_app.command("daily")
-def daily(
-    day: Annotated[str, typer.Option("--date", help="The day, e.g. 2017-01-04.")],
-    out: OutOpt,
-    lang: LangOpt = "en",
-    fmt: FormatOpt = "pdf",
-    username: AsOpt = None,
-    boundaries: BoundariesOpt = None,
+def _period_command(
+    name: str, option: str, option_help: str, period_of: Callable[[str], Period], doc: str
 ) -> None:
-    """One day's report: counts per governorate, party accused, type and reporting side."""
-    _write(lambda: day_of(_day(day, "date")), lang, fmt, out, username, boundaries)
+    """Register `truce report NAME`: every period's command takes the same options but the
+    one naming the period (--date, --start, --month), and writes the same way."""
+
+    def command(
+        when: str,
+        out: OutOpt,
+        lang: LangOpt = "en",
+        fmt: FormatOpt = "pdf",
+        username: AsOpt = None,
+        boundaries: BoundariesOpt = None,
+    ) -> None:
+        _write(lambda: period_of(when), lang, fmt, out, username, boundaries)
+
+    # The period's own option; set here because the module's annotations are strings,
+    # which cannot name this closure's values.
+    command.__annotations__["when"] = Annotated[str, typer.Option(option, help=option_help)]
+    command.__name__ = command.__qualname__ = name
+    command.__doc__ = doc
+    report_app.command(name)(command)
 
 
-@report_app.command("weekly")
-def weekly(
-    start: Annotated[str, typer.Option("--start", help="The week's first day.")],
-    out: OutOpt,
-    lang: LangOpt = "en",
-    fmt: FormatOpt = "pdf",
-    username: AsOpt = None,
-    boundaries: BoundariesOpt = None,
-) -> None:
-    """Seven days from --start, against the seven before."""
-    _write(lambda: week_of(_day(start, "start")), lang, fmt, out, username, boundaries)
-
-
-@report_app.command("monthly")
-def monthly(
-    month: Annotated[str, typer.Option("--month", help="The month, e.g. 2017-01.")],
-    out: OutOpt,
-    lang: LangOpt = "en",
-    fmt: FormatOpt = "pdf",
-    username: AsOpt = None,
-    boundaries: BoundariesOpt = None,
-) -> None:
-    """A calendar month, against the month before."""
-    _write(lambda: month_of(_day(f"{month}-01", "month")), lang, fmt, out, username, boundaries)
+_period_command(
+    "daily",
+    "--date",
+    "The day, e.g. 2017-01-04.",
+    lambda value: day_of(_day(value, "date")),
+    "One day's report: counts per governorate, party accused, type and reporting side.",
+)
+_period_command(
+    "weekly",
+    "--start",
+    "The week's first day.",
+    lambda value: week_of(_day(value, "start")),
+    "Seven days from --start, against the seven before.",
+)
+_period_command(
+    "monthly",
+    "--month",
+    "The month, e.g. 2017-01.",
+    lambda value: month_of(_day(f"{value}-01", "month")),
+    "A calendar month, against the month before.",
+)
 
 
 def export(

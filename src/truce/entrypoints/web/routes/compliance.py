@@ -8,10 +8,13 @@ the reader may list. Both go through the application's choke points, which audit
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 
@@ -19,7 +22,7 @@ from truce.adapters.exporters import ENCODERS, MEDIA_TYPES, SUFFIXES
 from truce.adapters.rendering import messages
 from truce.adapters.rendering.output import MEDIA_TYPES as REPORT_MEDIA_TYPES
 from truce.adapters.rendering.output import outlines_from, render, report_format
-from truce.domain.compliance import Edition, Period, day_of, month_of, week_of
+from truce.domain.compliance import Edition, Period, PeriodKind, day_of, month_of, week_of
 from truce.domain.compliance_exports import parse_export_filter, parse_format
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.entrypoints.web.deps import ServicesDep, ViewerDep
@@ -63,49 +66,67 @@ def _answer(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _PeriodRoute:
+    """One report route: its path, the query parameter naming the period, how that names
+    it, and the docstring the API schema shows."""
+
+    kind: PeriodKind
+    query: str
+    period_of: Callable[[str], Period]
+    doc: str
+
+
+_ROUTES = (
+    _PeriodRoute(
+        PeriodKind.DAILY,
+        "date",
+        lambda value: day_of(_day(value, "date")),
+        "The daily compliance report for `date` (HTML or PDF, en or ar).",
+    ),
+    _PeriodRoute(
+        PeriodKind.WEEKLY,
+        "start",
+        lambda value: week_of(_day(value, "start")),
+        "Seven days from `start`, against the seven before.",
+    ),
+    _PeriodRoute(
+        PeriodKind.MONTHLY,
+        "month",
+        lambda value: month_of(_day(f"{value}-01", "month")),
+        "A calendar month (`month` as 2017-01), against the month before.",
+    ),
+)
+
+
+def _report_handler(route: _PeriodRoute) -> HTTPRouteHandler:
+    """The handler of one period's route: the same parameters, answer and audit for all."""
+
+    def handler(
+        self: Controller,
+        services: ServicesDep,
+        viewer: ViewerDep,
+        when: str,
+        lang: Lang = "en",
+        format: Lang = "html",  # noqa: A002 - the query parameter's documented name
+        edition: Lang = "public",
+    ) -> Response[bytes]:
+        del self
+        return _answer(services, viewer, route.period_of(when), lang, format, edition)
+
+    # The period's own query parameter name (date, start, month); set here because the
+    # module's annotations are strings, which cannot name this closure's `route`.
+    handler.__annotations__["when"] = Annotated[str, QueryParameter(name=route.query)]
+    handler.__name__ = handler.__qualname__ = route.kind.value
+    handler.__doc__ = route.doc
+    return get(f"/{route.kind.value}", sync_to_thread=True)(handler)
+
+
 class CompliancePages(Controller):
     path = "/reports"
     tags = ["compliance"]  # noqa: RUF012 - Litestar reads this class attribute
 
-    @get("/daily", sync_to_thread=True)
-    def daily(
-        self,
-        services: ServicesDep,
-        viewer: ViewerDep,
-        date: Text,
-        lang: Lang = "en",
-        format: Lang = "html",  # noqa: A002 - the query parameter's documented name
-        edition: Lang = "public",
-    ) -> Response[bytes]:
-        """The daily compliance report for `date` (HTML or PDF, en or ar)."""
-        return _answer(services, viewer, day_of(_day(date, "date")), lang, format, edition)
-
-    @get("/weekly", sync_to_thread=True)
-    def weekly(
-        self,
-        services: ServicesDep,
-        viewer: ViewerDep,
-        start: Text,
-        lang: Lang = "en",
-        format: Lang = "html",  # noqa: A002 - the query parameter's documented name
-        edition: Lang = "public",
-    ) -> Response[bytes]:
-        """Seven days from `start`, against the seven before."""
-        return _answer(services, viewer, week_of(_day(start, "start")), lang, format, edition)
-
-    @get("/monthly", sync_to_thread=True)
-    def monthly(
-        self,
-        services: ServicesDep,
-        viewer: ViewerDep,
-        month: Text,
-        lang: Lang = "en",
-        format: Lang = "html",  # noqa: A002 - the query parameter's documented name
-        edition: Lang = "public",
-    ) -> Response[bytes]:
-        """A calendar month (`month` as 2017-01), against the month before."""
-        period = month_of(_day(f"{month}-01", "month"))
-        return _answer(services, viewer, period, lang, format, edition)
+    daily, weekly, monthly = (_report_handler(route) for route in _ROUTES)
 
 
 class ExportsApi(Controller):
