@@ -8,11 +8,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Dialect, bindparam, delete, func, insert, select, update
 
 from truce.adapters.sql import intake_tables as it
 from truce.adapters.sql import tables as t
-from truce.adapters.sql.mapping import from_db_time, optional_time, report_to_row, to_utc
+from truce.adapters.sql.mapping import (
+    from_db_time,
+    optional_time,
+    report_to_row,
+    row_to_report,
+    to_utc,
+)
 from truce.adapters.sql.record_store import _BulkInsert
 from truce.adapters.sql.rls import as_system
 from truce.domain.errors import FieldError
@@ -84,6 +90,25 @@ class SqlIntake:
             rows = [{"report_id": i, "reason": reason} for i in report_ids]
             with as_system(self._c, "retiring superseded or withdrawn reports, never editing them"):
                 self._c.execute(_RETIRE, rows)
+
+    def queue_derived(self, report_ids: Sequence[str]) -> None:
+        if report_ids:
+            self._c.execute(insert(it.derived_pending), [{"report_id": i} for i in report_ids])
+
+    def pending_derived(self, limit: int) -> list[tuple[int, Report]]:
+        p, r = it.derived_pending, t.reports
+        query = select(p.c.seq, r).join(r, r.c.id == p.c.report_id).order_by(p.c.seq).limit(limit)
+        with as_system(self._c, "correlating and placing the reports a bulk import filed"):
+            rows = self._c.execute(query).mappings().all()
+        return [(row["seq"], row_to_report(row)) for row in rows]
+
+    def clear_derived(self, through: int) -> None:
+        p = it.derived_pending
+        self._c.execute(delete(p).where(p.c.seq <= through))
+
+    def count_derived(self) -> int:
+        query = select(func.count()).select_from(it.derived_pending)
+        return int(self._c.execute(query).scalar_one())
 
     def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]:
         d = it.dataset_tombstones
