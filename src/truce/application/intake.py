@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
@@ -70,9 +70,11 @@ from truce.domain.intake import (
     quarantine_id,
 )
 from truce.domain.parties import BodyKind, Member
-from truce.domain.reports import Report, fingerprint, parse_file_report
+from truce.domain.reports import Report, amended, fingerprint, parse_file_report
 
 BATCH_SIZE = 5_000
+# Beyond any queue position.
+_EVERY_SEQ = 2**62
 RowMapper = Callable[[SourceRow, datetime], FileReport]
 
 
@@ -179,13 +181,20 @@ class IntakeService:
         ran; a pass that stops resumes where it stopped."""
         after = self.monitoring.after_filing
         done = 0
+        if after is None:  # nothing derives anything from reports here: forget the queue
+            with self.uow() as uow:
+                done = uow.intake.count_derived()
+                uow.intake.clear_derived(_EVERY_SEQ)
+                uow.commit()
+            if progress is not None and done:
+                progress(done)
+            return done
         while True:
             with self.uow() as uow:
                 pending = uow.intake.pending_derived(self.batch_size)
                 if not pending:
                     return done
-                if after is not None:
-                    after(uow, [report for _, report in pending], itemise=False)
+                after(uow, [report for _, report in pending], itemise=False)
                 uow.intake.clear_derived(pending[-1][0])
                 uow.commit()
             done += len(pending)
@@ -445,7 +454,7 @@ class _BatchImporter:
                 if _older(command.source_version, current.source_version):
                     counts.add(Outcome.UNCHANGED)
                     continue
-                command = replace(command, supersedes=current.report_id)
+                command = amended(command, supersedes=current.report_id)
                 print_ = fingerprint(command)
                 batch.retired.append(current.report_id)
                 counts.add(Outcome.UPDATED)
@@ -457,7 +466,7 @@ class _BatchImporter:
                 filed_at=now,
                 submitted_by=None,
                 submitter_body_id=self.body_id,
-                content=replace(command, agreement_id=self.agreement.id),
+                content=amended(command, agreement_id=self.agreement.id),
                 fingerprint=print_,
             )
             batch.reports.append(report)
@@ -509,7 +518,7 @@ class _BatchImporter:
             file_name=self.source.file_name,
             file_sha256=self.source.file_sha256,
             line=row.line,
-            raw=row.raw,
+            raw=row.raw_text(),
             reasons=tuple(errors),
             quarantined_at=now,
         )
@@ -519,7 +528,7 @@ class _BatchImporter:
         target = self._actor(uow, command.target)
         if perpetrator is None and target is None:
             return command
-        return replace(
+        return amended(
             command,
             perpetrator_actor_id=None if perpetrator is None else perpetrator[0],
             target_actor_id=None if target is None else target[0],

@@ -141,6 +141,8 @@ _LEGACY_FIELDS = (
 )
 _INTAKE_FIELDS = tuple(f.name for f in fields(FileReport) if f.name not in _LEGACY_FIELDS)
 _DEFAULTS = {f.name: f.default for f in fields(FileReport) if f.name in _INTAKE_FIELDS}
+_ALL_FIELDS = tuple(f.name for f in fields(FileReport))
+_FIELD_SET = frozenset(_ALL_FIELDS)
 
 
 def content_fields(command: FileReport) -> dict[str, Any]:
@@ -171,12 +173,28 @@ def _plain(value: object) -> object:
     return value
 
 
+# Made once: json.dumps with options builds an encoder per call (a fingerprint per row).
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+
+
 def fingerprint(command: FileReport) -> str:
     """A stable SHA-256 of the command's content (the idempotency key itself excluded)."""
     content = content_fields(command)
     content.pop("idempotency_key")
-    canonical = json.dumps(content, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
+
+
+def amended(command: FileReport, **changes: object) -> FileReport:
+    """`dataclasses.replace` without its per-field machinery (no validation runs either
+    way), which cost an import more than the rest of building a report."""
+    copied = object.__new__(FileReport)
+    for name in _ALL_FIELDS:
+        object.__setattr__(copied, name, getattr(command, name))
+    for name, value in changes.items():
+        if name not in _FIELD_SET:
+            raise TypeError(f"FileReport has no field {name!r}")
+        object.__setattr__(copied, name, value)
+    return copied
 
 
 def new_report(
