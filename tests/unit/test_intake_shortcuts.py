@@ -18,16 +18,22 @@ from hypothesis import strategies as st
 from support import START, report_fields
 from truce.domain.intake import MAX_RAW, SourceRow
 from truce.domain.reports import amended, fingerprint, parse_file_report
-from truce.domain.search import normalise
+from truce.domain.search import _DIACRITICS, _FOLD, _TATWEEL, normalise
 
 
 def _long_way(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = _DIACRITICS.sub("", folded).replace(_TATWEEL, "").translate(_FOLD)
     return " ".join(re.findall(r"\w+", folded))
 
 
 @given(st.text(alphabet=string.printable))
 def test_ascii_text_folds_as_the_long_way_folds_it(text):
+    assert normalise(text) == _long_way(text)
+
+
+@given(st.text() | st.text(alphabet="قصفٌ على إدلب ـ ة ى ی ک ’ ﬁ É"))
+def test_any_text_folds_as_the_long_way_folds_it(text):
     assert normalise(text) == _long_way(text)
 
 
