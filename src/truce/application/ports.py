@@ -373,6 +373,12 @@ class Incidents(Protocol):
         reports (with their slack) cover, which `candidates` filters on."""
         ...
 
+    def save_many(
+        self, incidents: Sequence[tuple[Incident, tuple[datetime, datetime] | None]]
+    ) -> None:
+        """`save` for each, in a few statements (a dataset batch changes thousands)."""
+        ...
+
     def get(self, incident_id: str) -> Incident | None: ...
     def of_report(self, report_id: str) -> str | None:
         """The open incident holding the report, if any."""
