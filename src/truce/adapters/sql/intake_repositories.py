@@ -128,7 +128,15 @@ class SqlIntake:
 
     def pending_derived(self, limit: int) -> list[tuple[int, Report]]:
         p, r = it.derived_pending, t.reports
-        query = select(p.c.seq, r).join(r, r.c.id == p.c.report_id).order_by(p.c.seq).limit(limit)
+        # Two imports' passes on PostgreSQL take turns on a group instead of both running it;
+        # the second then reads past what the first dequeued (SQLite has one writer anyway).
+        query = (
+            select(p.c.seq, r)
+            .join(r, r.c.id == p.c.report_id)
+            .order_by(p.c.seq)
+            .limit(limit)
+            .with_for_update(of=p)
+        )
         with as_system(self._c, "correlating and placing the reports a bulk import filed"):
             rows = self._c.execute(query).mappings().all()
         return [(row["seq"], row_to_report(row)) for row in rows]
