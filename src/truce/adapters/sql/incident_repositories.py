@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from truce.adapters.sql import incident_tables as it
 from truce.adapters.sql.mapping import from_db_time, to_utc
@@ -17,6 +17,19 @@ from truce.domain.incidents import Incident, IncidentStatus, Link
 _OPEN = IncidentStatus.OPEN.value
 # Bound parameters per IN list, under SQLite's and PostgreSQL's limits.
 IN_CHUNK = 2_000
+_UPDATE_INCIDENT = (
+    update(it.incidents)
+    .where(it.incidents.c.id == bindparam("incident_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "agreement_id", "opened_at", "status", "merged_into", "split_from",
+                "window_from", "window_to",
+            )
+        }
+    )
+)  # fmt: skip
 
 
 class SqlIncidents:
@@ -38,21 +51,29 @@ class SqlIncidents:
     def save_many(
         self, incidents: Sequence[tuple[Incident, tuple[datetime, datetime] | None]]
     ) -> None:
-        """Delete the incidents and their links, then insert them again, by the thousand:
-        a statement per incident cost a dataset batch's correlation most of its time."""
+        """Replace the incidents' links and update the incidents in place (inserting the new
+        ones), by the thousand: a statement per incident cost a dataset batch's correlation
+        most of its time. Incidents are never deleted: other rows may refer to them."""
         if not incidents:
             return
         i, links = it.incidents, it.incident_links
-        ids = list(dict.fromkeys(incident.id for incident, _ in incidents))
+        last = {incident.id: (incident, window) for incident, window in incidents}
+        ids = list(last)
+        existing: set[str] = set()
         for start in range(0, len(ids), IN_CHUNK):
             chunk = ids[start : start + IN_CHUNK]
             self._c.execute(delete(links).where(links.c.incident_id.in_(chunk)))
-            self._c.execute(delete(i).where(i.c.id.in_(chunk)))
-        last = {incident.id: (incident, window) for incident, window in incidents}
-        self._c.execute(insert(i), [_incident_row(inc, w) for inc, w in last.values()])
-        rows = [_link_row(inc.id, link) for inc, _ in last.values() for link in inc.links]
-        if rows:
-            self._c.execute(insert(links), rows)
+            existing.update(self._c.execute(select(i.c.id).where(i.c.id.in_(chunk))).scalars())
+        rows = [_incident_row(incident, window) for incident, window in last.values()]
+        changed = [{**row, "incident_id": row["id"]} for row in rows if row["id"] in existing]
+        if changed:
+            self._c.execute(_UPDATE_INCIDENT, changed)
+        added = [row for row in rows if row["id"] not in existing]
+        if added:
+            self._c.execute(insert(i), added)
+        link_rows = [_link_row(inc.id, link) for inc, _ in last.values() for link in inc.links]
+        if link_rows:
+            self._c.execute(insert(links), link_rows)
 
     def get(self, incident_id: str) -> Incident | None:
         found = self._load(it.incidents.c.id == incident_id)
