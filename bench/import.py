@@ -1,26 +1,43 @@
 """Benchmark of intake (issue 5): rows per second importing the real UCDP and ACLED files
-replicated to N rows, beside a raw baseline in the same run.
+replicated to N rows, beside a raw baseline in the same run, and the pass that correlates and
+places what an import filed.
 
     uv run python bench/import.py --rows 100000          # a quick run
     uv run python bench/import.py                        # 1,000,000 rows per dataset
-    TRUCE_BENCH_DATABASE_URL=postgresql+psycopg://... uv run python bench/import.py
+    uv run python bench/import.py --rows 100000 --profile  # where the time goes, per row
+    TRUCE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:PORT/DB \
+    TRUCE_BENCH_APP_ROLE=truce_app uv run python bench/import.py
 
-The replicated file repeats the real rows with fresh event ids. The import is the whole path
+The replicated file repeats the real rows with fresh event ids. The import is the path
 `truce import` takes: streamed CSV, mapping and validation, fingerprints, batches of 5,000 per
-unit of work with a record entry and the journal. The baseline inserts the same rows, already
-built (read back from the store and spooled to a file; only the inserts are timed), into the reports
-table of a second fresh store: 5,000 per transaction with the DB-API's executemany, no
-SQLAlchemy, no mapping, no record. Peak memory is the process's max RSS (resource.getrusage),
-read after each import and after each baseline.
+unit of work with a record entry, the journal and the queue of reports to correlate and place.
+The baseline inserts the same rows, already built (read back from the store and spooled to a
+file; only the inserts are timed), into the reports table of a second fresh store: 5,000 per
+transaction with the DB-API's executemany, no SQLAlchemy, no mapping, no record (on SQLite the
+FTS trigger indexes each row as it goes). Peak memory is the process's max RSS
+(resource.getrusage), read after each import and after each baseline.
+
+The pass at the end of an import (correlation into incidents, placement in the OCHA units,
+as `truce import` wires them) is measured on each real file as it is, not replicated: copies
+of one event share its time and place, so over a replicated file every report would be
+compared with every copy before it, which no real file does.
+
+On PostgreSQL, TRUCE_BENCH_DATABASE_URL names the owner (the schema is dropped and migrated
+afresh) and TRUCE_BENCH_APP_ROLE the role the import runs as, under row-level security as in
+production (the raw baseline runs as the owner).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import os
 import pickle
+import platform
+import pstats
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -30,18 +47,26 @@ from pathlib import Path
 from sqlalchemy import Engine, select, text
 
 from truce.adapters.clock import SystemClock, UuidFactory
+from truce.adapters.geo.files import boundary_files, read_boundaries
+from truce.adapters.geo.spatial import ShapelySpatial
 from truce.adapters.importers import open_source
 from truce.adapters.sql import tables
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
+from truce.adapters.sql.rls import grant_app_role
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.demo_case import ACTORS, AGREEMENT, BODIES, members_of_cast
+from truce.application.geography import GeographyService
+from truce.application.incidents import IncidentService
 from truce.application.intake import IntakeService
 from truce.application.monitoring import MonitoringService
+from truce.application.placement import AfterFilingSteps
 from truce.application.registry import RegistryService
 from truce.domain.intake import ImportKind
 
-EVENTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "events"
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+EVENTS = DATA / "events"
+BOUNDARIES = DATA / "boundaries" / "ocha_syr_cod_ab_2016-09" / "shapefile"
 SOURCES = {
     ImportKind.UCDP: (EVENTS / "ucdp_ged_syria_2017-07_2019-11.csv", "id"),
     ImportKind.ACLED: (EVENTS / "acled_syria_battles_2017-07_2023-06.csv", "event_id_cnty"),
@@ -65,12 +90,26 @@ def replicate(source: Path, key: str, rows: int, target: Path) -> None:
 
 
 def fresh_store(url: str | None, folder: Path, name: str) -> Engine:
+    """A migrated, seeded store; on PostgreSQL the owner's engine."""
     engine = make_engine(url or f"sqlite:///{folder / name}.db")
     if url:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade(engine)
+    seed(engine)
     return engine
+
+
+def app_engine(owner: Engine) -> Engine:
+    """The engine the import runs on: on PostgreSQL with TRUCE_BENCH_APP_ROLE, that role,
+    which owns nothing and is held to row-level security."""
+    role = os.environ.get("TRUCE_BENCH_APP_ROLE")
+    if owner.dialect.name == "sqlite" or not role:
+        return owner
+    with owner.begin() as connection:
+        grant_app_role(connection, role)
+    url = owner.url.set(username=role, password=None)
+    return make_engine(url.render_as_string(hide_password=False))
 
 
 def seed(engine: Engine) -> None:
@@ -89,10 +128,28 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_import(engine: Engine, kind: ImportKind, path: Path) -> tuple[float, int]:
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f}"
+
+
+def intake_service(engine: Engine, *, derive: bool) -> tuple[IntakeService, GeographyService]:
+    """As bootstrap.build_services wires it: after filing, correlation then placement
+    (`derive`), or nothing at all (the import alone)."""
     uow = SqlUnitOfWorkFactory(engine)
     clock, ids = SystemClock(), UuidFactory()
-    intake = IntakeService(uow, clock, ids, MonitoringService(uow, clock, ids), batch_size=BATCH)
+    geography = GeographyService(uow, clock, ShapelySpatial())
+    steps = None
+    if derive:
+        steps = AfterFilingSteps(
+            (IncidentService(uow, clock, ids).correlate, geography.place_filed)
+        )
+    monitoring = MonitoringService(uow, clock, ids, after_filing=steps)
+    return IntakeService(uow, clock, ids, monitoring, batch_size=BATCH), geography
+
+
+def run_import(engine: Engine, kind: ImportKind, path: Path) -> tuple[float, int]:
+    intake, _ = intake_service(engine, derive=False)
     started, cpu = time.perf_counter(), cpu_seconds()
     counts = intake.import_file(open_source(kind, path)).counts
     elapsed = time.perf_counter() - started
@@ -158,31 +215,146 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main() -> None:
+def derived_pass(url: str | None, work: Path, kind: ImportKind, source: Path) -> None:
+    """Import the real file as it is with correlation and placement wired, over the OCHA
+    boundaries, and time the batches and the pass at the end apart."""
+    owner = fresh_store(url, work, f"{kind.value}-derived")
+    engine = app_engine(owner)
+    intake, geography = intake_service(engine, derive=True)
+    for layer in boundary_files(BOUNDARIES):
+        geography.load_boundaries(read_boundaries(layer), layer.name)
+    marks: dict[str, tuple[float, float]] = {}
+
+    def batch_done(_rows: int) -> None:
+        marks["batches"] = (time.perf_counter(), cpu_seconds())
+
+    started, cpu = time.perf_counter(), cpu_seconds()
+    counts = intake.import_file(
+        open_source(kind, source), progress=batch_done, derived_progress=lambda _n: None
+    ).counts
+    ended, cpu_ended = time.perf_counter(), cpu_seconds()
+    wall_mark, cpu_mark = marks["batches"]
+    reports = counts.imported
+    name = "sqlite" if url is None else "postgresql"
+    print(
+        f"{name}: {kind.value} as it is ({counts.read:,} rows): batches"
+        f" {counts.read / (wall_mark - started):,.0f} rows/s"
+        f" ({counts.read / max(cpu_mark - cpu, 1e-9):,.0f} per CPU s); correlation and"
+        f" placement of {reports:,} reports {reports / (ended - wall_mark):,.0f} reports/s"
+        f" ({reports / max(cpu_ended - cpu_mark, 1e-9):,.0f} per CPU s)"
+    )
+    engine.dispose()
+    owner.dispose()
+
+
+def profile(work: Path, kind: ImportKind, path: Path) -> None:
+    """cProfile of the import alone (SQLite), then the cumulative time of its steps per row."""
+    engine = fresh_store(None, work, f"{kind.value}-profile")
+    intake, _ = intake_service(engine, derive=False)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    counts = intake.import_file(open_source(kind, path)).counts
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total = sum(v[2] for v in stats.stats.values())  # type: ignore[attr-defined]
+    steps: dict[str, tuple[tuple[str, str], ...]] = {
+        "read the CSV": (("csv_rows", "importers/__init__.py"),),
+        "map and validate": ((f"map_{kind.value}", "intake_sources.py"),),
+        "fingerprint": (("fingerprint", "domain/reports.py"),),
+        "copy with agreement/actors": (("amended", "domain/reports.py"),),
+        "standing events and tombstones": (
+            ("current", "intake_repositories.py"),
+            ("tombstones", "intake_repositories.py"),
+        ),
+        "row for the store": (("report_to_row", "sql/mapping.py"),),
+        "  of which search text": (("report_document", "domain/search.py"),),
+        "reports insert (executemany)": (("run", "sql/bulk.py"),),
+        "  of which bind processors": (("_bind", "sql/bulk.py"),),
+        "all of add_reports": (("add_reports", "intake_repositories.py"),),
+        "quarantine": (("quarantine", "intake_repositories.py"),),
+        "record entry (one per batch)": (
+            ("append", "sql/record_store.py"),
+            ("flush", "sql/record_store.py"),
+        ),
+        "journal": (("save_journal", "intake_repositories.py"),),
+        "queue for correlation/placement": (("queue_derived", "intake_repositories.py"),),
+        "commit": (("commit", "sql/unit_of_work.py"),),
+    }
+    spent: dict[str, float] = {}
+    for label, functions in steps.items():
+        spent[label] = (
+            sum(
+                v[3]
+                for (path_, _line, name), v in stats.stats.items()  # type: ignore[attr-defined]
+                if (name, path_)
+                and any(name == f and path_.endswith(file) for f, file in functions)
+            )
+            / counts.read
+            * 1e6
+        )
+    # The search index is what add_reports spends beyond building and inserting the rows.
+    spent["search index (FTS5 INSERT ... SELECT)"] = (
+        spent["all of add_reports"]
+        - spent["row for the store"]
+        - spent["reports insert (executemany)"]
+    )
+    del spent["all of add_reports"]
+    print(f"profile of {counts.read:,} {kind.value} rows, cumulative µs per row (profiled):")
+    for label, micros in spent.items():
+        print(f"  {label:<38} {micros:8.1f}")
+    print(f"  {'the whole import':<38} {total / counts.read * 1e6:8.1f} (all functions' own time)")
+    stats.sort_stats("tottime").print_stats(15)
+    engine.dispose()
+
+
+def machine() -> str:
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{platform.machine()} {model}, {os.cpu_count()} CPUs, Python"
+        f" {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+def main() -> None:  # noqa: C901 - one run, printed as it goes
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per dataset")
+    parser.add_argument("--profile", action="store_true", help="profile the import instead")
+    parser.add_argument("--no-derived", action="store_true", help="skip the correlation pass")
     args = parser.parse_args()
     if not EVENTS.is_dir():
         sys.exit(f"real event files absent: {EVENTS}")
-    targets = [("sqlite", None)]
+    targets: list[tuple[str, str | None]] = [("sqlite", None)]
     if os.environ.get("TRUCE_BENCH_DATABASE_URL"):
         targets.append(("postgresql", os.environ["TRUCE_BENCH_DATABASE_URL"]))
     print(f"import benchmark: {args.rows:,} rows per dataset, batches of {BATCH:,}")
-    print(f"{'measure':<34} {'import rows/s':>13} {'raw rows/s':>11} {'ratio':>6}  target")
+    print(f"{machine()}; {load()}")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
+        if args.profile:
+            for kind, (source, key) in SOURCES.items():
+                path = work / f"{kind.value}.csv"
+                replicate(source, key, args.rows, path)
+                profile(work, kind, path)
+            return
+        print(f"{'measure':<34} {'import rows/s':>13} {'raw rows/s':>11} {'ratio':>6}  target")
         for kind, (source, key) in SOURCES.items():
             path = work / f"{kind.value}.csv"
             replicate(source, key, args.rows, path)
             for name, url in targets:
-                engine = fresh_store(url, work, f"{kind.value}-import")
-                seed(engine)
+                owner = fresh_store(url, work, f"{kind.value}-import")
+                engine = app_engine(owner)
                 seconds, rows = run_import(engine, kind, path)
                 import_peak = peak_mib()
-                rows_file = spool(engine, work / f"{kind.value}-{name}.rows")
+                rows_file = spool(owner, work / f"{kind.value}-{name}.rows")
                 engine.dispose()
+                owner.dispose()
                 baseline = fresh_store(url, work, f"{kind.value}-raw")
-                seed(baseline)
                 raw_seconds, raw_rows = raw_baseline(rows_file, baseline)
                 rows_file.unlink()
                 rate, raw_rate = rows / seconds, raw_rows / raw_seconds
@@ -193,10 +365,15 @@ def main() -> None:
                     f"{label:<34} {rate:>13,.0f} {raw_rate:>11,.0f} {ratio:>5.1f}x"
                     f"  >= 30,000/s on SQLite, <= 3x raw: {verdict}"
                 )
-                engine.dispose()
                 baseline.dispose()
-                print(f"  peak memory (max RSS) after the import: {import_peak:,.0f} MiB")
+                print(f"  peak memory (max RSS) after the import: {import_peak:,.0f} MiB; {load()}")
+            path.unlink()
             print(f"  peak memory (max RSS) with the baseline: {peak_mib():,.0f} MiB")
+        if not args.no_derived and BOUNDARIES.is_dir():
+            for kind, (source, _key) in SOURCES.items():
+                for _name, url in targets:
+                    derived_pass(url, work, kind, source)
+            print(f"  {load()}")
 
 
 if __name__ == "__main__":

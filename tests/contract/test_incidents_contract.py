@@ -156,3 +156,31 @@ def test_the_store_finds_candidates_by_window(
         assert "i-1" not in {i.id for i in far}
         assert uow.incidents.get("i-1") == incident
         assert uow.incidents.of_report(report_id) is not None
+
+
+def test_saving_many_is_saving_each(
+    uow_factory: UnitOfWorkFactory, cast: dict[str, Member], filing: MonitoringService
+) -> None:
+    """`save_many` leaves what `save` one by one leaves: replaced incidents, their links, and
+    the windows candidates are found by."""
+    r1, r2, r3 = (_file(filing, cast["monitor"]) for _ in range(3))
+
+    def incident(incident_id: str, *reports: str) -> Incident:
+        links = tuple(Link(r, NOW) for r in reports)
+        return Incident(incident_id, "astana-2016", NOW, IncidentStatus.OPEN, links)
+
+    hour = timedelta(hours=1)
+    with uow_factory() as uow:
+        uow.incidents.save(incident("a", r1), (NOW, NOW + hour))
+        uow.incidents.save_many(
+            [
+                (incident("a", r1, r2), (NOW, NOW + 2 * hour)),
+                (incident("b", r3), (NOW + 10 * hour, NOW + 11 * hour)),
+            ]
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.incidents.get("a") == incident("a", r1, r2)
+        assert uow.incidents.get("b") == incident("b", r3)
+        found = uow.incidents.candidates(NOW + 90 * timedelta(minutes=1), NOW + 3 * hour)
+        assert [i.id for i in found] == ["a"]

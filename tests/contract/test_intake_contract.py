@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from support import START, report_fields
 from truce.application.demo_case import AGREEMENT
+from truce.application.ports import ReportScope
+from truce.domain.confidentiality import Confidentiality
 from truce.domain.errors import FieldError
 from truce.domain.intake import (
     ImportCounts,
@@ -16,6 +18,7 @@ from truce.domain.intake import (
     Tombstone,
 )
 from truce.domain.reports import new_report, parse_file_report
+from truce.domain.search import query_terms
 
 SHA = "c" * 64
 
@@ -153,3 +156,22 @@ def test_an_uncommitted_batch_leaves_nothing(uow_factory, cast):
         assert uow.intake.current(["ucdp:1"]) == {}
         assert uow.intake.quarantined(10) == []
         assert uow.intake.journal(SHA, "ucdp") is None
+
+
+def test_a_batch_of_dataset_reports_is_found_by_search_and_so_is_a_later_filing(uow_factory, cast):
+    """On SQLite a batch is indexed in one statement with the per-row trigger set aside: the
+    batch is searchable, and the trigger is back for the next single filing."""
+    batch = [dataset_report(f"r{n}", f"ucdp:{n}", narrative=f"at Kafr{n}") for n in range(60)]
+    with uow_factory() as uow:
+        uow.intake.add_reports(batch, "import:ucdp")
+        uow.commit()
+    single = dataset_report("single", "ucdp:single", narrative="at Basimah")
+    with uow_factory() as uow:
+        uow.reports.add(single, "member:x")
+        uow.commit()
+    everything = ReportScope(None, frozenset(Confidentiality))
+    with uow_factory() as uow:
+        found = {r.id for r in uow.reports.search(query_terms("shelling"), 100, everything)}
+        assert found == {f"r{n}" for n in range(60)} | {"single"}
+        assert [r.id for r in uow.reports.search(["kafr59"], 10, everything)] == ["r59"]
+        assert [r.id for r in uow.reports.search(["basimah"], 10, everything)] == ["single"]

@@ -211,9 +211,9 @@ class IncidentService:
             incidents[attachment.incident_id] = _apply(incidents, attachment, report, now)
             changed.add(attachment.incident_id)
             decisions.append(attachment)
-        for incident_id in changed:
-            incident = incidents[incident_id]
-            uow.incidents.save(incident, _window(incident, members))
+        uow.incidents.save_many(
+            [(incidents[i], _window(incidents[i], members)) for i in sorted(changed)]
+        )
         _record_decisions(uow, decisions, now, itemise=itemise)
 
     # --- reading --------------------------------------------------------------------------

@@ -5,6 +5,15 @@ An import commits every `batch_size` rows in one unit of work: the new reports, 
 ones, the quarantined rows, one record entry for the batch and the journal, together. A run
 that stops anywhere resumes after the last committed batch and reaches the same state.
 
+What is derived from the reports (correlation into incidents, placement in the administrative
+units: the monitoring service's `after_filing`) does not run inside the batches: each batch
+queues its new reports (`derived_pending`), and one pass at the end of the import runs the
+same steps over the queue, oldest first, `batch_size` reports per unit of work, exactly the
+groups and order the batches had, so the incidents and placements come out as they would
+have batch by batch (tests/unit/test_intake_derived.py). Until that pass ends, a report just
+imported is listed but belongs to no incident yet. A pass that stopped resumes with the next
+import, or with `truce import finish` (docs/intake.md).
+
 Imported reports are filed by the mechanism itself: `submitted_by` is empty (no member filed
 them) and `submitter_body_id` is the mechanism's body. They are public, so every principal
 may read them by the ordinary ladder; nobody gains anything from being the mechanism's body
@@ -16,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
@@ -61,9 +70,11 @@ from truce.domain.intake import (
     quarantine_id,
 )
 from truce.domain.parties import BodyKind, Member
-from truce.domain.reports import Report, fingerprint, parse_file_report
+from truce.domain.reports import Report, amended, fingerprint, parse_file_report
 
 BATCH_SIZE = 5_000
+# Beyond any queue position.
+_EVERY_SEQ = 2**62
 RowMapper = Callable[[SourceRow, datetime], FileReport]
 
 
@@ -116,6 +127,9 @@ class IntakeService:
     ids: IdFactory
     monitoring: MonitoringService
     batch_size: int = BATCH_SIZE
+    # False: run the derived steps inside every batch, as a single filing does (kept to show
+    # that deferring them changes nothing, and for imports small enough not to matter).
+    defer_derived: bool = True
 
     # --- dataset imports ------------------------------------------------------------------
 
@@ -125,9 +139,11 @@ class IntakeService:
         *,
         agreement_id: str | None = None,
         progress: Progress | None = None,
+        derived_progress: Progress | None = None,
     ) -> ImportResult:
-        """Import every row, or resume the import of the same file where it stopped.
-        `progress` is called with the number of rows done after each committed batch."""
+        """Import every row, or resume the import of the same file where it stopped, then
+        correlate and place what it filed. `progress` is called with the number of rows done
+        after each committed batch, `derived_progress` with the reports done in the pass."""
         with self.uow() as uow:
             agreement = _agreement_for(uow, agreement_id)
             body_id = _mechanism_body(uow)
@@ -146,12 +162,44 @@ class IntakeService:
             importer.run(batch, journal)
             if progress is not None:
                 progress(journal.rows_done)
+        self.finish_derived(derived_progress)
         with self.uow() as uow:
             journal.status = JournalStatus.COMPLETE
             journal.finished_at = self.clock.now()
             uow.intake.save_journal(journal)
             uow.commit()
         return ImportResult(journal.counts, resumed_from)
+
+    def pending_derived(self) -> int:
+        """Reports filed by imports whose correlation and placement have not run yet."""
+        with self.uow() as uow:
+            return uow.intake.count_derived()
+
+    def finish_derived(self, progress: Progress | None = None) -> int:
+        """Run the derived steps over every queued report, oldest first, `batch_size` per
+        unit of work (the import's own batches), and dequeue them with it. Returns how many
+        ran; a pass that stops resumes where it stopped."""
+        after = self.monitoring.after_filing
+        done = 0
+        if after is None:  # nothing derives anything from reports here: forget the queue
+            with self.uow() as uow:
+                done = uow.intake.count_derived()
+                uow.intake.clear_derived(_EVERY_SEQ)
+                uow.commit()
+            if progress is not None and done:
+                progress(done)
+            return done
+        while True:
+            with self.uow() as uow:
+                pending = uow.intake.pending_derived(self.batch_size)
+                if not pending:
+                    return done
+                after(uow, [report for _, report in pending], itemise=False)
+                uow.intake.clear_derived(pending[-1][0])
+                uow.commit()
+            done += len(pending)
+            if progress is not None:
+                progress(done)
 
     def withdraw(self, refs: Iterable[tuple[str, str | None]], kind: str) -> ImportCounts:
         """Retire the standing report of each (source_ref, version) its publisher deleted,
@@ -409,7 +457,7 @@ class _BatchImporter:
                 if _older(command.source_version, current.source_version):
                     counts.add(Outcome.UNCHANGED)
                     continue
-                command = replace(command, supersedes=current.report_id)
+                command = amended(command, supersedes=current.report_id)
                 print_ = fingerprint(command)
                 batch.retired.append(current.report_id)
                 counts.add(Outcome.UPDATED)
@@ -421,7 +469,7 @@ class _BatchImporter:
                 filed_at=now,
                 submitted_by=None,
                 submitter_body_id=self.body_id,
-                content=replace(command, agreement_id=self.agreement.id),
+                content=amended(command, agreement_id=self.agreement.id),
                 fingerprint=print_,
             )
             batch.reports.append(report)
@@ -456,7 +504,9 @@ class _BatchImporter:
                 },
             )
         after = self.service.monitoring.after_filing
-        if reports and after is not None:
+        if self.service.defer_derived:
+            uow.intake.queue_derived([report.id for report in reports])
+        elif reports and after is not None:
             after(uow, reports, itemise=False)
         journal.rows_done = journal.counts.read
         uow.intake.save_journal(journal)
@@ -471,7 +521,7 @@ class _BatchImporter:
             file_name=self.source.file_name,
             file_sha256=self.source.file_sha256,
             line=row.line,
-            raw=row.raw,
+            raw=row.raw_text(),
             reasons=tuple(errors),
             quarantined_at=now,
         )
@@ -481,7 +531,7 @@ class _BatchImporter:
         target = self._actor(uow, command.target)
         if perpetrator is None and target is None:
             return command
-        return replace(
+        return amended(
             command,
             perpetrator_actor_id=None if perpetrator is None else perpetrator[0],
             target_actor_id=None if target is None else target[0],

@@ -345,6 +345,20 @@ class Intake(Protocol):
         """Mark reports superseded or withdrawn: they leave lists, stay readable by id."""
         ...
 
+    def queue_derived(self, report_ids: Sequence[str]) -> None:
+        """Remember reports whose derived steps (correlation, placement) are still to run,
+        in this order, behind any already waiting."""
+        ...
+
+    def pending_derived(self, limit: int) -> list[tuple[int, Report]]:
+        """The oldest `limit` waiting reports with their queue positions, in order."""
+        ...
+
+    def clear_derived(self, through: int) -> None:
+        """Forget the waiting reports up to and including queue position `through`."""
+        ...
+
+    def count_derived(self) -> int: ...
     def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]: ...
     def add_tombstone(self, tombstone: Tombstone) -> None: ...
     def quarantine(self, rows: Sequence[QuarantinedRow]) -> int:
@@ -370,6 +384,12 @@ class Incidents(Protocol):
     def save(self, incident: Incident, window: tuple[datetime, datetime] | None) -> None:
         """Insert or replace the incident with its links; `window` is the span of time its
         reports (with their slack) cover, which `candidates` filters on."""
+        ...
+
+    def save_many(
+        self, incidents: Sequence[tuple[Incident, tuple[datetime, datetime] | None]]
+    ) -> None:
+        """`save` for each, in a few statements (a dataset batch changes thousands)."""
         ...
 
     def get(self, incident_id: str) -> Incident | None: ...

@@ -10,8 +10,13 @@ things at once tells of two events). Otherwise it opens an incident.
 `Correlator` is the incremental engine over an in-memory space-time index: cells of a grid
 (0.5 degrees) per time bucket (12 hours), each report entered under every cell and bucket its
 disc and window (widened by their tolerance) touch, so two reports that could match always
-share a key. Incidents whose windows closed more than `horizon` before the newest report are
-evicted: memory follows the open window, not history.
+share a key. A vague report (a country-wide point over two months) would touch a hundred
+thousand such keys; one that touches more than WIDE_KEYS is entered in a coarse index instead
+(4 degrees, 8 days), where every report is entered too, and found from there: any two reports
+sharing a fine key share a coarse one, so no candidate is lost. Candidates are taken in the
+order their incidents entered the engine, whichever index found them. Incidents whose windows
+closed more than `horizon` before the newest report are evicted: memory follows the open
+window, not history.
 
 Pure: standard library only; ids come from the caller.
 """
@@ -360,9 +365,12 @@ class Attachment:
 class _Open:
     members: list[Observation]
     last_bucket: int
+    # When the incident entered the engine: candidates are taken in this order.
+    order: int
 
 
 Key = tuple[int, int, int]
+Index = dict[Key, dict[str, None]]
 
 
 @dataclass
@@ -373,9 +381,15 @@ class Correlator:
     threshold: float = THRESHOLD
     horizon_s: float = DEFAULT_HORIZON_S
     _open: dict[str, _Open] = field(default_factory=dict)
-    _cells: dict[Key, dict[str, None]] = field(default_factory=dict)
+    # Reports of few keys, under their fine keys.
+    _cells: Index = field(default_factory=dict)
+    # Vague reports under their coarse keys, and every report under its coarse keys.
+    _wide: Index = field(default_factory=dict)
+    _coarse: Index = field(default_factory=dict)
     _by_bucket: dict[int, list[Key]] = field(default_factory=dict)
+    _by_coarse_bucket: dict[int, list[tuple[Index, Key]]] = field(default_factory=dict)
     _watermark: int | None = None
+    _entered: int = 0
     # Analysts' cannot-links: report id -> the reports it must never share an incident with.
     _apart: dict[str, set[str]] = field(default_factory=dict)
 
@@ -385,7 +399,7 @@ class Correlator:
 
     @property
     def index_keys(self) -> int:
-        return len(self._cells)
+        return len(self._cells) + len(self._wide) + len(self._coarse)
 
     def keep_apart(self, first: Iterable[str], second: Iterable[str]) -> None:
         """An analyst's split: no report of `first` may share an incident with one of
@@ -422,35 +436,43 @@ class Correlator:
             self._enter(incident_id, member)
 
     def _enter(self, incident_id: str, observation: Observation) -> None:
-        keys = _keys(observation, query=False)
-        last = keys[-1][0]
+        grid = _Grid.of(observation, query=False)
+        last = grid.last
         entry = self._open.get(incident_id)
         if entry is None:
-            self._open[incident_id] = _Open([observation], last)
+            self._entered += 1
+            self._open[incident_id] = _Open([observation], last, self._entered)
         else:
             entry.members.append(observation)
             entry.last_bucket = max(entry.last_bucket, last)
+        if grid.wide:
+            self._put(self._wide, grid.coarse_keys(), incident_id, coarse=True)
+        else:
+            self._put(self._cells, grid.fine_keys(), incident_id, coarse=False)
+        self._put(self._coarse, grid.coarse_keys(), incident_id, coarse=True)
+
+    def _put(self, index: Index, keys: Iterable[Key], incident_id: str, *, coarse: bool) -> None:
         for key in keys:
-            holders = self._cells.get(key)
+            holders = index.get(key)
             if holders is None:
-                self._cells[key] = {incident_id: None}
-                self._by_bucket.setdefault(key[0], []).append(key)
+                index[key] = {incident_id: None}
+                if coarse:
+                    self._by_coarse_bucket.setdefault(key[0], []).append((index, key))
+                else:
+                    self._by_bucket.setdefault(key[0], []).append(key)
             else:
                 holders[incident_id] = None
 
     def _candidates(self, observation: Observation) -> list[tuple[str, list[Observation]]]:
-        seen: dict[str, list[Observation]] = {}
-        cells, open_ = self._cells, self._open
-        for key in _keys(observation, query=True):
-            holders = cells.get(key)
-            if holders is None:
-                continue
-            for incident_id in holders:
-                if incident_id not in seen:
-                    entry = open_.get(incident_id)
-                    if entry is not None:
-                        seen[incident_id] = entry.members
-        return list(seen.items())
+        grid = _Grid.of(observation, query=True)
+        seen: dict[str, _Open] = {}
+        if grid.wide:
+            _collect(self._coarse, grid.coarse_keys(), self._open, seen)
+        else:
+            _collect(self._cells, grid.fine_keys(), self._open, seen)
+            _collect(self._wide, grid.coarse_keys(), self._open, seen)
+        ordered = sorted(seen.items(), key=lambda item: item[1].order)
+        return [(incident_id, entry.members) for incident_id, entry in ordered]
 
     def _advance(self, observation: Observation) -> None:
         """Move the watermark to the newest report and evict what closed before the horizon."""
@@ -464,8 +486,26 @@ class Correlator:
         for old in [b for b in self._by_bucket if b < cutoff]:
             for key in self._by_bucket.pop(old):
                 self._cells.pop(key, None)
+        # A coarse bucket goes once all of it lies before the cutoff.
+        for old in [b for b in self._by_coarse_bucket if (b + 1) * COARSE_BUCKETS <= cutoff]:
+            for index, key in self._by_coarse_bucket.pop(old):
+                index.pop(key, None)
         for incident_id in [i for i, o in self._open.items() if o.last_bucket < cutoff]:
             del self._open[incident_id]
+
+
+def _collect(
+    index: Index, keys: Iterable[Key], open_: dict[str, _Open], seen: dict[str, _Open]
+) -> None:
+    for key in keys:
+        holders = index.get(key)
+        if holders is None:
+            continue
+        for incident_id in holders:
+            if incident_id not in seen:
+                entry = open_.get(incident_id)
+                if entry is not None:
+                    seen[incident_id] = entry
 
 
 # Every report is also entered under ANY, and an unlocated one under UNLOCATED too: an
@@ -475,25 +515,70 @@ _ANY = (1 << 30, 1 << 30)
 _UNLOCATED = (1 << 30, (1 << 30) + 1)
 
 
-def _keys(observation: Observation, *, query: bool) -> list[Key]:
-    slack = observation.time_slack
-    first = int((observation.start - slack) // BUCKET_S)
-    last = int((observation.end + slack) // BUCKET_S)
-    cells = list(_cells_of(observation, query=query))
-    return [(bucket, y, x) for bucket in range(first, last + 1) for y, x in cells]
+# A report touching more fine keys than this is vague: it goes in the coarse index only.
+WIDE_KEYS = 64
+# A coarse key spans this many fine buckets (8 days) and cells (4 degrees) each way.
+COARSE_BUCKETS = 16
+COARSE_CELLS = 8
 
 
-def _cells_of(observation: Observation, *, query: bool) -> Iterable[tuple[int, int]]:
-    if observation.lat is None or observation.lon is None:
-        yield from ((_ANY,) if query else (_ANY, _UNLOCATED))
-        return
-    yield _UNLOCATED if query else _ANY
-    reach_deg = observation.space_slack_m / 111_320.0
-    lon_reach = reach_deg / max(0.1, math.cos(math.radians(observation.lat)))
-    lat0 = math.floor((observation.lat - reach_deg) / CELL_DEG)
-    lat1 = math.floor((observation.lat + reach_deg) / CELL_DEG)
-    lon0 = math.floor((observation.lon - lon_reach) / CELL_DEG)
-    lon1 = math.floor((observation.lon + lon_reach) / CELL_DEG)
-    for y in range(lat0, lat1 + 1):
-        for x in range(lon0, lon1 + 1):
-            yield (y, x)
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """The buckets and cells one report touches, as ranges, before any key is made."""
+
+    first: int
+    last: int
+    cells: tuple[tuple[int, int], ...]
+    lat_range: tuple[int, int] | None
+    lon_range: tuple[int, int] | None
+
+    @classmethod
+    def of(cls, observation: Observation, *, query: bool) -> _Grid:
+        slack = observation.time_slack
+        first = int((observation.start - slack) // BUCKET_S)
+        last = int((observation.end + slack) // BUCKET_S)
+        if observation.lat is None or observation.lon is None:
+            return cls(first, last, (_ANY,) if query else (_ANY, _UNLOCATED), None, None)
+        reach_deg = observation.space_slack_m / 111_320.0
+        lon_reach = reach_deg / max(0.1, math.cos(math.radians(observation.lat)))
+        lat0 = math.floor((observation.lat - reach_deg) / CELL_DEG)
+        lat1 = math.floor((observation.lat + reach_deg) / CELL_DEG)
+        lon0 = math.floor((observation.lon - lon_reach) / CELL_DEG)
+        lon1 = math.floor((observation.lon + lon_reach) / CELL_DEG)
+        return cls(first, last, (_UNLOCATED if query else _ANY,), (lat0, lat1), (lon0, lon1))
+
+    @property
+    def wide(self) -> bool:
+        cells = len(self.cells)
+        if self.lat_range is not None and self.lon_range is not None:
+            cells += (self.lat_range[1] - self.lat_range[0] + 1) * (
+                self.lon_range[1] - self.lon_range[0] + 1
+            )
+        return (self.last - self.first + 1) * cells > WIDE_KEYS
+
+    def fine_keys(self) -> list[Key]:
+        cells = list(self.cells)
+        if self.lat_range is not None and self.lon_range is not None:
+            cells += [
+                (y, x)
+                for y in range(self.lat_range[0], self.lat_range[1] + 1)
+                for x in range(self.lon_range[0], self.lon_range[1] + 1)
+            ]
+        return [(bucket, y, x) for bucket in range(self.first, self.last + 1) for y, x in cells]
+
+    def coarse_keys(self) -> list[Key]:
+        """The coarse keys of every fine key, made from the ranges directly (the image of a
+        range under floor division is a range); the ANY and UNLOCATED cells stay as they are."""
+        cells = list(self.cells)
+        if self.lat_range is not None and self.lon_range is not None:
+            cells += [
+                (y, x)
+                for y in range(
+                    self.lat_range[0] // COARSE_CELLS, self.lat_range[1] // COARSE_CELLS + 1
+                )
+                for x in range(
+                    self.lon_range[0] // COARSE_CELLS, self.lon_range[1] // COARSE_CELLS + 1
+                )
+            ]
+        first, last = self.first // COARSE_BUCKETS, self.last // COARSE_BUCKETS
+        return [(bucket, y, x) for bucket in range(first, last + 1) for y, x in cells]

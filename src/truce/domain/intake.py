@@ -7,12 +7,17 @@ importers' job (adapters/importers), deciding and storing is `application/intake
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from truce.domain.errors import FieldError
+
+# Longest raw text kept of a quarantined row.
+MAX_RAW = 100_000
 
 
 class ImportKind(StrEnum):
@@ -44,6 +49,16 @@ class SourceRow:
     problem: str | None = None
     # A JSON Lines row's object, whose values need not be text.
     data: dict[str, object] | None = None
+    # A CSV row's cells as read, with `raw` left empty: written back as CSV only if the row
+    # is quarantined (most rows never are, and writing each cost an import per row).
+    read: tuple[str, ...] | None = None
+
+    def raw_text(self) -> str:
+        if self.read is None:
+            return self.raw
+        out = io.StringIO()
+        csv.writer(out, lineterminator="").writerow(self.read)
+        return out.getvalue()[:MAX_RAW]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from truce.application.intake import ImportSource, RowMapper
 from truce.domain.commands import FileReport
 from truce.domain.errors import FieldError, InvalidInputError
-from truce.domain.intake import ImportKind, SourceRow
+from truce.domain.intake import MAX_RAW, ImportKind, SourceRow
 from truce.domain.intake_sources import (
     ColumnMapping,
     hxl_fields,
@@ -35,7 +35,6 @@ from truce.domain.intake_sources import (
 
 CHUNK = 1 << 20
 MAX_FIELD = 1_000_000  # characters in one cell: a larger one is a broken file, quarantined
-MAX_RAW = 100_000
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
@@ -101,7 +100,7 @@ def csv_rows(handle: io.TextIOBase, *, hxl: bool = False) -> Iterator[SourceRow]
         if max(map(len, cells)) > MAX_FIELD:
             yield SourceRow(line, {}, _raw(cells), "a cell is over a million characters")
             continue
-        yield SourceRow(line, dict(zip(names, cells, strict=True)), _raw(cells))
+        yield SourceRow(line, dict(zip(names, cells, strict=True)), "", read=tuple(cells))
 
 
 def _next(reader: Iterator[list[str]]) -> tuple[list[str], None] | None:

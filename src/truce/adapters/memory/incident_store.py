@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,6 +25,12 @@ class MemoryIncidents:
     def save(self, incident: Incident, window: tuple[datetime, datetime] | None) -> None:
         self._s.incidents[incident.id] = incident
         self._s.windows[incident.id] = window
+
+    def save_many(
+        self, incidents: Sequence[tuple[Incident, tuple[datetime, datetime] | None]]
+    ) -> None:
+        for incident, window in incidents:
+            self.save(incident, window)
 
     def get(self, incident_id: str) -> Incident | None:
         return self._s.incidents.get(incident_id)

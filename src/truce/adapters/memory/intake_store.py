@@ -20,6 +20,9 @@ class MemoryIntakeState:
     tombstones: dict[str, Tombstone] = field(default_factory=dict)
     quarantine: dict[str, QuarantinedRow] = field(default_factory=dict)
     journals: dict[tuple[str, str], ImportJournal] = field(default_factory=dict)
+    # (seq, report id) of reports whose correlation and placement are still to run.
+    derived: list[tuple[int, str]] = field(default_factory=list)
+    derived_seq: int = 0
 
     def copy(self) -> MemoryIntakeState:
         return MemoryIntakeState(
@@ -28,6 +31,8 @@ class MemoryIntakeState:
             tombstones=dict(self.tombstones),
             quarantine=dict(self.quarantine),
             journals={k: copy.deepcopy(v) for k, v in self.journals.items()},
+            derived=list(self.derived),
+            derived_seq=self.derived_seq,
         )
 
 
@@ -59,6 +64,20 @@ class MemoryIntake:
             ref = self._reports[report_id].content.source_ref
             if ref is not None and self._s.standing.get(ref) == report_id:
                 del self._s.standing[ref]
+
+    def queue_derived(self, report_ids: Sequence[str]) -> None:
+        for report_id in report_ids:
+            self._s.derived_seq += 1
+            self._s.derived.append((self._s.derived_seq, report_id))
+
+    def pending_derived(self, limit: int) -> list[tuple[int, Report]]:
+        return [(seq, self._reports[i]) for seq, i in self._s.derived[:limit]]
+
+    def clear_derived(self, through: int) -> None:
+        self._s.derived = [(seq, i) for seq, i in self._s.derived if seq > through]
+
+    def count_derived(self) -> int:
+        return len(self._s.derived)
 
     def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]:
         return {ref: self._s.tombstones[ref] for ref in refs if ref in self._s.tombstones}

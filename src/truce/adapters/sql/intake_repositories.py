@@ -8,12 +8,18 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Dialect, bindparam, delete, func, insert, select, update
 
 from truce.adapters.sql import intake_tables as it
 from truce.adapters.sql import tables as t
-from truce.adapters.sql.mapping import from_db_time, optional_time, report_to_row, to_utc
-from truce.adapters.sql.record_store import _BulkInsert
+from truce.adapters.sql.bulk import BulkInsert
+from truce.adapters.sql.mapping import (
+    from_db_time,
+    optional_time,
+    report_to_row,
+    row_to_report,
+    to_utc,
+)
 from truce.adapters.sql.rls import as_system
 from truce.domain.errors import FieldError
 from truce.domain.intake import (
@@ -33,14 +39,23 @@ _REPORT_COLUMNS = tuple(column.name for column in t.reports.columns)
 
 
 @cache
-def _report_insert(dialect: Dialect) -> _BulkInsert:
-    """Dataset reports arrive by the thousand: one compiled INSERT run by the driver's
-    executemany, each value through its column's bind processor (bench/README.md)."""
-    return _BulkInsert(t.reports, _REPORT_COLUMNS, dialect)
+def _report_insert(dialect: Dialect) -> BulkInsert:
+    """Dataset reports arrive by the thousand: one INSERT run by the driver's executemany,
+    each value through its column's bind processor (bench/README.md)."""
+    return BulkInsert(t.reports, _REPORT_COLUMNS, dialect)
 
 
 def _in_order(row: dict[str, Any]) -> tuple[object, ...]:
     return tuple([row.get(name) for name in _REPORT_COLUMNS])
+
+
+# On SQLite, a trigger copies each new report's search text into the FTS5 table: run row by
+# row, it cost more than the rest of the insert (bench/README.md). A batch of dataset reports
+# goes in with the trigger set aside and its texts copied in one INSERT ... SELECT, all in the
+# batch's own transaction: SQLite's DDL is transactional and the batch holds the write lock,
+# so no other writer ever sees the trigger missing.
+_FTS_TRIGGER = "reports_fts_insert"
+_FTS_BULK_MIN = 50
 
 
 _RETIRE = (
@@ -73,17 +88,66 @@ class SqlIntake:
                 )
 
     def add_reports(self, reports: Sequence[Report], idempotency_scope: str) -> None:
-        if reports:
-            bulk = _report_insert(self._c.dialect)
-            rows = [_in_order(report_to_row(report, idempotency_scope)) for report in reports]
-            with as_system(self._c, "filing a batch of dataset reports the service admitted"):
+        if not reports:
+            return
+        bulk = _report_insert(self._c.dialect)
+        rows = [_in_order(report_to_row(report, idempotency_scope)) for report in reports]
+        with as_system(self._c, "filing a batch of dataset reports the service admitted"):
+            trigger = self._fts_trigger() if len(rows) >= _FTS_BULK_MIN else None
+            if trigger is None:
                 bulk.run(self._c, rows)
+                return
+            last = self._c.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM reports").scalar()
+            self._c.exec_driver_sql(f"DROP TRIGGER {_FTS_TRIGGER}")
+            bulk.run(self._c, rows)
+            self._c.exec_driver_sql(
+                "INSERT INTO reports_fts (report_id, search_text) "
+                "SELECT id, search_text FROM reports WHERE rowid > ? ORDER BY rowid",
+                (last,),
+            )
+            self._c.exec_driver_sql(trigger)
+
+    def _fts_trigger(self) -> str | None:
+        """The SQL of SQLite's FTS insert trigger, to set it aside and put it back as it was."""
+        if self._c.dialect.name != "sqlite":
+            return None
+        found = self._c.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_FTS_TRIGGER,)
+        ).scalar()
+        return None if found is None else str(found)
 
     def retire(self, report_ids: Sequence[str], reason: str) -> None:
         if report_ids:
             rows = [{"report_id": i, "reason": reason} for i in report_ids]
             with as_system(self._c, "retiring superseded or withdrawn reports, never editing them"):
                 self._c.execute(_RETIRE, rows)
+
+    def queue_derived(self, report_ids: Sequence[str]) -> None:
+        if report_ids:
+            self._c.execute(insert(it.derived_pending), [{"report_id": i} for i in report_ids])
+
+    def pending_derived(self, limit: int) -> list[tuple[int, Report]]:
+        p, r = it.derived_pending, t.reports
+        # Two imports' passes on PostgreSQL take turns on a group instead of both running it;
+        # the second then reads past what the first dequeued (SQLite has one writer anyway).
+        query = (
+            select(p.c.seq, r)
+            .join(r, r.c.id == p.c.report_id)
+            .order_by(p.c.seq)
+            .limit(limit)
+            .with_for_update(of=p)
+        )
+        with as_system(self._c, "correlating and placing the reports a bulk import filed"):
+            rows = self._c.execute(query).mappings().all()
+        return [(row["seq"], row_to_report(row)) for row in rows]
+
+    def clear_derived(self, through: int) -> None:
+        p = it.derived_pending
+        self._c.execute(delete(p).where(p.c.seq <= through))
+
+    def count_derived(self) -> int:
+        query = select(func.count()).select_from(it.derived_pending)
+        return int(self._c.execute(query).scalar_one())
 
     def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]:
         d = it.dataset_tombstones

@@ -45,6 +45,17 @@ quarantine = Table(
     Index("ix_quarantine_quarantined_at_id", "quarantined_at", "id"),
 )
 
+# Reports a bulk import filed whose derived steps (correlation into incidents, placement in
+# the administrative units) have not run yet, in filing order: the import runs them in one
+# pass at its end, and a pass that stopped resumes from here (docs/intake.md). Ids of the
+# mechanism's public dataset reports only, so no row-level security policy is needed.
+derived_pending = Table(
+    "derived_pending",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("report_id", String(ID), nullable=False),
+)
+
 dataset_tombstones = Table(
     "dataset_tombstones",
     metadata,

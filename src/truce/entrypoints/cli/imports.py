@@ -80,9 +80,29 @@ def _run(kind: ImportKind, path: Path, mapping: Path | None, agreement: str | No
             def advance(done: int) -> None:
                 bar.update(task, completed=done)
 
-            result = services.intake.import_file(source, agreement_id=agreement, progress=advance)
+            derived = bar.add_task("correlating and placing", total=None, start=False)
+
+            def derive(done: int) -> None:
+                bar.start_task(derived)
+                bar.update(derived, completed=done, total=max(done, total))
+
+            result = services.intake.import_file(
+                source, agreement_id=agreement, progress=advance, derived_progress=derive
+            )
             bar.update(task, completed=result.counts.read, total=result.counts.read)
+            done = bar.tasks[derived].completed
+            bar.update(derived, completed=done, total=done)
         _summary(result.counts, result.resumed_from)
+
+
+@import_app.command("finish")
+def import_finish() -> None:
+    """Correlate and place the reports of an import that stopped before its last pass
+    (the next import does it too). Nothing to do is fine."""
+    with _services() as services:
+        waiting = services.intake.pending_derived()
+        done = services.intake.finish_derived()
+        console.print(f"Correlated and placed: {done:,} reports ({waiting:,} were waiting).")
 
 
 @import_app.command("acled")

@@ -1,0 +1,61 @@
+"""Many rows into one table at once, through the driver's executemany (issue 5's imports).
+
+SQLAlchemy's own executemany handles each row's parameters in Python, which cost an import
+more than SQLite's insert itself (bench/README.md). Here the INSERT is written once per
+dialect with positional markers and each row is a tuple in the table's column order; each
+value still goes through its column type's bind processor (how SQLite stores a datetime, for
+one), so rows read back exactly as if SQLAlchemy had written them. The record keeps its own
+equivalent (record_store._BulkInsert).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, LargeBinary, Table
+
+# Rows per executemany call.
+CHUNK = 5_000
+Processor = Callable[[Any], Any]
+
+
+class BulkInsert:
+    """INSERT INTO table (columns) VALUES (?, ...), for one dialect."""
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+        marker = "?" if dialect.paramstyle == "qmark" else "%s"
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(name) for name in columns)
+        markers = ", ".join([marker] * len(columns))
+        self.sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})"  # noqa: S608 - names from the table's own metadata
+        self._processors: list[tuple[int, Processor]] = [
+            (index, processor)
+            for index, name in enumerate(columns)
+            if not isinstance(table.c[name].type, LargeBinary)
+            and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+        ]
+
+    def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
+        """executemany on the DBAPI cursor of `connection`, inside its transaction."""
+        if not rows:
+            return
+        driver: Any = connection.connection.dbapi_connection
+        cursor = driver.cursor()
+        try:
+            for start in range(0, len(rows), CHUNK):
+                cursor.executemany(
+                    self.sql, [self._bind(row) for row in rows[start : start + CHUNK]]
+                )
+        finally:
+            cursor.close()
+
+    def _bind(self, row: Sequence[object]) -> Sequence[object]:
+        if not self._processors:
+            return row
+        values = list(row)
+        for index, process in self._processors:
+            value = values[index]
+            if value is not None:
+                values[index] = process(value)
+        return values
