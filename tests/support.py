@@ -12,6 +12,19 @@ from truce.domain.parties import Member
 START = datetime(2017, 1, 10, 9, 0, tzinfo=UTC)
 # Screenshots and other files a person may want to look at after a run.
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# The browser tests' Chromium (Debian's; never `playwright install`) and axe-core (npm).
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+# The flags keep Chromium from calling home on a machine whose only network is loopback.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class FixedClock:

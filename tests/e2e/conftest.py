@@ -11,25 +11,38 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import ARTIFACTS, seed_cast
+from support import ARTIFACTS, AXE, CHROMIUM, CHROMIUM_ARGS, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.bootstrap import build_services
 from truce.entrypoints.web.app import create_app
 from truce.settings import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "field team password 2017"
-# The flags keep Chromium from calling home on a machine whose only network is loopback.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
+
+def need_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Chromium is not installed: run `apt-get install -y chromium` "
+            "(.ci/run does this) to run the browser tests"
+        )
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: run `npm ci` (it is a devDependency in package.json)")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """One Chromium per test module, for tests that open their own contexts (a person, a
+    device, a language each)."""
+    need_chromium()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture

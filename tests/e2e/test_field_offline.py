@@ -9,27 +9,15 @@ language gets a fresh browser context, so a fresh service worker and an empty In
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from support import ARTIFACTS
+from support import ARTIFACTS, AXE
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "field team password 2017"
 PAGE_BUDGET = 200_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # The outbox as field.js keeps it, read straight from IndexedDB.
 READ_OUTBOX = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open("truce-field", 1);
@@ -49,24 +37,6 @@ RESEND = """async (items) => {
   });
   return (await response.json()).results;
 }"""
-
-
-@pytest.fixture
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Chromium is not installed: run `apt-get install -y chromium` "
-            "(.ci/run does this) to run the browser tests"
-        )
-    if not AXE.exists():
-        pytest.skip("axe-core is missing: run `npm ci` (it is a devDependency in package.json)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Device:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import ARTIFACTS
+from support import ARTIFACTS, AXE
 from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
 from truce.application.demo_case import seed_astana_case
@@ -28,21 +28,9 @@ from truce.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "journey password 2017"
 PAGE_BUDGET = 200_000
 LANGUAGES = ("en", "ar")
-# The flags keep Chromium from calling home on a machine whose only network is loopback.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -89,24 +77,6 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     server.should_exit = True
     thread.join(timeout=10)
     services.close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Chromium is not installed: run `apt-get install -y chromium` "
-            "(.ci/run does this) to run the browser tests"
-        )
-    if not AXE.exists():
-        pytest.skip("axe-core is missing: run `npm ci` (it is a devDependency in package.json)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Visit:

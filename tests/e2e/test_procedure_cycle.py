@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import ARTIFACTS, seed_cast
+from support import ARTIFACTS, AXE, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.bootstrap import build_services
@@ -28,20 +28,9 @@ from truce.settings import Settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "procedure password 2017"
 # Server-held signing keys are sealed with a key derived from it.
 SECRET = "a browser test secret of forty characters"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 GUARANTOR_VOTES = (
     ("guarantor_ru", "not_a_violation", "Operations against Jabhat Fateh al-Sham."),
     ("guarantor_ir", "not_a_violation", "Counter-terrorism outside the truce."),
@@ -86,24 +75,6 @@ def live_server(clean_engine, tmp_path) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Chromium is not installed: run `apt-get install -y chromium` "
-            "(.ci/run does this) to run the browser tests"
-        )
-    if not AXE.exists():
-        pytest.skip("axe-core is missing: run `npm ci` (it is a devDependency in package.json)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when Chromium exists
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Member:

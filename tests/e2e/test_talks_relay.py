@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import ARTIFACTS, seed_cast
+from support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, seed_cast
 from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -22,17 +22,6 @@ from truce.entrypoints.web.app import create_app
 from truce.settings import Settings
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-# As tests/e2e/conftest.py: no calling home from a machine whose only network is loopback.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "delegation password 2017"
 PEOPLE = ("opposition_liaison", "gov_liaison", "un_mediator")
 
