@@ -36,7 +36,7 @@ from truce.entrypoints.cli.oidc import oidc_app
 from truce.entrypoints.cli.record import cosign_latest, print_checkpoints, record_app, witness_app
 from truce.entrypoints.cli.reports import export, import_bulletins, report_app
 from truce.entrypoints.cli.users import audit_app, tokens_app, users_app
-from truce.entrypoints.web.app import create_app
+from truce.entrypoints.web.app import create_app, freeze_startup_objects
 from truce.entrypoints.web.assets import FrontendAssets, ensure_frontend
 from truce.settings import DEMO_DATABASE_URL, DEMO_EVIDENCE_DIR, DEMO_KEY_DIR, Settings
 
@@ -75,7 +75,9 @@ HOST_HELP = "Address to listen on (loopback by default; set 0.0.0.0 only behind 
 def _serve(settings: Settings, host: str, port: int) -> None:
     ensure_frontend(FrontendAssets(settings.frontend_dir), install=settings.install_frontend)
     console.print(f"Serving Truce at [bold]http://{host}:{port}[/bold]  (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app = create_app(settings)
+    freeze_startup_objects()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _log_info() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import logging
 import secrets
@@ -86,6 +87,16 @@ def vendor(name: FromPath[str], assets: AssetsDep) -> File:
         raise NotFoundError("asset")
     media_type = VENDOR_MEDIA_TYPES.get(path.suffix, "application/octet-stream")
     return File(path, content_disposition_type="inline", media_type=media_type)
+
+
+def freeze_startup_objects() -> None:
+    """For a server process, once its app is built: set the objects of start-up (modules,
+    templates, the app, the services) aside from the cyclic garbage collector. They live as
+    long as the process, and a full collection walking them all paused every open talks
+    stream for about 0.1 s (bench/README.md, bench/talks.py). Not done by `create_app`
+    itself: a test process builds many apps, whose objects must stay collectable."""
+    gc.collect()
+    gc.freeze()
 
 
 @asynccontextmanager
