@@ -12,12 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from support import ARTIFACTS, AXE
+from browser_support import CheckedContext
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "field team password 2017"
-PAGE_BUDGET = 200_000
 # The outbox as field.js keeps it, read straight from IndexedDB.
 READ_OUTBOX = """() => new Promise((resolve, reject) => {
   const open = indexedDB.open("truce-field", 1);
@@ -39,54 +38,13 @@ RESEND = """async (items) => {
 }"""
 
 
-class Device:
+class Device(CheckedContext):
     """One monitor's browser in one language: its own context (service worker, IndexedDB)."""
-
-    def __init__(self, browser, base: str, language: str) -> None:
-        # axe is injected as an inline script, which the app's Content-Security-Policy
-        # rightly forbids: only this test context bypasses it.
-        self.context = browser.new_context(
-            locale="ar-SY" if language == "ar" else "en-GB",
-            viewport={"width": 1280, "height": 900},
-            bypass_csp=True,
-        )
-        self.page = self.context.new_page()
-        self.base = base
-        self.language = language
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.weights: dict[str, int] = {}
-        self.page.on("response", self._weigh)
-
-    def _weigh(self, response) -> None:
-        try:
-            self.weights[response.url] = len(response.body())
-        except Exception:  # noqa: BLE001 - a redirect or an aborted request has no body
-            self.weights[response.url] = 0
 
     def open(self, path: str) -> None:
         self.weights.clear()
         self.page.goto(self.base + path)
         self.page.wait_for_load_state("load")
-
-    def check(self) -> None:
-        """Language and direction, weight, and axe-core's verdict on the page as it stands."""
-        html = self.page.locator("html")
-        assert html.get_attribute("lang") == self.language
-        assert html.get_attribute("dir") == ("rtl" if self.language == "ar" else "ltr")
-        weight = sum(self.weights.values())
-        assert weight < PAGE_BUDGET, f"{self.page.url} weighs {weight} bytes"
-        self.page.add_script_tag(path=str(AXE))
-        violations = self.page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
-                 .violations.map(v => ({id: v.id, impact: v.impact,
-                   nodes: v.nodes.map(n => n.html + " " + n.failureSummary)}))"""
-        )
-        serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
-        assert serious == [], f"{self.page.url}: {serious}"
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}-{self.language}.png"), full_page=True)
 
     def sign_in(self) -> None:
         self.weights.clear()

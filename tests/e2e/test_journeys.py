@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import ARTIFACTS, AXE
+from browser_support import CheckedContext
 from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
 from truce.application.demo_case import seed_astana_case
@@ -29,7 +29,6 @@ from truce.settings import Settings
 pytestmark = pytest.mark.browser
 
 PASSWORD = "journey password 2017"
-PAGE_BUDGET = 200_000
 LANGUAGES = ("en", "ar")
 
 
@@ -79,51 +78,13 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
     services.close()
 
 
-class Visit:
+class Visit(CheckedContext):
     """One person in one language: a fresh browser context, pages checked as they load."""
-
-    def __init__(self, browser, base: str, language: str) -> None:
-        # axe is injected as an inline script, which the app's Content-Security-Policy
-        # rightly forbids: only this test context bypasses it.
-        self.context = browser.new_context(
-            locale="ar-SY" if language == "ar" else "en-GB",
-            viewport={"width": 1280, "height": 900},
-            bypass_csp=True,
-        )
-        self.page = self.context.new_page()
-        self.base = base
-        self.language = language
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.weights: dict[str, int] = {}
-        self.page.on("response", self._weigh)
-
-    def _weigh(self, response) -> None:
-        try:
-            self.weights[response.url] = len(response.body())
-        except Exception:  # noqa: BLE001 - a redirect has no body to weigh
-            self.weights[response.url] = 0
 
     def open(self, path: str) -> None:
         self.weights.clear()
         self.page.goto(self.base + path)
         self.check()
-
-    def check(self) -> None:
-        """The page as it stands: its language and direction, its weight, axe's verdict."""
-        self.page.wait_for_load_state("load")
-        html = self.page.locator("html")
-        assert html.get_attribute("lang") == self.language
-        assert html.get_attribute("dir") == ("rtl" if self.language == "ar" else "ltr")
-        weight = sum(self.weights.values())
-        assert weight < PAGE_BUDGET, f"{self.page.url} weighs {weight} bytes"
-        self.page.add_script_tag(path=str(AXE))
-        violations = self.page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
-                 .violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"""
-        )
-        serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
-        assert serious == [], f"{self.page.url}: {serious}"
 
     def sign_in(self, username: str) -> None:
         self.open("/login")
@@ -134,9 +95,6 @@ class Visit:
         self.weights.clear()
         self.page.reload()
         self.check()
-
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}-{self.language}.png"), full_page=True)
 
     def search(self, words: str) -> str:
         self.page.fill("#f-q", words)

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from support import ARTIFACTS, AXE, seed_cast
+from browser_support import serious_axe_violations
+from support import ARTIFACTS, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.bootstrap import build_services
@@ -108,12 +109,7 @@ class Member:
     def check(self, shot: str) -> None:
         """axe-core finds no serious or critical violation; the screen is saved."""
         self.page.wait_for_load_state("load")
-        self.page.add_script_tag(path=str(AXE))
-        violations = self.page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
-                 .violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length}))"""
-        )
-        serious = [v for v in violations if v["impact"] in {"serious", "critical"}]
+        serious = serious_axe_violations(self.page)
         assert serious == [], f"{self.page.url}: {serious}"
         self.page.screenshot(path=str(ARTIFACTS / f"procedure-{shot}.png"), full_page=True)
 
