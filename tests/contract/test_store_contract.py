@@ -8,6 +8,7 @@ import pytest
 
 from support import START, report_fields
 from truce.application.demo_case import AGREEMENT
+from truce.application.intake_batches import actor_index
 from truce.application.ports import ReportCursor
 from truce.domain.errors import ConflictError, IdempotencyKeyTakenError
 from truce.domain.parties import BodyKind, Role
@@ -48,6 +49,26 @@ def test_actors_are_found_by_any_alias_in_any_case(cast, uow_factory):
     assert by_arabic[0].excluded
     assert [a.id for a in by_name] == ["hezbollah"]
     assert nobody == []
+
+
+def test_an_import_resolves_actors_as_find_by_name_does(cast, uow_factory):
+    """Intake resolves a dataset's actor names through a snapshot of the registry taken
+    once per import (application/intake_batches.actor_index): the same answers."""
+    with uow_factory() as uow:
+        actors = uow.actors.list_all()
+        names = [
+            name for actor in actors for name in (actor.name, *(a.text for a in actor.aliases))
+        ]
+        asked = [*names, *(n.upper() for n in names), "  AL-NUSRA FRONT ", "Nobody at all"]
+        found = {name: uow.actors.find_by_name(name) for name in asked}
+    index = actor_index(actors, AGREEMENT.excluded_actor_ids)
+    assert len(actors) > 3
+    for name, matches in found.items():
+        expected = None
+        if len(matches) == 1:
+            actor = matches[0]
+            expected = (actor.id, actor.excluded or actor.id in AGREEMENT.excluded_actor_ids)
+        assert index.get(name.strip().casefold()) == expected, name
 
 
 def test_members_keep_their_roles(cast, uow_factory):

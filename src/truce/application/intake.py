@@ -35,6 +35,13 @@ from truce.application.access_guard import (
     listed_reason,
     principal_of,
 )
+from truce.application.intake_batches import (
+    BatchWriter,
+    Pipeline,
+    Preparation,
+    actor_index,
+    in_process,
+)
 from truce.application.monitoring import Filed, MonitoringService
 from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
 from truce.domain.access import (
@@ -58,19 +65,16 @@ from truce.domain.errors import (
     NotFoundError,
 )
 from truce.domain.intake import (
-    CurrentEvent,
     ImportCounts,
     ImportJournal,
     JournalStatus,
-    Outcome,
     QuarantinedRow,
     SourceRow,
     Tombstone,
-    batch_digest,
     quarantine_id,
 )
 from truce.domain.parties import BodyKind, Member
-from truce.domain.reports import Report, amended, fingerprint, parse_file_report
+from truce.domain.reports import Report, parse_file_report
 
 BATCH_SIZE = 5_000
 # Beyond any queue position.
@@ -130,6 +134,8 @@ class IntakeService:
     # False: run the derived steps inside every batch, as a single filing does (kept to show
     # that deferring them changes nothing, and for imports small enough not to matter).
     defer_derived: bool = True
+    # Where batches are prepared: here, or in a second process (adapters/importers/pipeline).
+    pipeline: Pipeline = in_process
 
     # --- dataset imports ------------------------------------------------------------------
 
@@ -140,26 +146,34 @@ class IntakeService:
         agreement_id: str | None = None,
         progress: Progress | None = None,
         derived_progress: Progress | None = None,
+        pipeline: Pipeline | None = None,
     ) -> ImportResult:
         """Import every row, or resume the import of the same file where it stopped, then
         correlate and place what it filed. `progress` is called with the number of rows done
-        after each committed batch, `derived_progress` with the reports done in the pass."""
+        after each committed batch, `derived_progress` with the reports done in the pass.
+        `pipeline` says where batches are prepared, if not where the service says."""
         with self.uow() as uow:
             agreement = _agreement_for(uow, agreement_id)
-            body_id = _mechanism_body(uow)
+            preparation = Preparation(
+                source=source,
+                agreement_id=agreement.id,
+                body_id=_mechanism_body(uow),
+                scope=f"import:{source.kind}",
+                actors=actor_index(uow.actors.list_all(), agreement.excluded_actor_ids),
+                rows=uow.intake.report_rows(),
+                clock=self.clock,
+            )
             journal = uow.intake.journal(source.file_sha256, source.kind)
         if journal is None or journal.status is JournalStatus.COMPLETE:
             journal = ImportJournal(
                 source.file_sha256, source.kind, source.file_name, self.clock.now()
             )
         resumed_from = journal.rows_done
-        rows = iter(source.rows)
+        writer = BatchWriter(self, preparation)
         # Rows already committed by an interrupted run are read past, not imported again.
-        for _ in islice(rows, resumed_from):
-            pass
-        importer = _BatchImporter(self, source, agreement, body_id)
-        while batch := list(islice(rows, self.batch_size)):
-            importer.run(batch, journal)
+        rows = islice(source.rows, resumed_from, None)
+        for batch in (pipeline or self.pipeline)(rows, preparation, self.batch_size):
+            writer.write(batch, journal)
             if progress is not None:
                 progress(journal.rows_done)
         self.finish_derived(derived_progress)
@@ -394,180 +408,6 @@ class IntakeService:
                 )
             uow.commit()
         return ItemResult(index, "rejected", errors=row.reasons, quarantine_id=row.id)
-
-
-class _BatchImporter:
-    """Decides and writes one batch at a time. Keeps a small cache of actor names."""
-
-    def __init__(
-        self, service: IntakeService, source: ImportSource, agreement: Agreement, body_id: str
-    ) -> None:
-        self.service = service
-        self.source = source
-        self.agreement = agreement
-        self.body_id = body_id
-        self.scope = f"import:{source.kind}"
-        self.actors: dict[str, tuple[str, bool] | None] = {}
-
-    def run(self, rows: list[SourceRow], journal: ImportJournal) -> None:
-        now = self.service.clock.now()
-        counts = journal.counts
-        mapped: list[tuple[SourceRow, FileReport]] = []
-        quarantined: list[QuarantinedRow] = []
-        for row in rows:
-            counts.read += 1
-            if row.problem is not None:
-                quarantined.append(self._quarantined(row, [FieldError("row", row.problem)], now))
-                counts.add(Outcome.QUARANTINED)
-                continue
-            try:
-                mapped.append((row, self.source.mapper(row, now)))
-            except InvalidInputError as error:
-                quarantined.append(self._quarantined(row, error.errors, now))
-                counts.add(Outcome.QUARANTINED)
-        with self.service.uow() as uow:
-            batch = self._decide(uow, mapped, counts, now)
-            batch.quarantined = quarantined
-            batch.first_line, batch.last_line = rows[0].line, rows[-1].line
-            self._write(uow, batch, journal, now)
-
-    def _decide(
-        self,
-        uow: UnitOfWork,
-        mapped: list[tuple[SourceRow, FileReport]],
-        counts: ImportCounts,
-        now: datetime,
-    ) -> _Batch:
-        refs = [command.source_ref for _, command in mapped if command.source_ref]
-        standing: dict[str, CurrentEvent] = uow.intake.current(refs)
-        withdrawn = uow.intake.tombstones(refs)
-        batch = _Batch([], [], [], 0, 0)
-        for _, received in mapped:
-            command = self._resolve_actors(uow, received)
-            ref = command.source_ref or ""
-            current = standing.get(ref)
-            print_ = fingerprint(command)
-            if current is not None and current.fingerprint == print_:
-                counts.add(Outcome.UNCHANGED)
-                continue
-            if current is None and _still_withdrawn(withdrawn.get(ref), command):
-                counts.add(Outcome.UNCHANGED)
-                continue
-            if current is not None:
-                if _older(command.source_version, current.source_version):
-                    counts.add(Outcome.UNCHANGED)
-                    continue
-                command = amended(command, supersedes=current.report_id)
-                print_ = fingerprint(command)
-                batch.retired.append(current.report_id)
-                counts.add(Outcome.UPDATED)
-            else:
-                counts.add(Outcome.IMPORTED)
-            report = Report(
-                id=self.service.ids.new_id(),
-                agreement_id=self.agreement.id,
-                filed_at=now,
-                submitted_by=None,
-                submitter_body_id=self.body_id,
-                content=amended(command, agreement_id=self.agreement.id),
-                fingerprint=print_,
-            )
-            batch.reports.append(report)
-            standing[ref] = CurrentEvent(ref, report.id, command.source_version, print_)
-        return batch
-
-    def _write(self, uow: UnitOfWork, batch: _Batch, journal: ImportJournal, now: datetime) -> None:
-        # Written before retiring, so an event corrected twice within one batch retires a
-        # report of this batch too.
-        reports = batch.reports
-        uow.intake.add_reports(reports, self.scope)
-        uow.intake.retire(batch.retired, "superseded")
-        newly_quarantined = uow.intake.quarantine(batch.quarantined)
-        if reports or batch.retired or newly_quarantined:
-            uow.record.append(
-                "dataset.batch_imported",
-                subject=f"import:{self.source.file_sha256}",
-                at=now,
-                public={
-                    "kind": self.source.kind,
-                    "file_sha256": self.source.file_sha256,
-                    "agreement_id": self.agreement.id,
-                    "submitter_body_id": self.body_id,
-                    "first_line": batch.first_line,
-                    "last_line": batch.last_line,
-                    "reports": len(reports),
-                    "retired": len(batch.retired),
-                    "quarantined": newly_quarantined,
-                    "reports_digest": batch_digest([(r.id, r.fingerprint) for r in reports]),
-                    "first_report_id": reports[0].id if reports else None,
-                    "last_report_id": reports[-1].id if reports else None,
-                },
-            )
-        after = self.service.monitoring.after_filing
-        if self.service.defer_derived:
-            uow.intake.queue_derived([report.id for report in reports])
-        elif reports and after is not None:
-            after(uow, reports, itemise=False)
-        journal.rows_done = journal.counts.read
-        uow.intake.save_journal(journal)
-        uow.commit()
-
-    def _quarantined(
-        self, row: SourceRow, errors: Iterable[FieldError], now: datetime
-    ) -> QuarantinedRow:
-        return QuarantinedRow(
-            id=quarantine_id(self.source.file_sha256, row.line),
-            kind=self.source.kind,
-            file_name=self.source.file_name,
-            file_sha256=self.source.file_sha256,
-            line=row.line,
-            raw=row.raw_text(),
-            reasons=tuple(errors),
-            quarantined_at=now,
-        )
-
-    def _resolve_actors(self, uow: UnitOfWork, command: FileReport) -> FileReport:
-        perpetrator = self._actor(uow, command.perpetrator)
-        target = self._actor(uow, command.target)
-        if perpetrator is None and target is None:
-            return command
-        return amended(
-            command,
-            perpetrator_actor_id=None if perpetrator is None else perpetrator[0],
-            target_actor_id=None if target is None else target[0],
-            excluded_actor=any(found is not None and found[1] for found in (perpetrator, target)),
-        )
-
-    def _actor(self, uow: UnitOfWork, name: str | None) -> tuple[str, bool] | None:
-        """The actor an alias names, and whether the agreement excludes it; cached per
-        import because a dataset names the same few hundred actors again and again."""
-        if name is None:
-            return None
-        if name not in self.actors:
-            found = uow.actors.find_by_name(name)
-            self.actors[name] = (
-                (found[0].id, found[0].excluded or found[0].id in self.agreement.excluded_actor_ids)
-                if len(found) == 1
-                else None
-            )
-        return self.actors[name]
-
-
-def _older(version: str | None, current: str | None) -> bool:
-    """True when the incoming version is not newer than the stored one (ACLED timestamps)."""
-    if version is None or current is None or not (version.isdigit() and current.isdigit()):
-        return False
-    return int(version) <= int(current)
-
-
-def _still_withdrawn(tombstone: Tombstone | None, command: FileReport) -> bool:
-    if tombstone is None:
-        return False
-    if tombstone.source_version is None or command.source_version is None:
-        return True
-    return not _older(tombstone.source_version, command.source_version) or (
-        tombstone.source_version == command.source_version
-    )
 
 
 def _may(principal: Principal, action: Action, row: QuarantinedRow) -> bool:

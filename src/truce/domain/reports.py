@@ -179,14 +179,41 @@ def _plain(value: object) -> object:
     return value
 
 
-# Made once: json.dumps with options builds an encoder per call (a fingerprint per row).
-_CANONICAL = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
+# The fingerprint's canonical JSON is what json.dumps(content, sort_keys=True, default=str,
+# ensure_ascii=False) writes (tests/unit/test_fingerprint_stability.py holds it to that). It
+# is built here with the keys already in sorted order and the datetimes already text, so the
+# encoder neither sorts nor calls back into Python: a fingerprint is taken per imported row.
+_SORTED_FIELDS = tuple(sorted(name for name in _ALL_FIELDS if name != "idempotency_key"))
+_SORTED_GET = attrgetter(*_SORTED_FIELDS)
+_LEGACY_SET = frozenset(_LEGACY_FIELDS)
+_SORTED_PLAN = tuple((name, name in _LEGACY_SET, _DEFAULTS.get(name)) for name in _SORTED_FIELDS)
+_NESTED_SORTED: dict[type, tuple[str, ...]] = {
+    kind: tuple(sorted(names)) for kind, names in _NESTED_FIELDS.items()
+}
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
-def fingerprint(command: FileReport) -> str:
-    """A stable SHA-256 of the command's content (the idempotency key itself excluded)."""
-    content = content_fields(command)
-    content.pop("idempotency_key")
+def _sorted_plain(value: object) -> object:
+    if isinstance(value, tuple):
+        return [_sorted_plain(item) for item in value]
+    names = _NESTED_SORTED.get(type(value))
+    if names is not None:
+        return {name: getattr(value, name) for name in names}
+    return value
+
+
+def fingerprint(command: FileReport, *, without_agreement: bool = False) -> str:
+    """A stable SHA-256 of the command's content (the idempotency key itself excluded).
+    `without_agreement`: as if the command left its agreement implicit, as a dataset's rows
+    do (their stored content names the agreement they were imported under)."""
+    content: dict[str, object] = {}
+    for (name, legacy, default), value in zip(_SORTED_PLAN, _SORTED_GET(command), strict=True):
+        if legacy:
+            content[name] = str(value) if isinstance(value, datetime) else value
+        elif value != default:
+            content[name] = _sorted_plain(value)
+    if without_agreement:
+        content["agreement_id"] = None
     return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
 
 

@@ -88,7 +88,11 @@ def _details(content: FileReport) -> str | None:
     if content.observer is not None:
         o = content.observer
         details["observer"] = [o.latitude, o.longitude, o.bearing, o.distance_m, o.weapon, o.sensor]
-    return json.dumps(details, ensure_ascii=False) if details else None
+    return _DETAILS.encode(details) if details else None
+
+
+# Made once (json.dumps with options builds an encoder per call): a row per imported report.
+_DETAILS = json.JSONEncoder(ensure_ascii=False)
 
 
 def _from_details(text: str | None) -> dict[str, Any]:

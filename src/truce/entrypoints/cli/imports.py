@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from truce.adapters.importers import acled_deletions, inspect, open_source
+from truce.adapters.importers import acled_deletions, inspect, open_source, pipeline
 from truce.domain.errors import NotFoundError
 from truce.domain.intake import ImportCounts, ImportKind
 from truce.entrypoints.cli.users import _services
@@ -87,7 +87,12 @@ def _run(kind: ImportKind, path: Path, mapping: Path | None, agreement: str | No
                 bar.update(derived, completed=done, total=max(done, total))
 
             result = services.intake.import_file(
-                source, agreement_id=agreement, progress=advance, derived_progress=derive
+                source,
+                agreement_id=agreement,
+                progress=advance,
+                derived_progress=derive,
+                # A large file is prepared in a second process while this one writes.
+                pipeline=pipeline.forked if pipeline.choose(total) else None,
             )
             bar.update(task, completed=result.counts.read, total=result.counts.read)
             done = bar.tasks[derived].completed
