@@ -100,3 +100,52 @@ def test_the_leaves_move_out_of_the_nodes_and_back(tmp_path):
         assert root(21, uow.record.stored_hashes()) == expected
         assert root_from_leaves([e[3] for e in after["record_entries"]]) == expected
     engine.dispose()
+
+
+def _fts_shape_and_hits(engine, term: str) -> tuple[str, list[str]]:
+    with engine.connect() as connection:
+        shape = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'reports_fts'"
+        ).scalar_one()
+        hits = connection.exec_driver_sql(
+            "SELECT report_id FROM reports_fts WHERE reports_fts MATCH ?", (f'"{term}"*',)
+        ).scalars()
+        return shape, sorted(hits)
+
+
+def _two_reports(engine) -> None:
+    columns = (
+        "id, agreement_id, filed_at, idempotency_scope, fingerprint, source_kind, source_name,"
+        " reliability, credibility, occurred_from, event_type, narrative, narrative_lang,"
+        " confidentiality, search_text"
+    )
+    values = "?, 'a', '2017-01-02 00:00:00', 's', 'f', 'news', 'n', 'C', 3,"
+    values += " '2017-01-02 00:00:00', 'shelling', 'n', 'en', 'public', ?"
+    with engine.begin() as connection:
+        for report_id, text in (("r1", "shelling of wadi barada"), ("r2", "قصف وادي بردى")):
+            connection.exec_driver_sql(
+                f"INSERT INTO reports ({columns}) VALUES ({values})",  # noqa: S608 - fixed text
+                (report_id, text),
+            )
+
+
+def test_the_search_index_drops_positions_and_gets_them_back(tmp_path):
+    """7b2e4c9d1f60 rebuilds SQLite's FTS5 table with detail=none and refills it from the
+    reports; its downgrade rebuilds it with positions. Prefix search finds the same either
+    way."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'search.db'}")
+    upgrade(engine)
+    _two_reports(engine)
+    shape, hits = _fts_shape_and_hits(engine, "barad")
+    assert "detail=none" in shape
+    assert hits == ["r1"]
+    with engine.begin() as connection:
+        downgrade(connection, "5e1d7c20a9f3")
+    shape, hits = _fts_shape_and_hits(engine, "واد")
+    assert "detail" not in shape
+    assert hits == ["r2"]
+    upgrade(engine)
+    shape, hits = _fts_shape_and_hits(engine, "shell")
+    assert "detail=none" in shape
+    assert hits == ["r1"]
+    engine.dispose()
