@@ -9,7 +9,20 @@ from functools import cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Dialect,
+    String,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 
 from truce.adapters.sql import intake_tables as it
 from truce.adapters.sql import tables as t
@@ -55,6 +68,11 @@ def _in_order(row: dict[str, Any]) -> tuple[object, ...]:
     return _IN_ORDER(row)  # type: ignore[no-any-return]
 
 
+@cache
+def _queue_insert(dialect: Dialect) -> BulkInsert:
+    return BulkInsert(it.derived_pending, ("report_id",), dialect)
+
+
 _ID_AT = _REPORT_COLUMNS.index("id")
 _FILED_AT = _REPORT_COLUMNS.index("filed_at")
 
@@ -67,6 +85,7 @@ class SqlReportRows:
     def __init__(self, dialect: Dialect) -> None:
         self._bulk = _report_insert(dialect)
         self._filed_at = _bind_one(dialect, "filed_at")
+        self._last_time: tuple[datetime, object] | None = None
 
     def encode(self, report: Report, idempotency_scope: str) -> tuple[object, ...]:
         return tuple(self._bulk.bind(_in_order(report_to_row(report, idempotency_scope))))
@@ -74,8 +93,14 @@ class SqlReportRows:
     def stamped(self, row: object, report_id: str, filed_at: datetime) -> tuple[object, ...]:
         values = list(_tuple(row))
         values[_ID_AT] = report_id
-        values[_FILED_AT] = self._filed_at(to_utc(filed_at))
+        values[_FILED_AT] = self._bound_time(filed_at)
         return tuple(values)
+
+    def _bound_time(self, moment: datetime) -> object:
+        # A batch files its reports at one moment: bound once, not once per report.
+        if self._last_time is None or self._last_time[0] != moment:
+            self._last_time = (moment, self._filed_at(to_utc(moment)))
+        return self._last_time[1]
 
     def decode(self, row: object) -> Report:
         values = self._bulk.unbind(_tuple(row))
@@ -109,6 +134,18 @@ _RETIRE = (
 )
 
 
+def _one_of(
+    connection: Connection, column: ColumnElement[str], values: list[str]
+) -> ColumnElement[bool]:
+    """`column` is one of `values`, passed as one parameter however many they are (a batch
+    asks about thousands of events): an array on PostgreSQL, a JSON array SQLite unpacks.
+    An IN list would bind, and process in Python, one parameter per value."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("values", values, type_=postgresql.ARRAY(String)))
+    unpacked = func.json_each(bindparam("values", json.dumps(values))).table_valued("value")
+    return column.in_(select(unpacked.c.value))
+
+
 class SqlIntake:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
@@ -122,14 +159,11 @@ class SqlIntake:
 
     def _fill_current(self, ordered: list[str], found: dict[str, CurrentEvent]) -> None:
         r = t.reports
-        for start in range(0, len(ordered), IN_CHUNK):
-            query = select(r.c.source_ref, r.c.id, r.c.source_version, r.c.fingerprint).where(
-                r.c.source_ref.in_(ordered[start : start + IN_CHUNK]), r.c.retired.is_(None)
-            )
-            for row in self._c.execute(query):
-                found[row.source_ref] = CurrentEvent(
-                    row.source_ref, row.id, row.source_version, row.fingerprint
-                )
+        query = select(r.c.source_ref, r.c.id, r.c.source_version, r.c.fingerprint).where(
+            _one_of(self._c, r.c.source_ref, ordered), r.c.retired.is_(None)
+        )
+        for ref, report_id, version, print_ in self._c.execute(query):
+            found[ref] = CurrentEvent(ref, report_id, version, print_)
 
     def report_rows(self) -> SqlReportRows:
         return SqlReportRows(self._c.dialect)
@@ -174,8 +208,7 @@ class SqlIntake:
                 self._c.execute(_RETIRE, rows)
 
     def queue_derived(self, report_ids: Sequence[str]) -> None:
-        if report_ids:
-            self._c.execute(insert(it.derived_pending), [{"report_id": i} for i in report_ids])
+        _queue_insert(self._c.dialect).run_bound(self._c, [(i,) for i in report_ids])
 
     def pending_derived(self, limit: int) -> list[tuple[int, Report]]:
         p, r = it.derived_pending, t.reports
@@ -203,16 +236,11 @@ class SqlIntake:
     def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]:
         d = it.dataset_tombstones
         found: dict[str, Tombstone] = {}
-        ordered = sorted(set(refs))
-        for start in range(0, len(ordered), IN_CHUNK):
-            query = select(d).where(d.c.source_ref.in_(ordered[start : start + IN_CHUNK]))
-            for row in self._c.execute(query):
-                found[row.source_ref] = Tombstone(
-                    row.source_ref,
-                    from_db_time(row.withdrawn_at),
-                    row.source_version,
-                    row.report_id,
-                )
+        query = select(d).where(_one_of(self._c, d.c.source_ref, sorted(set(refs))))
+        for row in self._c.execute(query):
+            found[row.source_ref] = Tombstone(
+                row.source_ref, from_db_time(row.withdrawn_at), row.source_version, row.report_id
+            )
         return found
 
     def add_tombstone(self, tombstone: Tombstone) -> None:
@@ -230,13 +258,7 @@ class SqlIntake:
             return 0
         q = it.quarantine
         ids = [row.id for row in rows]
-        kept = {
-            found
-            for start in range(0, len(ids), IN_CHUNK)
-            for found in self._c.execute(
-                select(q.c.id).where(q.c.id.in_(ids[start : start + IN_CHUNK]))
-            ).scalars()
-        }
+        kept = set(self._c.execute(select(q.c.id).where(_one_of(self._c, q.c.id, ids))).scalars())
         new: dict[str, QuarantinedRow] = {r.id: r for r in rows if r.id not in kept}
         if new:
             self._c.execute(insert(q), [_quarantine_row(row) for row in new.values()])
