@@ -35,7 +35,7 @@ from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.intake import SourceRow
 
 # Rows below which a second process costs more to start than it saves.
-MIN_ROWS: Final = 20_000
+MIN_ROWS: Final = 10_000
 _BATCH, _END, _FAILED = "batch", "end", "failed"
 # Seconds to wait for the child to end once it has said so, before it is stopped.
 _JOIN_TIMEOUT: Final = 10.0
