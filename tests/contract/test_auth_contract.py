@@ -773,6 +773,32 @@ def test_tokens_are_stored_and_read_back_exactly(cast, uow_factory):
     assert stored == expected
 
 
+def test_sessions_and_tokens_are_read_many_at_once(cast, uow_factory):
+    monitor, gov = cast["monitor"].id, cast["gov_liaison"].id
+    token = ApiToken(
+        id="feedfacefeedface",
+        member_id=gov,
+        label="",
+        secret_hash="e" * 64,
+        scopes=frozenset({Scope.TALKS_READ}),
+        created_at=START,
+        expires_at=START + timedelta(days=1),
+    )
+    with uow_factory() as uow:
+        uow.sessions.add(new_session("1" * 64, monitor, START, HERE))
+        uow.sessions.add(new_session("2" * 64, gov, START, HERE))
+        uow.sessions.revoke("2" * 64, START)
+        uow.api_tokens.add(token)
+        uow.commit()
+    with uow_factory() as uow:
+        sessions = uow.sessions.get_many(["1" * 64, "2" * 64, "1" * 64, "9" * 64])
+        assert sorted(s.id_hash for s in sessions) == ["1" * 64, "2" * 64]
+        assert {s.id_hash: s.revoked_at for s in sessions}["2" * 64] == START
+        assert uow.sessions.get_many([]) == []
+        assert uow.api_tokens.get_many([token.id, "0" * 16]) == [token]
+        assert uow.api_tokens.get_many([]) == []
+
+
 def test_login_failures_are_counted_by_account_and_by_address_and_forgotten(uow_factory):
     with uow_factory() as uow:
         for minute, key, address in [(0, "k1", HERE), (5, "k1", ELSEWHERE), (10, "k2", HERE)]:

@@ -6,13 +6,20 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from cast import CAST
 from talk_helpers import PASSWORD, open_astana, talks_service
-from truce.application.talks import StreamReader, counter_proposals
+from truce.application.talks import (
+    CredentialKind,
+    StreamCredential,
+    StreamReader,
+    counter_proposals,
+)
 from truce.domain.access import ChannelAudience
+from truce.domain.auth import ApiToken, Scope, new_session
 from truce.domain.decisions import DecisionStatus
 from truce.domain.errors import AccessDeniedError, InvalidInputError, NotFoundError
 from truce.domain.talks import PublicationStatus, RelayMode, SubjectKind
@@ -442,6 +449,76 @@ def test_a_member_gone_from_the_store_reads_as_the_public(talks, cast, astana):
     ghost = replace(CAST["gov_liaison"], member_id="member-nobody")
     (batch,) = talks.follow_many([StreamReader(ghost, relayed.seq - 1)])
     assert batch.views == []
+
+
+def test_a_stream_ends_with_the_session_or_token_that_opened_it(
+    talks, cast, astana, uow_factory, clock
+):
+    """Each round reads every stream's session and token again: revoked, expired, or not
+    the member's own, the stream gets nothing more, an `ended` batch and a denied entry."""
+    gov = CAST["gov_liaison"]
+    kept, revoked, idle, forged = ("1" * 64, "2" * 64, "3" * 64, "4" * 64)
+    token = ApiToken(
+        id="feedfacefeedface",
+        member_id=gov.member_id,
+        label="",
+        secret_hash="e" * 64,
+        scopes=frozenset({Scope.TALKS_READ}),
+        created_at=clock.now(),
+        expires_at=clock.now() + timedelta(days=30),
+    )
+    with uow_factory() as uow:
+        for key in (kept, revoked, idle):
+            uow.sessions.add(new_session(key, gov.member_id, clock.now(), "192.0.2.1"))
+        uow.sessions.add(new_session(forged, CAST["un_mediator"].member_id, clock.now(), None))
+        uow.api_tokens.add(token)
+        uow.commit()
+
+    def credential(kind, key):
+        return StreamCredential(kind, key, gov.member_id)
+
+    credentials = [
+        credential(CredentialKind.SESSION, kept),
+        credential(CredentialKind.SESSION, revoked),
+        credential(CredentialKind.SESSION, idle),
+        credential(CredentialKind.SESSION, forged),
+        credential(CredentialKind.SESSION, "5" * 64),
+        credential(CredentialKind.TOKEN, token.id),
+    ]
+    first = _relay_to_gov(talks, cast, astana)
+    opened = talks.follow_many(
+        [StreamReader(gov, first.seq - 1, "192.0.2.20", c) for c in credentials[:3]]
+    )
+    assert [(len(b.views), b.ended) for b in opened] == [(1, False)] * 3
+
+    clock.advance(minutes=59)
+    with uow_factory() as uow:
+        uow.sessions.touch(kept, clock.now())
+        uow.sessions.touch(revoked, clock.now())
+        uow.sessions.revoke(revoked, clock.now())
+        uow.api_tokens.revoke(token.id, clock.now())
+        uow.commit()
+    clock.advance(minutes=2)  # the third session has been idle an hour
+    second = _relay_to_gov(talks, cast, astana, "A second point.")
+    with uow_factory() as uow:
+        before = len(uow.audit.recent(10_000))
+    batches = talks.follow_many(
+        [StreamReader(gov, first.seq, f"192.0.2.{30 + n}", c) for n, c in enumerate(credentials)]
+    )
+    assert [(len(b.views), b.ended) for b in batches] == [(1, False)] + [(0, True)] * 5
+    assert batches[0].views[0].message.id == second.id
+    with uow_factory() as uow:
+        written = uow.audit.recent(10_000)[: len(uow.audit.recent(10_000)) - before]
+    denied = sorted((e.address, e.reason) for e in written if not e.allowed)
+    session_ended = "stream closed: session expired or ended"
+    assert denied == [
+        ("192.0.2.31", session_ended),
+        ("192.0.2.32", session_ended),
+        ("192.0.2.33", session_ended),
+        ("192.0.2.34", session_ended),
+        ("192.0.2.35", "stream closed: token revoked or expired"),
+    ]
+    assert [e.address for e in written if e.allowed] == ["192.0.2.30"]
 
 
 def _relay_to_gov(talks, cast, astana, text="A point of the opposition."):

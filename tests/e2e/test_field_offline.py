@@ -17,15 +17,25 @@ from browser_support import CheckedContext
 pytestmark = pytest.mark.browser
 
 PASSWORD = "field team password 2017"
-# The outbox as field.js keeps it, read straight from IndexedDB.
+# The outbox as field.js keeps it, read straight from IndexedDB: the member's own database.
 READ_OUTBOX = """() => new Promise((resolve, reject) => {
-  const open = indexedDB.open("truce-field", 1);
+  const member = document.getElementById("field-app").dataset.member;
+  const open = indexedDB.open(`truce-field-${member}`, 1);
   open.onerror = () => reject(open.error);
   open.onsuccess = () => {
     const request = open.result.transaction("outbox").objectStore("outbox").getAll();
     request.onsuccess = () => { open.result.close(); resolve(request.result); };
   };
 })"""
+# What the browser keeps for the site: IndexedDB databases, caches, service workers.
+KEPT = """async () => ({
+  databases: (await indexedDB.databases()).map((d) => d.name),
+  caches: await caches.keys(),
+  workers: (await navigator.serviceWorker.getRegistrations()).length,
+})"""
+# Who the session belongs to, as the field page asks it.
+SIGNED_IN_AS = """async () =>
+  (await (await fetch("/field/session", {cache: "no-store"})).json()).member_id"""
 # The same batch sent again by hand, with the session's current CSRF token.
 RESEND = """async (items) => {
   const who = await (await fetch("/field/session", {cache: "no-store"})).json();
@@ -204,6 +214,96 @@ def correct_and_send_again(d: Device) -> None:
     d.page.click("#field-form button[type=submit]")
     d.page.wait_for_selector("#sent-items li.filed")
     assert d.page.locator(".outbox-item").count() == 0
+
+
+def test_my_reports_follow_the_sync_and_signing_out_clears_the_device(device):
+    """My reports, opened offline, is the kept copy and says so; when the connection returns
+    the outbox is sent and the list brought up to date in place. Signing out with a report
+    not yet sent warns first: sent first, or discarded; either way the outbox, the kept pages
+    and the service worker leave the device with the session."""
+    d = device("en")
+    d.sign_in()
+    open_online_once(d)
+    d.open("/field/mine")
+    d.ready()
+    d.synced(1)
+    marker = "Zabadani-list"
+    assert d.page.locator("#reports tbody tr", has_text=marker).count() == 0
+
+    d.context.set_offline(True)
+    d.open("/field")
+    d.ready()
+    d.save("Zabadani", f"Mortar fire on {marker}.")
+    d.page.wait_for_function("document.getElementById('outbox-count').dataset.waiting === '1'")
+    d.open("/field/mine")
+    d.ready()
+    assert d.page.is_visible("#reports-offline")
+    d.check()
+    d.shot("field-my-reports-offline")
+    d.page.evaluate("window.sameDocument = true")
+    d.context.set_offline(False)
+    d.page.wait_for_selector("#field-app[data-listed='1']")
+    assert d.page.evaluate("window.sameDocument === true"), "the list changed without a reload"
+    assert d.page.locator("#reports tbody tr", has_text=marker).count() == 1
+    assert not d.page.is_visible("#reports-offline")
+    assert d.waiting() == 0
+
+    # A report that cannot be sent yet, then the header's "Sign out".
+    leave_one_unsent(d, "Madaya, not sent before signing out.")
+    sign_out_page(d)
+    d.check()
+    d.shot("field-sign-out")
+    d.page.unroute("**/field/sync")
+    d.page.click("#send-now")
+    d.synced(1)
+    assert d.page.inner_text("#signout-button") == "Sign out"
+    assert d.page.inner_text("#signout-warning") == "Everything saved on this device has been sent."
+    assert d.waiting() == 0
+    d.page.click("#signout-button")
+    d.page.wait_for_url(d.base + "/")
+    assert_cleared(d)
+
+    # Again, and this time the report is discarded.
+    d.sign_in()
+    d.open("/field")
+    d.ready()
+    d.page.wait_for_function("navigator.serviceWorker.controller !== null")
+    leave_one_unsent(d, "Douma, discarded when signing out.")
+    sign_out_page(d)
+    d.page.once("dialog", lambda dialog: dialog.accept())
+    d.page.click("#signout-button")
+    d.page.wait_for_url(d.base + "/")
+    assert_cleared(d)
+
+
+def leave_one_unsent(d: Device, narrative: str) -> None:
+    """One observation saved while every sync fails: it waits in the outbox."""
+    d.page.route("**/field/sync", lambda route: route.abort())
+    d.open("/field")
+    d.ready()
+    d.save("Madaya", narrative)
+    d.page.wait_for_selector("#field-status:text('Sending failed')")
+    assert d.waiting() == 1
+
+
+def sign_out_page(d: Device) -> None:
+    """The header's button leads to the sign-out page, which warns of what was not sent."""
+    d.weights.clear()
+    d.page.click("form[action='/logout'] button[type=submit]")
+    d.page.wait_for_url(d.base + "/logout")
+    d.ready()
+    assert d.page.inner_text("#signout-warning") == "Reports not yet sent from this device: 1"
+    assert d.page.inner_text("#signout-button") == "Discard them and sign out"
+    assert d.page.locator(".outbox-item.waiting").count() == 1
+
+
+def assert_cleared(d: Device) -> None:
+    """Signed out, and nothing of the field pages is left in the browser."""
+    kept = d.page.evaluate(KEPT)
+    assert [name for name in kept["databases"] if name.startswith("truce-field")] == []
+    assert kept["caches"] == []
+    assert kept["workers"] == 0
+    assert d.page.evaluate(SIGNED_IN_AS) is None
 
 
 def test_the_field_page_runs_under_the_content_security_policy(chromium, live_server):

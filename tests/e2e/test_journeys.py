@@ -18,6 +18,8 @@ import pytest
 import uvicorn
 
 from browser_support import CheckedContext
+from procedure_helpers import World, file_elsewhere, to_deliberation
+from support import FixedClock
 from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
 from truce.application.demo_case import seed_astana_case
@@ -30,6 +32,8 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "journey password 2017"
 LANGUAGES = ("en", "ar")
+# Server-held signing keys (a guarantor's vote is signed) are sealed with a key derived from it.
+SECRET = "a journey test secret of forty characters"
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +44,7 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         database_url=f"sqlite:///{root / 'journeys.db'}",
         frontend_dir=Path.cwd(),
         key_dir=root / "keys",
+        secret_key=SECRET,
         secure_cookies=False,
         install_frontend=False,
         checkpoint_interval=0,
@@ -275,13 +280,50 @@ def test_a_party_liaison_writes_in_its_channel_and_opens_its_reply_inbox(visit, 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_guarantor_opens_the_deliberation_queue(visit, language):
-    # The vote form belongs to the procedure pages (helper "proc"): the queue is walked here,
-    # the vote itself by tests/integration/test_procedure_web.py until it has its own journey.
+    # The vote itself: test_a_guarantor_votes_in_arabic_from_the_deliberation_queue below,
+    # and in English tests/e2e/test_procedure_cycle.py.
     v = visit(language)
     # guarantor_tr chooses Arabic in another journey: the choice is stored on the account.
     v.sign_in("guarantor_ir")
     follow(v, "nav a[href='/deliberation']", "**/deliberation")
     v.shot("guarantor-deliberation")
+
+
+def test_a_guarantor_votes_in_arabic_from_the_deliberation_queue(visit, journey_server):
+    """The vote in Arabic, right to left (the English one is tests/e2e/test_procedure_cycle.py):
+    a shelling of Douma goes to deliberation through the services; the guarantor who chose
+    Arabic opens its queue, the incident's panel, votes with its reasons and its password,
+    and finds its vote in the panel's table, in Arabic."""
+    _, services = journey_server
+    members = {
+        name: services.auth.find_member(name)
+        for name in ("analyst", "monitor", "gov_liaison", "guarantor_tr")
+    }
+    world = World(services, FixedClock(), members, "", [])
+    world.incident_id = file_elsewhere(world)
+    to_deliberation(world)
+    services.member_keys.generate(members["guarantor_tr"].id)
+    v = visit("ar")
+    v.sign_in("guarantor_tr")
+    follow(v, "nav a[href='/deliberation']", "**/deliberation")
+    queued = v.page.locator(f"#queue-{world.incident_id}")
+    assert queued.count() == 1
+    v.shot("guarantor-vote-queue")
+    follow(v, f"#queue-{world.incident_id} a", f"**/incidents/{world.incident_id}/procedure")
+    reasons = "قصفت قرى يسيطر عليها طرف في الهدنة."
+    v.page.select_option("#vote-form select[name=value]", "confirmed")
+    v.page.fill("#vote-form textarea[name=reasons]", reasons)
+    v.page.fill("#vote-form input[name=password]", PASSWORD)
+    v.weights.clear()
+    with v.page.expect_navigation():
+        v.page.click("#vote-form button[type=submit]")
+    assert v.page.locator("p.error").count() == 0, v.page.inner_text("p.error")
+    v.check()
+    row = v.page.locator("tr.vote-tr")
+    assert row.count() == 1
+    assert reasons in row.inner_text()
+    assert "confirmed" not in row.inner_text()
+    v.shot("guarantor-vote-result")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

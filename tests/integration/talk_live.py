@@ -39,11 +39,17 @@ class Event:
 
 def events(response: httpx.Response) -> Iterator[Event]:
     """The events of an open stream, as they come."""
+    return events_of(response.iter_lines())
+
+
+def events_of(lines: Iterator[str]) -> Iterator[Event]:
+    """The message events among a stream's lines, read as far as the next one: the lines
+    left after it stay unread for the caller."""
     event_id, data = 0, ""
-    for line in response.iter_lines():
+    for line in lines:
         if line.startswith("id:"):
             event_id = int(line[3:].strip())
-        elif line.startswith("data:"):
+        elif line.startswith("data:") and line[5:].strip().startswith("{"):
             data += line[5:].strip()
         elif not line and data:
             yield Event(event_id, json.loads(data))

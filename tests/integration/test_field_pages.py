@@ -5,7 +5,7 @@ The browser half (IndexedDB, the service worker, offline) is tests/e2e/test_fiel
 import pytest
 from litestar.testing import TestClient
 
-from integration_helpers import sign_in
+from integration_helpers import csrf_token, sign_in
 from support import START, report_fields
 from truce.domain.reports import parse_file_report
 from truce.entrypoints.web.app import create_app
@@ -194,3 +194,60 @@ def test_my_reports_hold_only_mine_a_page_at_a_time(monitor, services, monkeypat
     second = monitor.get(f"/field/mine?after={older}")
     assert "Observation number 0." in second.text
     assert "Older reports" not in second.text
+
+
+def test_my_reports_refresh_only_the_first_page_and_carry_the_offline_note(monitor, services):
+    sync(monitor, [outbox_item("r-1", narrative="Shelling near Wadi Barada.")])
+    first = monitor.get("/field/mine")
+    assert 'data-refresh="/field/mine"' in first.text
+    # The note the script shows when the list is the copy kept on the device, read offline.
+    assert 'id="reports-offline" hidden' in first.text
+    assert "Offline: this is the list as it was at" in first.text
+    assert "data-refresh" not in monitor.get("/field/mine?after=x").text
+
+
+def logout(client, **fields):
+    token = client.cookies.get("truce_csrf") or csrf_token(client.get("/").text)
+    return client.post("/logout", data={"_csrf_token": token, **fields}, follow_redirects=False)
+
+
+def test_a_browser_without_field_data_signs_out_at_once(browser, services):
+    sign_in(browser, services, "gov_liaison")
+    response = logout(browser)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert response.headers["clear-site-data"] == '"cache"'
+    assert browser.get("/field/session").json()["member_id"] is None
+
+
+def test_a_browser_that_opened_the_field_pages_goes_through_the_sign_out_page(monitor, services):
+    page = monitor.get("/field")
+    assert "truce_field=1" in page.headers["set-cookie"]
+    # The nav's button: sent to the page that looks at the outbox first, still signed in.
+    first = logout(monitor)
+    assert first.status_code == 303
+    assert first.headers["location"] == "/logout"
+    assert "clear-site-data" not in first.headers
+    signout = monitor.get("/logout")
+    assert signout.status_code == 200
+    assert signout.headers["cache-control"] == "no-store"
+    member = services.auth.find_member("monitor")
+    assert 'data-mode="signout"' in signout.text
+    assert f'data-member="{member.id}"' in signout.text
+    assert "Reports not yet sent from this device: %(count)s" in signout.text
+    assert 'name="confirmed" value="1"' in signout.text
+    # The page's script found nothing of another account's: the site's storage goes too.
+    done = logout(monitor, confirmed="1", device="clear")
+    assert done.status_code == 303
+    assert done.headers["location"] == "/"
+    assert done.headers["clear-site-data"] == '"cache", "storage"'
+    assert 'truce_field=""' in done.headers["set-cookie"]
+    assert monitor.get("/field/session").json()["member_id"] is None
+    assert monitor.get("/logout", follow_redirects=False).headers["location"] == "/"
+
+
+def test_another_accounts_outbox_keeps_the_sites_storage(monitor):
+    monitor.get("/field/mine")
+    done = logout(monitor, confirmed="1", device="")
+    assert done.headers["clear-site-data"] == '"cache"'
+    assert monitor.get("/field/session").json()["member_id"] is None

@@ -9,15 +9,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from talk_live import READ_TIMEOUT, Event, events, server_process, server_thread
+from talk_live import READ_TIMEOUT, Event, events, events_of, server_process, server_thread
 
 from integration_helpers import token_for
 from support import seed_cast
-from talk_helpers import ASTANA
+from talk_helpers import ASTANA, PASSWORD
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.bootstrap import Services, build_services
 from truce.domain.talks import RelayMode
+from truce.entrypoints.web.auth import SESSION_COOKIE
 from truce.settings import Settings
 
 SECRET = "a test secret of thirty-two characters or more"
@@ -124,6 +125,48 @@ def test_a_reconnecting_client_gets_what_it_missed_once(live_services, round_cha
     assert [e.data["id"] for e in got] == [*missed, live]
     assert len({e.id for e in got}) == len(got)
     assert all(e.id > received.id for e in got)
+
+
+def test_a_stream_ends_when_its_session_or_token_is_revoked(
+    live_services, round_channels, live_url
+):
+    """The member stays active; only the session (signed out) and the token (revoked) that
+    opened the two streams end. The next round closes both with an `end` event and sends
+    neither the message that woke it nor anything after."""
+    auth, talks = live_services.auth, live_services.talks
+    gov = auth.find_member("gov_liaison")
+    auth.set_password(gov.id, PASSWORD)
+    signed_in = auth.login("gov_liaison", PASSWORD, "127.0.0.1")
+    issued = auth.issue_token(gov.id, ["talks:read"], days=30)
+
+    def say(text: str) -> str:
+        mediator = auth.find_member("un_mediator")
+        return talks.post_message(mediator, round_channels["gov"], text).id
+
+    with (
+        client(live_url) as http,
+        http.stream(
+            "GET", "/talks/stream", headers={"Cookie": f"{SESSION_COOKIE}={signed_in.session_id}"}
+        ) as by_session,
+        http.stream(
+            "GET", "/talks/stream", headers={"Authorization": f"Bearer {issued.token}"}
+        ) as by_token,
+    ):
+        assert by_session.status_code == by_token.status_code == 200
+        sent = say("while signed in")
+        session_lines, token_lines = by_session.iter_lines(), by_token.iter_lines()
+        assert next(events_of(session_lines)).data["id"] == sent
+        assert next(events_of(token_lines)).data["id"] == sent
+        auth.logout(signed_in.session_id)
+        auth.revoke_token(issued.token_id)
+        after = say("after the session ended")
+        # Both streams end by themselves: the reads below finish, they do not time out.
+        rest = [list(session_lines), list(token_lines)]
+    assert gov.active
+    for lines in rest:
+        assert "event: end" in lines
+        assert not [line for line in lines if line.startswith("data: {")]
+        assert after not in "\n".join(lines)
 
 
 @pytest.mark.postgres

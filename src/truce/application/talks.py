@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from truce.application.access_guard import Decision, audit_decisions, principal_of
@@ -44,12 +45,14 @@ from truce.domain.access import (
     ANONYMOUS,
     Action,
     ChannelAudience,
+    Deny,
     Principal,
     Resource,
     ResourceKind,
     ViewerClass,
     viewer_class,
 )
+from truce.domain.auth import TokenStatus
 from truce.domain.decisions import (
     DecisionKind,
     DecisionStatus,
@@ -121,14 +124,31 @@ class MessageEvent:
     bodies: frozenset[str]
 
 
+class CredentialKind(StrEnum):
+    SESSION = "session"
+    TOKEN = "token"  # noqa: S105 - a kind of credential, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class StreamCredential:
+    """What opened a stream: a browser session, known by the digest of its id (never the
+    id: it is the bearer's secret), or an API token, known by its id. Every delivery round
+    checks it again, so a stream ends when its session or token does (docs/talks.md)."""
+
+    kind: CredentialKind
+    key: str
+    member_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class StreamReader:
-    """One open stream as a delivery round reads for it: who, from where it stands, and the
-    address it was opened from (the audit trail's "from where")."""
+    """One open stream as a delivery round reads for it: who, from where it stands, the
+    address it was opened from (the audit trail's "from where") and what opened it."""
 
     principal: Principal
     after: int
     address: str | None = None
+    credential: StreamCredential | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +158,8 @@ class StreamBatch:
     after: int
     # The batch was full: more may be waiting.
     full: bool
+    # The session or token that opened the stream is revoked or expired: close it.
+    ended: bool = False
 
 
 # --- what callers get back ---------------------------------------------------------------------
@@ -673,10 +695,11 @@ class TalksService:
         after: int,
         limit: int = STREAM_BATCH,
         address: str | None = None,
+        credential: StreamCredential | None = None,
     ) -> StreamBatch:
         """The real-time stream's read: the same policy as the pages (S1); one audit entry
         per batch that showed non-public material."""
-        return self.follow_many([StreamReader(principal, after, address)], limit)[0]
+        return self.follow_many([StreamReader(principal, after, address, credential)], limit)[0]
 
     def follow_many(
         self, readers: Sequence[StreamReader], limit: int = STREAM_BATCH
@@ -691,12 +714,18 @@ class TalksService:
         (`MEMBER_BLIND_KINDS`), so the answer is the same for every reader of the class and
         the views are shared. Each reader then gets what its class may see past its own
         position, and its own audit entry (who, what, when, from where; S12), all written
-        in one statement in the same unit of work."""
+        in one statement in the same unit of work.
+
+        The session or token that opened each stream is read again too (one read of each
+        kind for the round): a stream whose credential was revoked or has expired gets
+        nothing more, an `ended` batch, and a denied entry in the audit trail."""
         if not readers:
             return []
+        now = self.clock.now()
         with self.uow() as uow:
             batch = uow.talks.messages_after(min(r.after for r in readers), limit)
             fresh = _fresh_principals(uow, [r.principal for r in readers])
+            ended = _ended_credentials(uow, readers, now)
             known = _StreamContext(uow)
             by_class: dict[ViewerClass, list[MessageView]] = {}
             audited: list[tuple[Decision, str | None]] = []
@@ -704,6 +733,11 @@ class TalksService:
             end_of_batch = batch[-1].seq if batch else 0
             for reader in readers:
                 principal = fresh(reader.principal)
+                why = ended.get(reader.credential) if reader.credential else None
+                if why is not None:
+                    audited.append((_stream_ended(principal, why), reader.address))
+                    results.append(StreamBatch([], reader.after, full=False, ended=True))
+                    continue
                 kind = viewer_class(principal)
                 visible = by_class.get(kind)
                 if visible is None:
@@ -713,7 +747,7 @@ class TalksService:
                     audited.append((_streamed(principal, len(shown)), reader.address))
                 end = max(reader.after, end_of_batch)
                 results.append(StreamBatch(shown, end, len(batch) >= limit))
-            audit_decisions(uow, self.clock.now(), audited)
+            audit_decisions(uow, now, audited)
             uow.commit()
         return results
 
@@ -1400,6 +1434,39 @@ def _fresh_principals(
         return now.get(principal.member_id, ANONYMOUS)
 
     return fresh
+
+
+def _ended_credentials(
+    uow: UnitOfWork, readers: Sequence[StreamReader], now: datetime
+) -> dict[StreamCredential, str]:
+    """The credentials among the readers' that no longer authenticate, each with why (for the
+    audit trail). One read of the sessions and one of the tokens for the whole round."""
+    credentials = {r.credential for r in readers if r.credential is not None}
+    if not credentials:
+        return {}
+    keys = {kind: {c.key for c in credentials if c.kind is kind} for kind in CredentialKind}
+    sessions = {s.id_hash: s for s in uow.sessions.get_many(keys[CredentialKind.SESSION])}
+    tokens = {t.id: t for t in uow.api_tokens.get_many(keys[CredentialKind.TOKEN])}
+    ended: dict[StreamCredential, str] = {}
+    for credential in credentials:
+        if credential.kind is CredentialKind.SESSION:
+            session = sessions.get(credential.key)
+            live = session is not None and session.is_live(now)
+            holder = session.member_id if session is not None else None
+            why = "session expired or ended"
+        else:
+            token = tokens.get(credential.key)
+            live = token is not None and token.status(now) is TokenStatus.ACTIVE
+            holder = token.member_id if token is not None else None
+            why = "token revoked or expired"
+        if not live or holder != credential.member_id:
+            ended[credential] = f"stream closed: {why}"
+    return ended
+
+
+def _stream_ended(principal: Principal, why: str) -> Decision:
+    """The audit entry of a stream closed because its session or token ended."""
+    return Decision(principal, Action.LIST, ResourceKind.MESSAGE, "stream", Deny(why))
 
 
 def _streamed(principal: Principal, shown: int) -> Decision:

@@ -3,7 +3,7 @@ the memory unit of work copies on enter and publishes on commit like the rest.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -75,6 +75,9 @@ class MemorySessions:
     def get(self, id_hash: str) -> Session | None:
         return self._s.sessions.get(id_hash)
 
+    def get_many(self, id_hashes: Collection[str]) -> list[Session]:
+        return [self._s.sessions[h] for h in set(id_hashes) if h in self._s.sessions]
+
     def touch(self, id_hash: str, at: datetime) -> None:
         session = self._s.sessions.get(id_hash)
         if session is not None:
@@ -111,6 +114,9 @@ class MemoryApiTokens:
 
     def get(self, token_id: str) -> ApiToken | None:
         return self._s.api_tokens.get(token_id)
+
+    def get_many(self, token_ids: Collection[str]) -> list[ApiToken]:
+        return [self._s.api_tokens[i] for i in set(token_ids) if i in self._s.api_tokens]
 
     def touch(self, token_id: str, at: datetime) -> None:
         token = self._s.api_tokens.get(token_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,6 +126,12 @@ class SqlSessions:
         row = self._c.execute(query).mappings().first()
         return None if row is None else _row_to_session(row)
 
+    def get_many(self, id_hashes: Collection[str]) -> list[Session]:
+        if not id_hashes:
+            return []
+        query = select(a.sessions).where(a.sessions.c.id_hash.in_(sorted(set(id_hashes))))
+        return [_row_to_session(row) for row in self._c.execute(query).mappings()]
+
     def touch(self, id_hash: str, at: datetime) -> None:
         self._c.execute(
             update(a.sessions)
@@ -193,6 +199,12 @@ class SqlApiTokens:
         query = select(a.api_tokens).where(a.api_tokens.c.id == token_id)
         row = self._c.execute(query).mappings().first()
         return None if row is None else _row_to_token(row)
+
+    def get_many(self, token_ids: Collection[str]) -> list[ApiToken]:
+        if not token_ids:
+            return []
+        query = select(a.api_tokens).where(a.api_tokens.c.id.in_(sorted(set(token_ids))))
+        return [_row_to_token(row) for row in self._c.execute(query).mappings()]
 
     def touch(self, token_id: str, at: datetime) -> None:
         self._c.execute(

@@ -13,9 +13,10 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import PermissionDeniedException
 
+from truce.application.talks import CredentialKind, StreamCredential
 from truce.bootstrap import Services
 from truce.domain.access import ANONYMOUS, Principal
-from truce.domain.auth import AuthenticationError, InsufficientScopeError, Scope
+from truce.domain.auth import AuthenticationError, InsufficientScopeError, Scope, secret_digest
 from truce.domain.parties import Member
 
 SESSION_COOKIE = "truce_session"
@@ -39,6 +40,9 @@ class Viewer:
     on_refused_scope: Callable[[str, str, Scope, str], None] | None = field(
         default=None, repr=False, compare=False
     )
+    # What signed this request in (the session by its digest, or the token by its id): a
+    # talks stream checks it again on every delivery round and ends when it does.
+    credential: StreamCredential | None = field(default=None, repr=False, compare=False)
 
     def require(self, scope: Scope) -> None:
         """Refuse a token that was not given this scope (403), as a denied attempt in the
@@ -71,6 +75,7 @@ def resolve_viewer(request: Request[Any, Any, Any], services: Services) -> Viewe
             frozenset(holder.scopes),
             token_id=holder.token_id,
             on_refused_scope=services.auth.refuse_scope,
+            credential=StreamCredential(CredentialKind.TOKEN, holder.token_id, holder.member.id),
         )
     session_id = request.cookies.get(SESSION_COOKIE)
     if session_id:
@@ -84,7 +89,10 @@ def resolve_viewer(request: Request[Any, Any, Any], services: Services) -> Viewe
             # its own must not carry a change there: only a token may (SECURITY, CSRF).
             services.auth.refuse_session(member.id, COOKIE_ON_UNSAFE_API, address)
             raise PermissionDeniedException(detail=COOKIE_ON_UNSAFE_API_DETAIL)
-        return Viewer(member, services.registry.principal_for(member), address)
+        credential = StreamCredential(CredentialKind.SESSION, secret_digest(session_id), member.id)
+        return Viewer(
+            member, services.registry.principal_for(member), address, credential=credential
+        )
     return Viewer(None, ANONYMOUS, address)
 
 

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.params import JSONBody, QueryParameter
 from litestar.response import File, Redirect, Template
@@ -32,15 +33,14 @@ from truce.entrypoints.web.deps import ServicesDep, ViewerDep
 from truce.entrypoints.web.i18n import FIELD_LABELS, translate_field_message, translator
 from truce.entrypoints.web.nav import may_file_reports
 from truce.entrypoints.web.routes.intake import BatchIn, ItemOut, sync_batch
-from truce.entrypoints.web.routes.pages import form_choices
+from truce.entrypoints.web.routes.pages import FIELD_DEVICE_COOKIE, NO_STORE, form_choices
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 # The service worker may control /field and everything under it, and nothing else.
 SCOPE = "/field"
-# Pages with a member's reports are never kept by the browser's HTTP cache; the service
-# worker keeps only the page shell it needs offline (docs/field.md says what is kept where).
-NO_STORE = {"Cache-Control": "no-store"}
 MY_REPORTS_PAGE = 50
+# How long the marker of a browser that keeps field data lasts (renewed on each visit).
+FIELD_DEVICE_SECONDS = 365 * 24 * 3600
 
 
 class SessionOut(msgspec.Struct):
@@ -74,7 +74,7 @@ class FieldPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def field(self, viewer: ViewerDep) -> Template | Redirect:
+    def field(self, services: ServicesDep, viewer: ViewerDep) -> Template | Redirect:
         """The filing page. Its HTML holds no report, only the form: the service worker may
         keep it for offline use without keeping anybody's material."""
         if viewer.member is None or not may_file_reports(viewer.principal):
@@ -87,7 +87,7 @@ class FieldPages(Controller):
             "errors": {},
             **form_choices(),
         }
-        return Template("field.html", context=context, headers=NO_STORE)
+        return _field_page("field.html", context, services)
 
     @get("/mine", sync_to_thread=True)
     def mine(
@@ -109,8 +109,10 @@ class FieldPages(Controller):
             "reports": page.reports,
             "next": encode_cursor(page.next_cursor),
             "first_page": after is None,
+            # Shown with the list when it is read from the device offline.
+            "listed_at": services.clock.now(),
         }
-        return Template("field_mine.html", context=context, headers=NO_STORE)
+        return _field_page("field_mine.html", context, services)
 
     @get("/session", sync_to_thread=True, media_type=MediaType.JSON)
     def session(self, viewer: ViewerDep, request: Request[Any, Any, Any]) -> Response[SessionOut]:
@@ -147,6 +149,22 @@ class FieldPages(Controller):
             media_type="text/javascript",
             headers={"Service-Worker-Allowed": SCOPE, "Cache-Control": "no-cache"},
         )
+
+
+def _field_page(name: str, context: dict[str, Any], services: ServicesDep) -> Template:
+    """A field page, never kept by the HTTP cache (the service worker keeps the shell it
+    needs offline; docs/field.md says what is kept where), marking the browser as one that
+    may hold field data, so that signing out looks at it first."""
+    marker = Cookie(
+        key=FIELD_DEVICE_COOKIE,
+        value="1",
+        max_age=FIELD_DEVICE_SECONDS,
+        path="/",
+        httponly=True,
+        secure=services.settings.secure_cookies,
+        samesite="strict",
+    )
+    return Template(name, context=context, headers=NO_STORE, cookies=[marker])
 
 
 def _translated(item: ItemOut, gettext: Callable[[str], str]) -> SyncItem:

@@ -36,6 +36,12 @@ from truce.entrypoints.web.nav import home_for, may_file_reports
 from truce.entrypoints.web.routes.account import signed_in_response, start_second_factor
 
 FormData = URLEncodedBody[dict[str, str]]
+AnyRequest = Request[Any, Any, Any]
+NO_STORE = {"Cache-Control": "no-store"}
+# Set by the field pages: this browser may keep an outbox and pages for offline use, so
+# signing out goes through the sign-out page, which looks at them first (docs/field.md).
+# A marker only (HttpOnly, nothing secret in it).
+FIELD_DEVICE_COOKIE = "truce_field"
 
 # Languages an account may be written in: the interface's five, each named in itself.
 ACCOUNT_LANGUAGES = [(code, NATIVE_NAMES[code]) for code in LANGUAGES]
@@ -155,13 +161,34 @@ class SessionPages(Controller):
             return Template("login.html", context=context, status_code=HTTP_401_UNAUTHORIZED)
         return signed_in_response(signed_in, services)
 
+    @get("/logout", sync_to_thread=False)
+    def logout_page(self, viewer: ViewerDep) -> Template | Redirect:
+        """Signing out of a browser that kept field data: the page's script looks in this
+        member's outbox, warns of what was not sent, and clears the device (docs/field.md)."""
+        if viewer.member is None:
+            return Redirect("/", status_code=HTTP_303_SEE_OTHER)
+        return Template("signout.html", context={"viewer": viewer, "htmx": False}, headers=NO_STORE)
+
     @post("/logout", sync_to_thread=True)
-    def logout(self, services: ServicesDep, request: Request[Any, Any, Any]) -> Redirect:
+    def logout(
+        self, data: FormData, services: ServicesDep, viewer: ViewerDep, request: AnyRequest
+    ) -> Redirect:
+        """Sign out. A browser that opened the field pages is first sent to the sign-out page,
+        which checks its outbox; the answer to the sign-out itself tells the browser to drop
+        its HTTP cache, and its storage too (the outbox, the kept pages, the service worker)
+        when the page found no other account's field data on the device."""
+        field_device = FIELD_DEVICE_COOKIE in request.cookies
+        if field_device and viewer.member is not None and data.get("confirmed") != "1":
+            return Redirect("/logout", status_code=HTTP_303_SEE_OTHER)
         session_id = request.cookies.get(SESSION_COOKIE)
         if session_id:
             services.auth.logout(session_id)
+        clear_storage = data.get("device") == "clear"
         response = Redirect("/", status_code=HTTP_303_SEE_OTHER)
+        response.headers["Clear-Site-Data"] = '"cache", "storage"' if clear_storage else '"cache"'
         response.delete_cookie(SESSION_COOKIE, path="/")
+        if clear_storage:
+            response.delete_cookie(FIELD_DEVICE_COOKIE, path="/")
         return response
 
 

@@ -30,6 +30,8 @@ from truce.application.talks import (
     MessageEvent,
     MessageView,
     PublicationView,
+    StreamBatch,
+    StreamCredential,
     StreamReader,
 )
 from truce.bootstrap import Services
@@ -335,6 +337,11 @@ def talk_channels(database_url: str) -> ChannelsPlugin:
     return ChannelsPlugin(backend=backend, channels=[TALKS_CHANNEL])
 
 
+# The last frame of a stream whose session or token ended: the page's script closes its
+# EventSource on it instead of reconnecting (static/talks-live.js).
+ENDED = b"event: end\r\ndata: signed out\r\n\r\n"
+
+
 class Wake(msgspec.Struct):
     seq: int
     bodies: list[str]
@@ -350,6 +357,8 @@ class Listener:
     after: int
     # Where the stream was opened from: each round's audit entry names it (S12).
     address: str | None = None
+    # The session or token that opened it, checked again by every round.
+    credential: StreamCredential | None = None
     reading: bool = True
     # Something may be waiting past `after`.
     dirty: bool = False
@@ -405,22 +414,32 @@ class TalkLive:
                 continue
             for listener in due:
                 listener.dirty = False
-            readers = [StreamReader(ear.principal, ear.after, ear.address) for ear in due]
+            readers = [
+                StreamReader(ear.principal, ear.after, ear.address, ear.credential) for ear in due
+            ]
             try:
                 batches = await asyncio.to_thread(self.services.talks.follow_many, readers)
             except Exception:
                 # The streams read on their own after IDLE_SECONDS; the next wake retries.
                 log.exception("a talks delivery round failed")
                 continue
-            events = RoundEvents()
-            heard = asyncio.get_running_loop().time()
-            for listener, batch in zip(due, batches, strict=True):
-                listener.after = batch.after
-                if batch.views:
-                    listener.frames.put_nowait(events.frames(batch.views))
-                    listener.heard = heard
-                if batch.full:
-                    listener.dirty = self.pending = True
+            self._hand_out(due, batches)
+
+    def _hand_out(self, due: list[Listener], batches: list[StreamBatch]) -> None:
+        """A round's batches to their streams: frames to send, or the end of a stream whose
+        session or token ended."""
+        events = RoundEvents()
+        heard = asyncio.get_running_loop().time()
+        for listener, batch in zip(due, batches, strict=True):
+            if batch.ended:
+                listener.frames.put_nowait(ENDED)
+                continue
+            listener.after = batch.after
+            if batch.views:
+                listener.frames.put_nowait(events.frames(batch.views))
+                listener.heard = heard
+            if batch.full:
+                listener.dirty = self.pending = True
 
     async def sweep(self) -> None:
         """Every half IDLE_SECONDS, the streams that heard nothing for IDLE_SECONDS (a lost
@@ -439,9 +458,13 @@ class TalkLive:
 
     @contextmanager
     def listen(
-        self, principal: Principal, after: int, address: str | None = None
+        self,
+        principal: Principal,
+        after: int,
+        address: str | None = None,
+        credential: StreamCredential | None = None,
     ) -> Iterator[Listener]:
-        listener = Listener(principal, after, address)
+        listener = Listener(principal, after, address, credential)
         self.listeners.add(listener)
         try:
             yield listener
@@ -525,7 +548,7 @@ def _start(request: Request[Any, Any, Any], after: int | None) -> int | None:
 async def _events(
     services: Services, live: TalkLive, viewer: Viewer, after: int, *, once: bool
 ) -> AsyncIterator[bytes]:
-    principal, address = viewer.principal, viewer.address
+    principal, address, credential = viewer.principal, viewer.address, viewer.credential
     events = RoundEvents()
     if once:
         views, _ = await asyncio.to_thread(
@@ -537,19 +560,26 @@ async def _events(
     # Listen first, then replay from the store: a message committed meanwhile marks the
     # listener, and the hub's first round for it reads from where the replay ended. Positions
     # are the store's numbering, so nothing is sent twice.
-    with live.listen(principal, after, address) as listener:
+    with live.listen(principal, after, address, credential) as listener:
         while listener.reading:
             batch = await asyncio.to_thread(
-                services.talks.follow, principal, listener.after, STREAM_BATCH, address
+                services.talks.follow, principal, listener.after, STREAM_BATCH, address, credential
             )
+            if batch.ended:
+                yield ENDED
+                return
             if batch.views:
                 yield events.frames(batch.views)
             listener.after = batch.after
             listener.reading = batch.full
         live.schedule()
         while True:
-            # No timeout per wait: the hub's sweep wakes streams that heard nothing for a while.
-            yield await listener.frames.get()
+            # No timeout per wait: the hub's sweep wakes streams that heard nothing for a while,
+            # and each round checks the stream's session or token again.
+            frames = await listener.frames.get()
+            yield frames
+            if frames is ENDED:
+                return
 
 
 def stream_response(

@@ -7,7 +7,7 @@
 "use strict";
 
 // A new name when the shell changes; the old cache is dropped on activation.
-const CACHE = "truce-field-v1";
+const CACHE = "truce-field-v2";
 const PAGES = ["/field", "/field/mine"];
 const ASSETS = ["/static/truce.css", "/static/field.css", "/static/field.js", "/static/favicon.svg"];
 // How long a page request may wait for the network before the kept copy is shown.
@@ -107,6 +107,10 @@ self.addEventListener("fetch", (event) => {
   const path = shellPath(url);
   if (path && request.mode === "navigate") {
     event.respondWith(page(request, path));
+  } else if (path) {
+    // The page's script reading "my reports" again after a sync: the network only (it says
+    // itself when the list is the one kept), and the kept copy follows the fresh one.
+    event.respondWith(caches.open(CACHE).then((cache) => refresh(cache, request)));
   } else if (ASSETS.includes(url.pathname)) {
     event.respondWith(asset(request, url.pathname));
   }

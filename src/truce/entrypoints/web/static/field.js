@@ -1,19 +1,26 @@
 // The field page's outbox (docs/field.md). Observations are saved in IndexedDB first, each
 // with its own idempotency key, and leave the outbox only when the server has answered for
 // them: filed or duplicate (filed by an earlier attempt) removes them, rejected keeps them
-// with the server's field errors for the monitor to correct. Every text shown comes from the
-// page's data- attributes, in the page's language.
+// with the server's field errors for the monitor to correct. Each member has an outbox of
+// their own (a database named after them), so nobody signing in on the same device sees
+// another's. Three pages use it: filing (data-mode "file"), My reports ("list": the list is
+// brought up to date after a sync) and signing out ("signout": warns of what was not sent,
+// then clears the device). Every text shown comes from the page's data- attributes, in the
+// page's language.
 "use strict";
 
 (() => {
   const app = document.getElementById("field-app");
   if (!app) return;
 
-  const DB_NAME = "truce-field";
+  const member = app.dataset.member;
+  const mode = app.dataset.mode;
+  // One outbox per member. Before there was one, all accounts shared "truce-field".
+  const PREFIX = "truce-field";
+  const DB_NAME = `${PREFIX}-${member}`;
   const STORE = "outbox";
   // The batch endpoint takes at most 500 items; smaller batches answer sooner on bad links.
   const BATCH = 50;
-  const member = app.dataset.member;
   const text = (name, values = {}) =>
     (app.dataset[name] || name).replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
   const numbers = new Intl.NumberFormat(app.dataset.lang || undefined);
@@ -31,20 +38,20 @@
 
   // --- the outbox in IndexedDB ---------------------------------------------------------------
 
-  function openDb() {
+  function openDb(name = DB_NAME) {
     return new Promise((resolve, reject) => {
-      const request = indexedDB.open(DB_NAME, 1);
+      const request = indexedDB.open(name, 1);
       request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error);
     });
   }
 
-  async function withStore(mode, work) {
-    const db = await openDb();
+  async function withStore(access, work, name = DB_NAME) {
+    const db = await openDb(name);
     try {
       return await new Promise((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
+        const tx = db.transaction(STORE, access);
         const result = work(tx.objectStore(STORE));
         // Resolved only once the transaction is durable: "saved" must mean saved.
         tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
@@ -54,6 +61,31 @@
     } finally {
       db.close();
     }
+  }
+
+  function deleteDb(name) {
+    return new Promise((resolve) => {
+      const request = indexedDB.deleteDatabase(name);
+      // Blocked: another tab holds it open; the deletion still happens when it lets go.
+      request.onsuccess = request.onerror = request.onblocked = () => resolve();
+    });
+  }
+
+  async function databaseNames() {
+    if (!indexedDB.databases) return null;
+    return (await indexedDB.databases()).map((d) => d.name || "");
+  }
+
+  // Items saved before each member had an outbox of their own: this member's move into it;
+  // another account's stay where they were, out of sight, until that account signs in.
+  async function adoptShared() {
+    const names = await databaseNames();
+    if (!names || !names.includes(PREFIX)) return;
+    const items = await withStore("readonly", (store) => store.getAll(), PREFIX);
+    const mine = items.filter((i) => i.owner === member);
+    for (const item of mine) await putItem(item);
+    await withStore("readwrite", (store) => mine.forEach((i) => store.delete(i.key)), PREFIX);
+    if (mine.length === items.length) await deleteDb(PREFIX);
   }
 
   const allItems = () => withStore("readonly", (store) => store.getAll());
@@ -137,8 +169,7 @@
     summary.dir = "auto";
     li.append(summary);
     const when = times.format(new Date(item.observed_at));
-    const mine = item.owner === member;
-    const label = !mine ? text("tOtherAccount") : text(item.state === "rejected" ? "tRejected" : "tWaiting");
+    const label = text(item.state === "rejected" ? "tRejected" : "tWaiting");
     li.append(element("p", "state", `${label} · ${text("tSavedAt", { time: when })}`));
     if (item.errors.length) {
       const list = element("ul", "error");
@@ -147,7 +178,7 @@
       }
       li.append(list);
     }
-    if (mine && item.state === "rejected") {
+    if (item.state === "rejected") {
       const actions = element("p", "actions");
       if (form) {
         const fix = element("button", "small", text("tEdit"));
@@ -179,6 +210,7 @@
       : text("tEmpty");
     $("outbox-count").dataset.waiting = String(waiting);
     $("outbox-count").dataset.total = String(items.length);
+    if (mode === "signout") showUnsent(items);
     return items;
   }
 
@@ -242,10 +274,12 @@
     if (syncing) return;
     if (!navigator.onLine) {
       say(text("tOffline"));
+      if (mode === "list") listOffline();
       return;
     }
     syncing = true;
     app.dataset.syncing = "true";
+    let online = false;
     try {
       const waiting = (await allItems()).filter((i) => i.state === "waiting");
       let who;
@@ -255,20 +289,21 @@
         say(text("tOffline"));
         return;
       }
-      if (!who.member_id) {
+      // This outbox is the page's member's: sent only in their own session.
+      if (who.member_id !== member) {
         say(text("tSignIn"));
         return;
       }
-      const ours = waiting.filter((i) => i.owner === who.member_id);
-      if (!ours.length) {
+      online = true;
+      if (!waiting.length) {
         const items = await allItems();
         say(items.some((i) => i.state === "rejected") ? text("tSomeRejected") : "");
         return;
       }
       say(text("tSending"));
       let rejected = 0;
-      for (let start = 0; start < ours.length; start += BATCH) {
-        const chunk = ours.slice(start, start + BATCH);
+      for (let start = 0; start < waiting.length; start += BATCH) {
+        const chunk = waiting.slice(start, start + BATCH);
         rejected += await settle(chunk, await sendBatch(who.csrf_token, chunk));
       }
       say(text(rejected ? "tSomeRejected" : "tSentAll"));
@@ -279,8 +314,104 @@
       syncing = false;
       app.dataset.syncing = "false";
       await render();
+      if (mode === "list") await refreshList(online);
       app.dataset.synced = String(Number(app.dataset.synced || "0") + 1);
     }
+  }
+
+  // --- My reports: the list follows the outbox ------------------------------------------------
+
+  function listOffline() {
+    const note = $("reports-offline");
+    if (note) note.hidden = false;
+  }
+
+  // After a sync that reached the server, the first page of the list is read again and put in
+  // place of the one shown (which may be the copy kept offline); without a connection the
+  // list shown stays, marked as the one last seen online.
+  async function refreshList(online) {
+    const url = app.dataset.refresh;
+    if (!url) return;
+    if (!online) {
+      listOffline();
+      return;
+    }
+    try {
+      const response = await fetch(url, { cache: "no-store", credentials: "same-origin" });
+      if (!response.ok || response.redirected) throw new Error(`list ${response.status}`);
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById("reports");
+      if (!fresh) throw new Error("no list");
+      $("reports").replaceWith(document.adoptNode(fresh));
+      app.dataset.listed = String(Number(app.dataset.listed || "0") + 1);
+    } catch {
+      listOffline();
+    }
+  }
+
+  // --- signing out: warn of what was not sent, then clear the device -------------------------
+
+  function showUnsent(items) {
+    const waiting = $("signout-waiting");
+    const button = $("signout-button");
+    if (!waiting || !button) return;
+    if (items.length) {
+      waiting.hidden = false;
+      $("signout-warning").textContent = text("tUnsent", { count: numbers.format(items.length) });
+      button.textContent = text("tDiscardAll");
+    } else {
+      $("signout-warning").textContent = waiting.hidden ? "" : text("tSentAll");
+      button.textContent = button.dataset.label;
+    }
+  }
+
+  // This member's outbox, the kept pages and the service worker go; the answer to the
+  // sign-out clears the whole site's storage too, unless another account's outbox is still
+  // on the device (it would be lost). Returns whether the site's storage may be cleared.
+  async function clearDevice() {
+    await deleteDb(DB_NAME);
+    try {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(`${PREFIX}-`)) await caches.delete(name);
+      }
+      const registrations = await navigator.serviceWorker.getRegistrations();
+      for (const registration of registrations) {
+        if (new URL(registration.scope).pathname.startsWith("/field")) await registration.unregister();
+      }
+    } catch {
+      // No Cache Storage or service workers here (an insecure context): nothing was kept.
+    }
+    const names = await databaseNames();
+    return names !== null && !names.some((name) => name.startsWith(PREFIX));
+  }
+
+  async function leave() {
+    const form = $("signout-form");
+    const button = $("signout-button");
+    button.disabled = true;
+    button.textContent = text("tLeaving");
+    let clear = false;
+    try {
+      clear = await clearDevice();
+    } finally {
+      $("signout-device").value = clear ? "clear" : "";
+      form.submit();
+    }
+  }
+
+  async function startSignout() {
+    const button = $("signout-button");
+    button.dataset.label = button.textContent;
+    $("signout-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const items = await allItems();
+      if (items.length && !window.confirm(text("tDiscardAllConfirm"))) return;
+      await leave();
+    });
+    const items = await render();
+    app.dataset.ready = "true";
+    // Nothing waiting: the member asked to sign out, so the page goes on by itself.
+    if (!items.length && navigator.onLine) await leave();
   }
 
   // --- start ---------------------------------------------------------------------------------
@@ -290,10 +421,22 @@
       say(text("tNoStorage"));
       return;
     }
-    if (form) form.addEventListener("submit", save);
+    try {
+      await adoptShared();
+    } catch {
+      // The shared outbox could not be read: it stays as it is, nothing is lost.
+    }
     $("send-now").addEventListener("click", sync);
+    if (mode === "signout") {
+      await startSignout();
+      return;
+    }
+    if (form) form.addEventListener("submit", save);
     window.addEventListener("online", sync);
-    window.addEventListener("offline", () => say(text("tOffline")));
+    window.addEventListener("offline", () => {
+      say(text("tOffline"));
+      if (mode === "list") listOffline();
+    });
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/field/sw.js", { scope: "/field" }).catch(() => {});
     }

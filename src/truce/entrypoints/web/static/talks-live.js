@@ -7,6 +7,9 @@
   var lists = document.querySelectorAll("section.channel[data-channel]");
   if (!lists.length) { return; }
   var source = new EventSource("/talks/stream");
+  // The session that opened the stream ended (signed out, revoked, expired): the server
+  // says so once and closes; reconnecting would only stream as somebody signed out.
+  source.addEventListener("end", function () { source.close(); });
   source.addEventListener("message", function (event) {
     var data = JSON.parse(event.data);
     var list = document.getElementById("messages-" + data.channel_id);
