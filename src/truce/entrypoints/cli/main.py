@@ -136,6 +136,11 @@ def demo(
         _remove_evidence_dir(DEMO_EVIDENCE_DIR)
     settings = demo_witnesses_known(settings)
     services = build_services(settings)
+    # The seed's acts are on the audit trail in the store; echoing each to the console
+    # buried the demo's own lines. The server logs every later act as usual.
+    audit_log = logging.getLogger("truce.audit")
+    audit_level = audit_log.level
+    audit_log.setLevel(logging.WARNING)
     try:
         if boundaries is not None:
             load_boundaries_and_towns(services, boundaries)
@@ -161,6 +166,7 @@ def demo(
         print_checkpoints(services)
     finally:
         services.close()
+        audit_log.setLevel(audit_level)
     console.print(
         "Check the demo's record: "
         f"TRUCE_DATABASE_URL={settings.database_url} TRUCE_KEY_DIR={settings.key_dir} "
