@@ -34,7 +34,6 @@ from truce.application.audit import AuditPage, AuditQuery, Outcome, parse_outcom
 from truce.application.auth import Enrolment, IssuedToken
 from truce.domain.auth import ENROLMENT_LIFETIME, AuditEntry, Scope, escape_for_log
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError
-from truce.domain.languages import LANGUAGES, NATIVE_NAMES
 from truce.domain.parties import Role
 from truce.domain.procedure import DecisionRule, LapseOutcome, Procedure, procedure_terms
 from truce.entrypoints.web.auth import Viewer
@@ -396,7 +395,6 @@ def _accounts_page(
         "errors": errors or {},
         "directory": services.registry.directory(),
         "roles": [role.value for role in Role],
-        "languages": [(tag, NATIVE_NAMES[tag]) for tag in LANGUAGES],
         "account": account or {"username": "", "title": "", "body_id": "", "language": ""},
         "account_errors": account_errors or {},
         "enrolment": enrolment,

@@ -53,12 +53,12 @@ class EnrolmentPages(Controller):
             return _spent()
         except InvalidInputError as error:
             return _page(member, {e.field: e.message for e in error.errors})
-        return Template("enrol.html", context={"member": member, "done": True})
+        return Template("enrol.html", context={"newcomer": member, "done": True})
 
 
 def _page(member: Member, errors: dict[str, str] | None = None) -> Template:
     status = HTTP_422_UNPROCESSABLE_ENTITY if errors else 200
-    context = {"member": member, "errors": errors or {}, "done": False}
+    context = {"newcomer": member, "errors": errors or {}, "done": False}
     return Template("enrol.html", context=context, status_code=status)
 
 
