@@ -65,7 +65,7 @@ def test_an_operator_opens_an_account_and_the_member_enrols_and_signs_in(browser
     assert (member.body_id, member.language) == ("mechanism", "ar")
     # The link is shown once: the page reloaded does not show it.
     assert LINK.search(browser.get("/admin/accounts").text) is None
-    assert "waiting for enrolment" in browser.get("/admin/accounts").text
+    assert "no password yet" in browser.get("/admin/accounts").text
 
     with TestClient(create_app(services.settings, services), base_url=BASE) as newcomer:
         path = link.group(0).removeprefix(BASE)
