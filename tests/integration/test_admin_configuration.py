@@ -97,7 +97,7 @@ def test_an_operator_opens_an_account_and_the_member_enrols_and_signs_in(browser
         ({"username": "monitor"}, 409, "Username"),
         ({"title": "  "}, 422, "Title"),
         ({"body_id": "atlantis"}, 422, "Body"),
-        ({"body_id": "gov"}, 422, "cannot be held in a party body"),
+        ({"body_id": "gov"}, 422, "cannot be held in a body of kind party"),
         ({"role_monitor": "", "role_king": "on"}, 422, "unknown role"),
         ({"language": "klingon"}, 422, "must be one of"),
     ],
