@@ -59,8 +59,8 @@ def live_server(clean_engine, tmp_path) -> Iterator[str]:
         hasher=Argon2Hasher(time_cost=1, memory_cost_kib=1024),
     )
     seed_cast(services.registry)
-    monitor = services.auth.find_member("monitor")
-    services.auth.set_password(monitor.id, PASSWORD)
+    for username in ("monitor", "admin"):
+        services.auth.set_password(services.auth.find_member(username).id, PASSWORD)
     config = uvicorn.Config(
         create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
     )

@@ -35,6 +35,7 @@ from integration_helpers import csrf_token, sign_in, token_for
 from support import START
 from talk_helpers import ASTANA
 from truce.bootstrap import Services
+from truce.domain.parties import Role
 from truce.domain.reports import parse_file_report
 from truce.entrypoints.web.app import create_app
 
@@ -176,6 +177,16 @@ QUARANTINE_ROUTES = {
 ADMIN_ROUTES = {
     "/admin/accounts/{member_id:str}/{change:str}": "enable or disable (POST); operators only",
     "/admin/tokens/{token_id:str}/revoke": "revoke a token (POST); operators only",
+    "/admin/enrolments/{member_id:str}": (
+        "a new enrolment link (POST); operators only, probed in test_admin_configuration.py"
+    ),
+    # Agreements are public terms; their configuration screen is the operators' alone.
+    "/admin/agreements/{agreement_id:str}": (
+        "the agreement's configuration; operators only, probed in test_admin_configuration.py"
+    ),
+    "/admin/agreements/{agreement_id:str}/procedure": (
+        "set the procedure (POST); operators only, probed in test_admin_configuration.py"
+    ),
 }
 # Routes whose ids name no party's object, and why.
 PUBLIC_BY_DESIGN = {
@@ -184,6 +195,9 @@ PUBLIC_BY_DESIGN = {
     "/api/v1/record/entries/{seq:int}/proof": "proofs over the public record",
     "/api/v1/record/subjects/{subject:str}": "the public record's entries about an object",
     "/login/oidc/{provider:str}": "an operator-declared provider's public name",
+    "/enrol/{secret:str}": (
+        "a one-time enrolment secret (256 bits), no object's id; any wrong one answers alike"
+    ),
     "/login/oidc/{provider:str}/callback": "a provider name; the state is bound to the browser",
     "/map/layers/outlines/{level:int}": "administrative levels 1-3 of the public boundaries",
     "/vendor/{name:str}": "front-end libraries by an allow-list of names",
@@ -605,3 +619,20 @@ def test_endorsing_another_delegations_draft_answers_as_missing(
         )
 
     same_as_missing(services, endorse, astana_round["draft"])
+
+
+def test_a_guessed_enrolment_link_answers_like_a_used_one(services, app_client):
+    opened = services.auth.invite("monitor_homs", "Monitor, Homs", "mechanism", [Role.MONITOR])
+    used = f"/enrol/{opened.secret}"
+    token = csrf_token(app_client.get(used).text)
+    form = {"password": "a passphrase for Homs", "confirmation": "a passphrase for Homs"}
+    assert app_client.post(used, data={**form, "_csrf_token": token}).status_code == 200
+    spent = app_client.get(used)
+    for guessed in (opened.secret[:-1] + "x", "x" * 43, "x" * 500):
+        answer = app_client.get(f"/enrol/{guessed}")
+        assert (answer.status_code, main_of(answer.text)) == (404, main_of(spent.text))
+
+
+def main_of(page: str) -> str:
+    """The page without its chrome (whose forms carry a fresh CSRF token each time)."""
+    return page[page.index("<main") : page.index("</main>")]

@@ -43,6 +43,7 @@ from truce.domain.access import Action, Allow, Deny, ResourceKind
 from truce.domain.auth import (
     ADDRESS_LENGTH,
     DEMO_PASSWORD,
+    ENROLMENT_LIFETIME,
     MAX_SECRET_LENGTH,
     SECRET_BYTES,
     TOKEN_ID_LENGTH,
@@ -76,6 +77,7 @@ from truce.domain.auth import (
     totp_candidate_steps,
 )
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError, NotFoundError
+from truce.domain.languages import check_language
 from truce.domain.parties import Member, Role
 from truce.domain.passkeys import (
     CHALLENGE_BYTES,
@@ -201,6 +203,16 @@ class IssuedToken:
 
 
 @dataclass(frozen=True, slots=True)
+class Enrolment:
+    """An account opened without a password, waiting for its member: `secret` goes into the
+    one-time link the operator hands over. It is shown once and stored only as its digest."""
+
+    member: Member
+    secret: str = field(repr=False)
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TokenHolder:
     """Who an API token speaks for, and what it may be used for."""
 
@@ -317,10 +329,106 @@ class AuthService:
         first, so a refused one leaves no account behind."""
         username = username.strip()
         check_password(password, username, demo=self.demo)
-        member = Member(self.ids.new_id(), username, title.strip(), body_id, frozenset(roles))
-        RegistryService(self.uow, self.clock).add_member(member)
+        member = self._add_member(username, title, body_id, roles)
         self.set_password(member.id, password, actor_id=actor_id, address=address)
         return member
+
+    def invite(
+        self,
+        username: str,
+        title: str,
+        body_id: str,
+        roles: Iterable[Role],
+        *,
+        language: str | None = None,
+        actor_id: str | None = None,
+        address: str | None = None,
+    ) -> Enrolment:
+        """Add a member (as `open_account` does) without a password, and issue the one-time
+        enrolment link through which the member chooses one. Whoever opens the account never
+        learns the member's password; until the link is used, nobody can sign in as them."""
+        chosen = check_language(language) if language else None
+        member = self._add_member(username.strip(), title, body_id, roles)
+        if chosen is not None:
+            member = replace(
+                member,
+                language=RegistryService(self.uow, self.clock).choose_language(member, chosen),
+            )
+        return self._issue_enrolment(member, "account opened", actor_id, address)
+
+    def renew_enrolment(
+        self, member_id: str, *, actor_id: str | None = None, address: str | None = None
+    ) -> Enrolment:
+        """A fresh link for an account whose member has not chosen a password yet (the first
+        link lapsed or was lost). Earlier links stop working."""
+        with self.uow() as uow:
+            member = _member_in(uow, member_id)
+            credential = uow.accounts.credential(member_id)
+        if credential is not None and credential.password_hash:
+            raise ConflictError("the member has chosen a password already")
+        return self._issue_enrolment(member, "enrolment link renewed", actor_id, address)
+
+    def enrolment(self, secret: str) -> Member:
+        """The account a live enrolment link opens, or AuthenticationError (unknown, used or
+        lapsed alike)."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            state = _live_enrolment(uow, secret, now)
+            return _member_in(uow, state.member_id)
+
+    def enrol(self, secret: str, password: str, address: str) -> Member:
+        """The member chooses a password through the link: the link is used up, the password
+        set, and the member signs in as anyone does. A wrong password choice (too short...)
+        leaves the link usable; a second use, or a lapsed link, is AuthenticationError."""
+        now = self.clock.now()
+        with self.uow() as uow:
+            state = _live_enrolment(uow, secret, now)
+            member = _member_in(uow, state.member_id)
+        check_password(password, member.username, demo=self.demo)
+        hashed = self.hasher.hash(password)
+        with self.uow() as uow:
+            digest = secret_digest(secret)
+            # Taken once: of two answers racing with one link, only one sets the password.
+            if uow.auth_challenges.take_challenge(digest, ChallengePurpose.ENROLMENT) is None:
+                raise AuthenticationError
+            uow.auth_challenges.delete(digest, ChallengePurpose.ENROLMENT)
+            credential = uow.accounts.credential(member.id) or Credential(member.id)
+            uow.accounts.save_credential(
+                replace(credential, password_hash=hashed, password_changed_at=now)
+            )
+            target = (ResourceKind.MEMBER, member.id)
+            reason = "enrolled: password chosen through the enrolment link"
+            self._audit(uow, member.id, Action.ADMINISTER, target, ALLOWED, reason, address)
+            uow.commit()
+        return member
+
+    def _add_member(self, username: str, title: str, body_id: str, roles: Iterable[Role]) -> Member:
+        member = Member(self.ids.new_id(), username, title.strip(), body_id, frozenset(roles))
+        RegistryService(self.uow, self.clock).add_member(member)
+        return member
+
+    def _issue_enrolment(
+        self, member: Member, done: str, actor_id: str | None, address: str | None
+    ) -> Enrolment:
+        secret = secrets.token_urlsafe(SECRET_BYTES)
+        now = self.clock.now()
+        expires_at = now + ENROLMENT_LIFETIME
+        state = AuthChallenge(
+            secret_digest(secret),
+            ChallengePurpose.ENROLMENT,
+            member.id,
+            now,
+            expires_at,
+            challenge=secrets.token_bytes(CHALLENGE_BYTES),
+        )
+        with self.uow() as uow:
+            uow.auth_challenges.delete_expired(now)
+            uow.auth_challenges.delete_for_member(member.id, ChallengePurpose.ENROLMENT)
+            uow.auth_challenges.put(state)
+            reason = f"{done}; enrolment link issued, usable until {expires_at.isoformat()}"
+            self._administered(uow, member.id, reason, actor_id, address)
+            uow.commit()
+        return Enrolment(member, secret, expires_at)
 
     def find_member(self, username: str) -> Member:
         with self.uow() as uow:
@@ -1277,6 +1385,15 @@ def _member_in(uow: UnitOfWork, member_id: str) -> Member:
     if member is None:
         raise NotFoundError("member")
     return member
+
+
+def _live_enrolment(uow: UnitOfWork, secret: str, now: datetime) -> AuthChallenge:
+    if not secret or len(secret) > MAX_SECRET_LENGTH:
+        raise AuthenticationError
+    state = uow.auth_challenges.get(secret_digest(secret), ChallengePurpose.ENROLMENT)
+    if state is None or not state.is_live(now) or state.challenge is None:
+        raise AuthenticationError
+    return state
 
 
 def _status(member: Member, credential: Credential | None, *, passkey: bool) -> AccountStatus:

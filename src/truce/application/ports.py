@@ -240,6 +240,10 @@ class AuthChallenges(Protocol):
 
     def delete(self, handle_hash: str, purpose: ChallengePurpose) -> None: ...
     def delete_expired(self, before: datetime) -> int: ...
+    def delete_for_member(self, member_id: str, purpose: ChallengePurpose) -> int:
+        """Drop every state of the member for `purpose` (a renewed enrolment link voids the
+        earlier ones)."""
+        ...
 
 
 class PasskeyVerifier(Protocol):

@@ -15,8 +15,9 @@ Principles the table follows (docs/access-control.md holds the whole matrix):
   principal, or one without a fitting role, gets nothing, not even what is public.
 - `list` and `export` follow `read` exactly, so lists, counts, search and exports show only
   what could be read one by one (`visible`).
-- Operators administer accounts and read the audit trail; their role lets them read no party
-  or mechanism content (need-to-know applies to administrators too).
+- Operators administer accounts, set an agreement's procedure (a new version, on the record)
+  and read the audit trail; their role lets them read no party or mechanism content
+  (need-to-know applies to administrators too).
 - Authorship grants nothing: access follows the body, so a member moved to another body no
   longer reads what they wrote.
 - Confidentiality goes down only through a publication record (`publish`); no other action
@@ -57,7 +58,8 @@ class Action(StrEnum):
     PUBLISH = "publish"
     # Appear in an export: always the same rule as read.
     EXPORT = "export"
-    # Account management: roles, activation, password resets, second factors.
+    # Running the platform: accounts (roles, activation, password resets, second factors)
+    # and, on an agreement, the mechanism's procedure settings (a new version of it).
     ADMINISTER = "administer"
     # See the audit trail of a resource (who did what to it, when, from where).
     AUDIT = "audit"
@@ -626,6 +628,9 @@ _RULES_BY_KIND: Mapping[ResourceKind, Mapping[Action, Rule]] = {
         Action.EDIT: {_MED: OWN_BODY},
         # A signed decision on one exact version (domain/decisions.py).
         Action.ENDORSE: {_PL: NAMED, _GD: NAMED},
+        # The procedure's settings (windows, quorum, decision rule): a new version with the
+        # same terms, on the record; the clauses and who is bound stay the mediation's.
+        Action.ADMINISTER: _OPERATOR_ONLY,
         Action.AUDIT: _OPERATOR_ONLY,
     },
     # A dataset row is public material; a device's rejected item stays its body's own.
@@ -767,7 +772,7 @@ _NOT_APPLICABLE: Mapping[ResourceKind, frozenset[Action]] = {
     ResourceKind.AUDIT_ENTRY: _NOT_ON_MATERIAL | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
     ResourceKind.MEMBER: (_NOT_ON_MATERIAL - {Action.ADMINISTER})
     | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
-    ResourceKind.AGREEMENT: _NOT_ON_MATERIAL - {Action.ENDORSE},
+    ResourceKind.AGREEMENT: _NOT_ON_MATERIAL - {Action.ENDORSE, Action.ADMINISTER},
     ResourceKind.QUARANTINE: _NOT_ON_MATERIAL | {Action.APPROVE_PUBLICATION, Action.PUBLISH},
 }
 

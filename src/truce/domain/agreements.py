@@ -6,7 +6,7 @@ enters into force and which groups it leaves outside the truce.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from truce.domain.errors import FieldError, InvalidInputError
@@ -76,9 +76,26 @@ def check_agreement(agreement: Agreement, bodies: dict[str, Body]) -> None:
     if len(set(everyone)) != len(everyone):
         errors.append(FieldError("participants", "a body holds one standing only"))
     errors.extend(_check_clauses(agreement))
+    errors.extend(_check_quorum(agreement))
     if errors:
         raise InvalidInputError(errors)
     check_procedure(agreement.procedure)
+
+
+def with_procedure(agreement: Agreement, procedure: Procedure) -> Agreement:
+    """The next version of `agreement`: the same terms under another procedure. A version is
+    never changed in place: cases opened under the old one keep it (they name their version),
+    cases opened afterwards follow the new one."""
+    return replace(agreement, version=agreement.version + 1, procedure=procedure)
+
+
+def _check_quorum(agreement: Agreement) -> list[FieldError]:
+    # A quorum no board could reach would leave every case stuck under deliberation.
+    guarantors = len(agreement.guarantor_ids)
+    if agreement.procedure.quorum > guarantors:
+        message = f"cannot exceed the {guarantors} guarantors the agreement names"
+        return [FieldError("procedure.quorum", message)]
+    return []
 
 
 def _check_clauses(agreement: Agreement) -> list[FieldError]:

@@ -82,6 +82,10 @@ MAX_PASSWORD_LENGTH: Final = 1024
 # The demo cast's password (docs): public by design, so it is accepted only in demo mode and
 # refused as anyone's real password.
 DEMO_PASSWORD: Final = "astana-demo-2017"  # noqa: S105 - public on purpose, see above
+# How long an enrolment link (an account opened on the web, waiting for its member to choose a
+# password) stays usable: long enough to reach someone in the field, short enough that a link
+# left in a chat log goes stale. A lapsed link is replaced by the operator, never extended.
+ENROLMENT_LIFETIME: Final = timedelta(days=3)
 
 
 def check_password(password: str, username: str, *, demo: bool = False) -> None:

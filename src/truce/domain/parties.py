@@ -108,11 +108,17 @@ class Member:
     language: str | None = None
 
 
+# The longest username and title the stores keep.
+MAX_USERNAME_LENGTH = 150
+MAX_TITLE_LENGTH = 300
+
+
 def check_member(member: Member, body: Body) -> None:
-    """Refuse a member whose roles do not fit the body they belong to."""
-    errors: list[FieldError] = []
-    if not member.username.strip():
-        errors.append(FieldError("username", "must not be empty"))
+    """Refuse a member whose roles do not fit the body they belong to, or whose username or
+    title the stores could not keep."""
+    errors = _name_errors(member)
+    if len(member.title) > MAX_TITLE_LENGTH:
+        errors.append(FieldError("title", f"use at most {MAX_TITLE_LENGTH} characters"))
     if not member.roles:
         errors.append(FieldError("roles", "a member holds at least one role"))
     misplaced = sorted(member.roles - ROLES_BY_BODY_KIND[body.kind])
@@ -124,3 +130,14 @@ def check_member(member: Member, body: Body) -> None:
         errors.append(FieldError("body_id", "does not name the body given"))
     if errors:
         raise InvalidInputError(errors)
+
+
+def _name_errors(member: Member) -> list[FieldError]:
+    username = member.username
+    if not username.strip():
+        return [FieldError("username", "must not be empty")]
+    if len(username) > MAX_USERNAME_LENGTH:
+        return [FieldError("username", f"use at most {MAX_USERNAME_LENGTH} characters")]
+    if not username.isprintable() or any(c.isspace() for c in username):
+        return [FieldError("username", "no spaces or control characters")]
+    return []

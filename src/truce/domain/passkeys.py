@@ -63,6 +63,9 @@ class ChallengePurpose(StrEnum):
     REGISTER_PASSKEY = "register_passkey"
     # The member entered the password again in this session (handle: the session).
     REAUTHENTICATED = "reauthenticated"
+    # An operator opened the account; its member chooses a password through a one-time link
+    # (handle: the link's secret). `challenge` marks it unused until the first answer.
+    ENROLMENT = "enrolment"
 
 
 @dataclass(frozen=True, slots=True)

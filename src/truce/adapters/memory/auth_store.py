@@ -241,6 +241,16 @@ class MemoryAuthChallenges:
     def delete(self, handle_hash: str, purpose: ChallengePurpose) -> None:
         self._s.challenges.pop((handle_hash, purpose), None)
 
+    def delete_for_member(self, member_id: str, purpose: ChallengePurpose) -> int:
+        ended = [
+            key
+            for key, c in self._s.challenges.items()
+            if c.member_id == member_id and c.purpose == purpose
+        ]
+        for key in ended:
+            del self._s.challenges[key]
+        return len(ended)
+
     def delete_expired(self, before: datetime) -> int:
         ended = [key for key, c in self._s.challenges.items() if c.expires_at <= before]
         for key in ended:

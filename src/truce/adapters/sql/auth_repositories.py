@@ -453,6 +453,13 @@ class SqlAuthChallenges:
     def delete(self, handle_hash: str, purpose: ChallengePurpose) -> None:
         self._c.execute(delete(a.auth_challenges).where(self._key(handle_hash, purpose)))
 
+    def delete_for_member(self, member_id: str, purpose: ChallengePurpose) -> int:
+        c = a.auth_challenges.c
+        query = delete(a.auth_challenges).where(
+            and_(c.member_id == member_id, c.purpose == purpose.value)
+        )
+        return int(self._c.execute(query).rowcount)
+
     def delete_expired(self, before: datetime) -> int:
         query = delete(a.auth_challenges).where(a.auth_challenges.c.expires_at <= to_utc(before))
         return int(self._c.execute(query).rowcount)

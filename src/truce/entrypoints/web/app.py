@@ -37,6 +37,7 @@ from truce.entrypoints.web.routes.admin import AdminAccountPages, AdminPages
 from truce.entrypoints.web.routes.api import RegistryApi, ReportsApi
 from truce.entrypoints.web.routes.compliance import CompliancePages, ExportsApi
 from truce.entrypoints.web.routes.decisions import DecisionsApi
+from truce.entrypoints.web.routes.enrolment import EnrolmentPages
 from truce.entrypoints.web.routes.evidence import EvidenceApi, evidence_controllers
 from truce.entrypoints.web.routes.field import FieldPages
 from truce.entrypoints.web.routes.incidents import IncidentPages, IncidentsApi
@@ -177,6 +178,7 @@ def create_app(settings: Settings, services: Services | None = None) -> Litestar
             TalksPages,
             AdminPages,
             AdminAccountPages,
+            EnrolmentPages,
             MapPages,
             CompliancePages,
             ExportsApi,

@@ -239,6 +239,38 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("is markup (HTML or SVG) with scripts or active content"),
         ),
         (r"^is an Office file with macros$", N_("is an Office file with macros")),
+        # The operator's account and procedure forms, and the enrolment page.
+        (r"^must not be empty$", N_("must not be empty")),
+        (r"^is taken$", N_("is taken")),
+        (r"^use at most (?P<limit>\d+) characters$", N_("use at most %(limit)s characters")),
+        (r"^use at least (?P<limit>\d+) characters$", N_("use at least %(limit)s characters")),
+        (r"^no spaces or control characters$", N_("no spaces or control characters")),
+        (r"^names no known body$", N_("names no known body")),
+        (r"^choose the body the member belongs to$", N_("choose the body the member belongs to")),
+        (r"^a member holds at least one role$", N_("a member holds at least one role")),
+        (r"^unknown role (?P<role>.+)$", N_("unknown role %(role)s")),
+        (
+            r"^(?P<roles>.+) cannot be held in a (?P<kind>\w+) body$",
+            N_("%(roles)s cannot be held in a body of kind %(kind)s"),
+        ),
+        (r"^must differ from the username$", N_("must differ from the username")),
+        (
+            r"^the demo password is public; choose another$",
+            N_("the demo password is public; choose another"),
+        ),
+        (r"^the two passwords differ$", N_("the two passwords differ")),
+        (
+            r"^must be a whole number from (?P<low>\d+) to (?P<high>\d+)$",
+            N_("must be a whole number from %(low)s to %(high)s"),
+        ),
+        (
+            r"^cannot exceed the (?P<count>\d+) guarantors the agreement names$",
+            N_("cannot exceed the %(count)s guarantors the agreement names"),
+        ),
+        (
+            r"^is the one in force already; nothing changed$",
+            N_("is the one in force already; nothing changed"),
+        ),
     )
 )
 
