@@ -14,7 +14,8 @@ switcher sets for visitors who are not signed in, the browser's Accept-Language,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from io import BytesIO
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -173,6 +175,38 @@ def format_day(moment: datetime, language: str) -> str:
 def format_number(value: float, language: str) -> str:
     """Digits and separators of the language (Persian uses its own digits)."""
     return format_decimal(value, locale=language, numbering_system="default")
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """One reader's language: its catalogue and its ways of writing numbers, moments and lists.
+    The phrase functions (`phrases.py`) say what the domain composes in English with it."""
+
+    language: str
+
+    def gettext(self, msgid: str, **values: object) -> str:
+        text = catalogue(self.language).gettext(msgid)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """The plural form for `count`; `%(num)s` is the count in the language's digits."""
+        text = catalogue(self.language).ngettext(singular, plural, count)
+        return text % {"num": self.number(count), **values}
+
+    def number(self, value: float) -> str:
+        return format_number(value, self.language)
+
+    def moment(self, value: datetime) -> str:
+        return format_moment(value, self.language)
+
+    def names(self, names: Iterable[str]) -> str:
+        """ "A, B and C" as the language writes a list."""
+        items = list(names)
+        return format_list(items, locale=self.language) if items else ""
+
+
+def speaker(request: AnyRequest, services: Services) -> Speaker:
+    return Speaker(language_of(request, services))
 
 
 # --- validation messages ------------------------------------------------------------------------
@@ -356,6 +390,10 @@ class _TemplateLanguage:
         return catalogue(self.language(context)).ngettext(singular, plural, count)
 
     @pass_context
+    def speaker(self, context: Context) -> Speaker:
+        return Speaker(self.language(context))
+
+    @pass_context
     def page_lang(self, context: Context) -> str:
         return self.language(context)
 
@@ -393,6 +431,7 @@ def install(engine: JinjaTemplateEngine, services: Services) -> None:
     env.globals.update(
         page_lang=functions.page_lang,
         page_dir=functions.page_dir,
+        speaker=functions.speaker,
         field_message=functions.field_message,
         languages=[(code, NATIVE_NAMES[code], direction(code)) for code in LANGUAGES],
         event_labels=EVENT_LABELS,
