@@ -11,6 +11,7 @@ language's own writing. Templates call them with `speaker()`, as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final
@@ -92,6 +93,7 @@ def changes_text(say: Speaker, changed: int) -> str:
 
 # --- the procedure's refusals --------------------------------------------------------------------
 
+_PLACEHOLDER: Final = re.compile(r"%\((\w+)\)s")
 _REFUSALS: Final[Mapping[str, str]] = {
     Refusal.STEP_NOT_FROM_STAGE: N_("“%(step)s” cannot be taken while the case is %(stage)s"),
     Refusal.STEP_BY_A_MEMBER: N_("“%(step)s” is taken by a member, not by the clock"),
@@ -129,10 +131,9 @@ def refusal_text(say: Speaker, error: ProcedureError) -> str:
     gates = params.get("gates")
     if isinstance(gates, tuple):
         values["missing"] = _clauses(say, (say.gettext(str(gate)) for gate in gates))
-    try:
-        return say.gettext(msgid, **values)
-    except (KeyError, TypeError):  # parameters the code did not give: say it in English
-        return str(error)
+    if not set(_PLACEHOLDER.findall(msgid)) <= values.keys():
+        return str(error)  # the error lacks a value its words need: say it as it was said
+    return say.gettext(msgid, **values)
 
 
 # --- a report's time, casualties and precision ---------------------------------------------------
