@@ -223,7 +223,7 @@ PRECISION_LABELS: Final[dict[str, str]] = {
     Precision.POINT: N_("exact point"),
     Precision.NEIGHBOURHOOD: N_("neighbourhood"),
     Precision.TOWN: N_("town"),
-    Precision.SUBDISTRICT: N_("sub-district"),
+    Precision.SUBDISTRICT: N_("subdistrict"),
     Precision.DISTRICT: N_("district"),
     Precision.GOVERNORATE: N_("governorate"),
     Precision.COUNTRY: N_("country"),
