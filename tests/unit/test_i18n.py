@@ -200,3 +200,12 @@ def test_field_errors_of_the_domain_are_translated_with_their_figures():
         "يجب أن يكون بين -90 و90"
     )
     assert translate_field_message("something new", arabic) == "something new"
+
+
+def test_a_merge_the_procedure_refuses_is_said_with_its_stage_in_the_language():
+    arabic = catalogue("ar").gettext
+    said = translate_field_message("cannot be merged: merge cannot be taken from published", arabic)
+    assert said == "لا يمكن دمجها: إجراء التحقق الخاص بها: " + arabic("published")
+    into = "cannot merge into this: its verification procedure is under deliberation"
+    assert translate_field_message(into, arabic).endswith(arabic("under deliberation"))
+    assert translate_field_message(into, lambda text: text) == into

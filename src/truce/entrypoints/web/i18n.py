@@ -273,8 +273,24 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("is markup (HTML or SVG) with scripts or active content"),
         ),
         (r"^is an Office file with macros$", N_("is an Office file with macros")),
+        # An analyst's merge or split that the verification procedure refuses
+        # (application/incidents.py): the stage is said in the reader's language too.
+        (
+            r"^cannot merge into this: its verification procedure is (?P<stage>[a-z_ ]+)$",
+            N_("cannot merge into this: its verification procedure is %(stage)s"),
+        ),
+        (
+            r"^cannot be merged: merge cannot be taken from (?P<stage>[a-z_ ]+)$",
+            N_("cannot be merged: its verification procedure is %(stage)s"),
+        ),
+        (
+            r"^cannot split: split cannot be taken from (?P<stage>[a-z_ ]+)$",
+            N_("cannot split: its verification procedure is %(stage)s"),
+        ),
     )
 )
+# Values of a field error that are codes with a label: a procedure's stage.
+_TRANSLATED_VALUES = frozenset({"stage"})
 
 
 def translate_field_message(message: str, gettext: Callable[[str], str]) -> str:
@@ -282,7 +298,11 @@ def translate_field_message(message: str, gettext: Callable[[str], str]) -> str:
     for pattern, msgid in _FIELD_MESSAGES:
         match = pattern.match(message)
         if match is not None:
-            return gettext(msgid) % match.groupdict()
+            values = {
+                name: gettext(value.replace("_", " ")) if name in _TRANSLATED_VALUES else value
+                for name, value in match.groupdict().items()
+            }
+            return gettext(msgid) % values
     return message
 
 
