@@ -21,6 +21,7 @@ from procedure_helpers import (
     vote,
 )
 from support import FixedClock, SequentialIds, seed_cast
+from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
 from truce.application.demo_case import seed_astana_case, seed_procedure
@@ -244,3 +245,50 @@ def test_merging_through_the_incident_page_closes_the_merged_case(world, browser
     )  # fmt: skip
     assert refused.status_code == 422
     assert "published" in refused.text
+
+
+def test_a_refusal_of_the_procedure_is_said_in_the_readers_language(world, browser):
+    """The domain refuses with a code and its values (ProcedureError.code, .params); the
+    panel says it in Arabic, the step, the stage and what is missing too."""
+    p, analyst = world.services.procedure, world.member("analyst")
+    p.take_step(analyst, world.incident_id, Step.TRIAGE)
+    p.take_step(analyst, world.incident_id, Step.INVESTIGATE)
+    _as(browser, world.services, "analyst")
+    panel = browser.get(f"/incidents/{world.incident_id}/procedure?lang=ar")
+    token = csrf_token(panel.text)
+    shut = browser.post(
+        f"/incidents/{world.incident_id}/procedure/step?lang=ar",
+        data={"step": "open_deliberation", "_csrf_token": token},
+    )
+    assert shut.status_code == 409
+    assert "ليس بعد: لم يُقدَّم أي تقرير تحقيق" in shut.text
+    assert "no investigation report" not in shut.text
+    early = browser.post(
+        f"/incidents/{world.incident_id}/procedure/step?lang=ar",
+        data={"step": "publish", "_csrf_token": token},
+    )
+    assert early.status_code == 409
+    assert "لا يمكن اتخاذ خطوة «نشر» والقضية في مرحلة «قيد التحقيق»" in early.text
+    english = browser.post(
+        f"/incidents/{world.incident_id}/procedure/step",
+        data={"step": "publish", "_csrf_token": token},
+    )
+    assert "“Publish” cannot be taken while the case is under investigation" in english.text
+
+
+def test_a_documents_endorsement_status_is_said_in_the_readers_language(world, browser):
+    services = world.services
+    round_ = services.talks.open_round(world.member("un_mediator"), ASTANA)
+    document = services.talks.create_document(
+        world.member("un_mediator"), round_.id, "Joint statement", ["The guarantors agree."]
+    )
+    for guarantor in ("guarantor_ru", "guarantor_tr"):
+        services.talks.endorse(world.member(guarantor), PASSWORD, document.id, 1, "endorse")
+    _as(browser, services, "un_mediator")
+    arabic = browser.get(f"/talks/documents/{document.id}?lang=ar")
+    assert arabic.status_code == 200, arabic.text
+    assert "أيّدته Russia وTurkey" in arabic.text
+    english = browser.get(f"/talks/documents/{document.id}")
+    assert "endorsed by Russia and Turkey" in english.text
+    russian = browser.get(f"/talks/documents/{document.id}?lang=ru")
+    assert "одобрено: Russia и Turkey" in russian.text

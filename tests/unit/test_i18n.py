@@ -25,13 +25,18 @@ from truce.entrypoints.web.i18n import (
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
+PLACEHOLDER_NAME = re.compile(r"%\((\w+)\)s")
 
 
-def _extracted() -> set[str]:
+def _found() -> list[str | tuple[str, ...]]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found = extract_from_dir(str(ROOT / "src" / "truce"), method_map, options_map)
-    return {message if isinstance(message, str) else message[0] for _, _, message, _, _ in found}
+    return [message for _, _, message, _, _ in found]
+
+
+def _extracted() -> set[str]:
+    return {message if isinstance(message, str) else message[0] for message in _found()}
 
 
 def _catalogue(language: str):
@@ -44,32 +49,90 @@ def extracted() -> set[str]:
     return _extracted()
 
 
+@pytest.fixture(scope="module")
+def extracted_plurals() -> set[tuple[str, ...]]:
+    """The (singular, plural) msgids of ngettext calls, in code and templates."""
+    return {message[:2] for message in _found() if isinstance(message, tuple)}
+
+
 def test_the_template_lists_every_string_the_code_marks(extracted):
     with (LOCALE_DIR / "messages.pot").open("rb") as pot:
-        template = {m.id for m in read_po(pot) if m.id}
+        template = {_singular(m.id) for m in read_po(pot) if m.id}
     assert extracted - template == set(), "run pybabel extract (docs/i18n.md)"
     assert template - extracted == set(), "the template names strings no longer used"
+
+
+def _singular(msgid: str | tuple[str, ...]) -> str:
+    return msgid if isinstance(msgid, str) else msgid[0]
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_language_translates_every_string(language, extracted):
     catalogue_ = _catalogue(language)
-    translated = {m.id: m.string for m in catalogue_ if m.id}
+    translated = {_singular(m.id): m.string for m in catalogue_ if m.id}
     missing = sorted(extracted - translated.keys())
     assert missing == [], f"{language}: run pybabel update, then translate {missing[:5]}"
-    empty = sorted(msgid for msgid, text in translated.items() if not text)
+    empty = sorted(
+        msgid
+        for msgid, text in translated.items()
+        if not text or (isinstance(text, tuple) and not all(text))
+    )
     assert empty == [], f"{language}: untranslated {empty[:5]}"
     fuzzy = [m.id for m in catalogue_ if m.id and m.fuzzy]
     assert fuzzy == [], f"{language}: fuzzy entries need a translator's look: {fuzzy[:5]}"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
+def test_plural_entries_fill_every_form_of_the_language(language, extracted_plurals):
+    """An ngettext msgid has as many forms as the language's plural rule (Arabic six,
+    Russian three, Turkish and Persian one), every one translated."""
+    catalogue_ = _catalogue(language)
+    plurals = {m.id: m.string for m in catalogue_ if m.id and isinstance(m.id, tuple)}
+    assert extracted_plurals - plurals.keys() == set(), f"{language}: run pybabel update"
+    for msgid, forms in plurals.items():
+        assert isinstance(forms, tuple), (language, msgid)
+        assert len(forms) == catalogue_.num_plurals, (language, msgid, len(forms))
+        assert all(form.strip() for form in forms), (language, msgid, forms)
+
+
+def test_the_catalogues_know_the_plural_rule_of_each_language():
+    assert {language: _catalogue(language).num_plurals for language in TRANSLATED} == {
+        "ar": 6, "ru": 3, "tr": 1, "fa": 1,
+    }  # fmt: skip
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(PLACEHOLDER.findall(text))
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
 def test_translations_keep_every_placeholder(language):
     for message in _catalogue(language):
-        if message.id:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
             assert sorted(PLACEHOLDER.findall(message.string)) == sorted(
                 PLACEHOLDER.findall(message.id)
             ), (language, message.id)
+            continue
+        # A plural form may leave the count out where the word says it ("قتيلان", two
+        # killed), never add one; the language's last, most general form keeps them all.
+        known = set().union(*(_placeholders(text) for text in message.id))
+        forms = message.string
+        for form in forms:
+            assert _placeholders(form) <= known, (language, message.id, form)
+        assert _placeholders(forms[-1]) == known, (language, message.id)
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 11, 100, 1234])
+def test_every_plural_form_formats_with_its_values(language, count):
+    translations = catalogue(language)
+    for message in _catalogue(language):
+        if message.id and isinstance(message.id, tuple):
+            text = translations.ngettext(message.id[0], message.id[1], count)
+            values = dict.fromkeys(PLACEHOLDER_NAME.findall(message.id[1]), "X")
+            assert "%(" not in text % values, (language, message.id, count)
 
 
 def test_catalogues_compile_at_start_and_translate():
@@ -137,3 +200,12 @@ def test_field_errors_of_the_domain_are_translated_with_their_figures():
         "يجب أن يكون بين -90 و90"
     )
     assert translate_field_message("something new", arabic) == "something new"
+
+
+def test_a_merge_the_procedure_refuses_is_said_with_its_stage_in_the_language():
+    arabic = catalogue("ar").gettext
+    said = translate_field_message("cannot be merged: merge cannot be taken from published", arabic)
+    assert said == "لا يمكن دمجها: إجراء التحقق الخاص بها: " + arabic("published")
+    into = "cannot merge into this: its verification procedure is under deliberation"
+    assert translate_field_message(into, arabic).endswith(arabic("under deliberation"))
+    assert translate_field_message(into, lambda text: text) == into

@@ -16,6 +16,7 @@ from truce.domain.errors import (
     FieldError,
     InvalidInputError,
     ProcedureError,
+    Refusal,
 )
 from truce.domain.parties import Member
 from truce.domain.procedure import (
@@ -120,8 +121,9 @@ class Investigations(CaseDesk):
                 f"investigation refused to {member.id} at {opened.case.stage}",
             )
             raise ProcedureError(
+                Refusal.INVESTIGATION_CLOSED,
                 "investigation work is done by monitors and analysts while "
-                "the case is under investigation"
+                "the case is under investigation",
             )
 
 

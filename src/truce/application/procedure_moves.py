@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from truce.application.ports import JsonValue, UnitOfWork
-from truce.domain.errors import ProcedureError
+from truce.domain.errors import ProcedureError, Refusal
 from truce.domain.incidents import Incident
 from truce.domain.parties import Role
 from truce.domain.procedure import (
@@ -94,7 +94,11 @@ def close_case(
     through the transition table: ProcedureError when the case's stage does not allow it
     (a determined or published case keeps its incident whole)."""
     if step not in INCIDENT_STEPS:
-        raise ProcedureError(f"{step} is not taken by an incident's merge or split")
+        raise ProcedureError(
+            Refusal.NOT_AN_INCIDENT_STEP,
+            f"{step} is not taken by an incident's merge or split",
+            step=step,
+        )
     case = case_of(uow, incident)
     procedure = _procedure_of(uow, case)
     target = check_step(case.stage, step, Facts(procedure=procedure, guarantors=0), roles)
@@ -110,7 +114,11 @@ def check_receives(uow: UnitOfWork, incident: Incident) -> None:
     or published finding keeps the file it was made on."""
     case = uow.procedure.case(incident.id)
     if case is not None and (case.stage in TERMINAL or case.stage == Stage.DETERMINED):
-        raise ProcedureError(f"its verification procedure is {case.stage.value.replace('_', ' ')}")
+        raise ProcedureError(
+            Refusal.PROCEDURE_CLOSED,
+            f"its verification procedure is {case.stage.value.replace('_', ' ')}",
+            stage=case.stage,
+        )
 
 
 def revise_received(uow: UnitOfWork, incident: Incident, now: datetime) -> None:

@@ -39,6 +39,7 @@ from truce.domain.errors import (
     InvalidInputError,
     NotFoundError,
     ProcedureError,
+    Refusal,
 )
 from truce.domain.incidents import Incident
 from truce.domain.parties import BodyKind, Member, Role
@@ -182,10 +183,16 @@ class Replies(CaseDesk):
                     address,
                     f"reply refused: request {request.status}, due {request.due_at}",
                 )
+                if now > request.due_at:
+                    raise ProcedureError(
+                        Refusal.REPLY_WINDOW_CLOSED,
+                        f"the reply window closed at {request.due_at.isoformat()}",
+                        due_at=request.due_at,
+                    )
                 raise ProcedureError(
-                    f"the reply window closed at {request.due_at.isoformat()}"
-                    if now > request.due_at
-                    else f"this request is {request.status}"
+                    Refusal.REQUEST_NOT_OPEN,
+                    f"this request is {request.status}",
+                    status=request.status,
                 )
             reply = Reply(
                 self.ids.new_id(),

@@ -26,6 +26,7 @@ from truce.domain.decisions import (
 from truce.domain.errors import (
     AccessDeniedError,
     ProcedureError,
+    Refusal,
 )
 from truce.domain.parties import BodyKind, Member
 from truce.domain.procedure import (
@@ -84,7 +85,10 @@ class Votes(CaseDesk):
                     address,
                     f"vote refused: case {opened.case.stage}",
                 )
-                raise ProcedureError("votes are cast while the case is under deliberation")
+                raise ProcedureError(
+                    Refusal.VOTE_OUTSIDE_DELIBERATION,
+                    "votes are cast while the case is under deliberation",
+                )
             if member.body_id not in opened.agreement.guarantor_ids:
                 self._refuse(
                     uow,

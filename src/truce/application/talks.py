@@ -97,15 +97,17 @@ from truce.domain.talks_text import (
     ClauseDiff,
     Document,
     DocumentKind,
+    StatusPart,
     Translation,
     Version,
     attachment_reasons,
     check_clause_text,
     check_translation,
     diff_versions,
-    endorsement_status,
+    endorsement_parts,
     next_version,
     opens_attachment,
+    status_in_english,
 )
 
 # Who the recipient is told relayed a message: the mediators, never a source.
@@ -234,7 +236,9 @@ class DocumentView:
     version: Version
     numbers: list[int]
     latest_number: int
+    # The status in English (the API) and clause by clause (pages say it in their language).
     status: str
+    status_parts: tuple[StatusPart, ...]
     decisions: list[tuple[str, str, str, bool]]
     comments: list[ClauseComment]
     translations: list[Translation]
@@ -1046,14 +1050,16 @@ class TalksService:
             )
             decisions = self._endorsements(uow, document.id, versions[-1].hash)
             readable_doc = guard.allows(Action.READ, document_resource(document))
+            parts = endorsement_parts(
+                _body_decisions(decisions), round_.labels, round_.delegation_ids
+            )
             view = DocumentView(
                 document=document,
                 version=found,
                 numbers=[v.number for v in versions],
                 latest_number=versions[-1].number,
-                status=endorsement_status(
-                    _body_decisions(decisions), round_.labels, round_.delegation_ids
-                ),
+                status=status_in_english(parts),
+                status_parts=parts,
                 decisions=[
                     (
                         round_.label(s.body_id),

@@ -20,7 +20,9 @@ Entrypoints translate these into responses (422, 404, 409); nothing below them k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class TruceError(Exception):
@@ -59,8 +61,36 @@ class IdempotencyConflictError(ConflictError):
         super().__init__("this idempotency key was already used with a different payload")
 
 
+class Refusal(StrEnum):
+    """Why the procedure refuses a step: a stable code the entrypoints translate, with the
+    error's `params` (docs/i18n.md). The English message says the same for logs and the API."""
+
+    # With the step and the stage (params `step`, `stage`).
+    STEP_NOT_FROM_STAGE = "step_not_from_stage"
+    # These three with the step alone.
+    STEP_BY_A_MEMBER = "step_by_a_member"
+    STEP_NOT_FOR_ROLES = "step_not_for_roles"
+    NOT_AN_INCIDENT_STEP = "not_an_incident_step"
+    # With `gates`: what each shut gate says is missing, in English.
+    GATES_SHUT = "gates_shut"
+    VOTE_OUTSIDE_DELIBERATION = "vote_outside_deliberation"
+    INVESTIGATION_CLOSED = "investigation_closed"
+    # With `due_at`, a datetime.
+    REPLY_WINDOW_CLOSED = "reply_window_closed"
+    # With the reply request's `status`.
+    REQUEST_NOT_OPEN = "request_not_open"
+    # With the case's `stage`.
+    PROCEDURE_CLOSED = "procedure_closed"
+
+
 class ProcedureError(TruceError):
-    pass
+    """A step the procedure does not allow now. `str()` is English (the audit trail, the API,
+    the CLI); pages say `code` with `params` in the reader's language."""
+
+    def __init__(self, code: Refusal, message: str, **params: object) -> None:
+        self.code = code
+        self.params: Mapping[str, object] = params
+        super().__init__(message)
 
 
 class IdempotencyKeyTakenError(ConflictError):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from truce.domain.errors import FieldError, InvalidInputError, ProcedureError
+from truce.domain.errors import FieldError, InvalidInputError, ProcedureError, Refusal
 from truce.domain.parties import Role
 
 
@@ -346,15 +346,24 @@ def check_step(stage: Stage, step: Step, facts: Facts, roles: Iterable[Role] | N
     None is the clock (automatic steps only)."""
     rule = _BY_STEP[step]
     if stage not in rule.sources:
-        raise ProcedureError(f"{step} cannot be taken from {stage}")
+        raise ProcedureError(
+            Refusal.STEP_NOT_FROM_STAGE,
+            f"{step} cannot be taken from {stage}",
+            step=step,
+            stage=stage,
+        )
     if roles is None:
         if not rule.automatic:
-            raise ProcedureError(f"{step} is taken by a member, not by the clock")
+            message = f"{step} is taken by a member, not by the clock"
+            raise ProcedureError(Refusal.STEP_BY_A_MEMBER, message, step=step)
     elif rule.automatic or not (frozenset(roles) & rule.roles):
-        raise ProcedureError(f"{step} is not a step these roles may take")
+        raise ProcedureError(
+            Refusal.STEP_NOT_FOR_ROLES, f"{step} is not a step these roles may take", step=step
+        )
     shut = shut_gates(rule, facts)
     if shut:
-        raise ProcedureError("; ".join(gate.missing for gate in shut))
+        missing = tuple(gate.missing for gate in shut)
+        raise ProcedureError(Refusal.GATES_SHUT, "; ".join(missing), gates=missing)
     return rule.target
 
 

@@ -375,29 +375,84 @@ def _names(labels: list[str]) -> str:
     return f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
-def endorsement_status(
+class StatusKind(StrEnum):
+    """The kinds of clause an endorsement status is made of (`endorsement_parts`)."""
+
+    ENDORSED = "endorse"
+    REJECTED = "reject"
+    ABSTAINED = "abstain"
+    COUNTER_PROPOSAL_ATTACHED = "counter_proposal_attached"
+    NO_CURRENT_ENDORSEMENT = "no_current_endorsement"
+    NO_ENDORSEMENT_YET = "no_endorsement_yet"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusPart:
+    """One clause of a document's status: a decision and the bodies (by label) that made it,
+    or a note. `superseded` clauses are decisions on an earlier version: they do not count.
+    The entrypoints put the clauses into words in the reader's language."""
+
+    kind: StatusKind
+    bodies: tuple[str, ...] = ()
+    superseded: bool = False
+
+
+def endorsement_parts(
     decisions: Iterable[BodyDecision], label: Mapping[str, str], order: Sequence[str] = ()
-) -> str:
-    """The document's status derived from the set of decisions on its current version,
-    e.g. "endorsed by Russia, Turkey and Iran; rejected by the opposition; counter-proposal
-    attached". Decisions on a superseded version are named apart: they do not count."""
+) -> tuple[StatusPart, ...]:
+    """The document's status derived from the set of decisions on its current version, clause
+    by clause: bodies in `order` (the round's), decisions on a superseded version last."""
     rank = {body: index for index, body in enumerate(order)}
     ranked = sorted(decisions, key=lambda d: (rank.get(d.body_id, len(rank)), d.body_id))
     current = [d for d in ranked if not d.on_superseded_version]
     stale = [d for d in ranked if d.on_superseded_version]
-    parts = _grouped(current, label)
+    parts = _grouped(current, label, superseded=False)
     if any(d.value == "counter_proposal" for d in current):
-        parts.append("counter-proposal attached")
+        parts.append(StatusPart(StatusKind.COUNTER_PROPOSAL_ATTACHED))
     if stale and not parts:
-        parts.append("no endorsement of the current version")
+        parts.append(StatusPart(StatusKind.NO_CURRENT_ENDORSEMENT))
+    parts.extend(_grouped(stale, label, superseded=True))
+    return tuple(parts) or (StatusPart(StatusKind.NO_ENDORSEMENT_YET),)
+
+
+def endorsement_status(
+    decisions: Iterable[BodyDecision], label: Mapping[str, str], order: Sequence[str] = ()
+) -> str:
+    """The status in English (the API, the CLI), e.g. "endorsed by Russia, Turkey and Iran;
+    rejected by the opposition; counter-proposal attached"."""
+    return status_in_english(endorsement_parts(decisions, label, order))
+
+
+_NOTES: Final = {
+    StatusKind.COUNTER_PROPOSAL_ATTACHED: "counter-proposal attached",
+    StatusKind.NO_CURRENT_ENDORSEMENT: "no endorsement of the current version",
+    StatusKind.NO_ENDORSEMENT_YET: "no endorsement yet",
+}
+
+
+def status_in_english(parts: Sequence[StatusPart]) -> str:
+    current = [_english(p) for p in parts if not p.superseded]
+    stale = [_english(p) for p in parts if p.superseded]
     if stale:
-        parts.append("on a superseded version: " + "; ".join(_grouped(stale, label)))
-    return "; ".join(parts) if parts else "no endorsement yet"
+        current.append("on a superseded version: " + "; ".join(stale))
+    return "; ".join(current)
 
 
-def _grouped(decisions: list[BodyDecision], label: Mapping[str, str]) -> list[str]:
+def _english(part: StatusPart) -> str:
+    if part.kind in _NOTES:
+        return _NOTES[part.kind]
+    return f"{_VERBS[part.kind]} {_names(list(part.bodies))}"
+
+
+def _grouped(
+    decisions: list[BodyDecision], label: Mapping[str, str], *, superseded: bool
+) -> list[StatusPart]:
     groups: dict[str, list[str]] = {}
     for decision in decisions:
         verb = "reject" if decision.value == "counter_proposal" else decision.value
         groups.setdefault(verb, []).append(label.get(decision.body_id, decision.body_id))
-    return [f"{_VERBS[verb]} {_names(groups[verb])}" for verb in _ORDER if verb in groups]
+    return [
+        StatusPart(StatusKind(verb), tuple(groups[verb]), superseded)
+        for verb in _ORDER
+        if verb in groups
+    ]

@@ -14,7 +14,8 @@ switcher sets for visitors who are not signed in, the browser's Accept-Language,
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from io import BytesIO
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -175,6 +177,38 @@ def format_number(value: float, language: str) -> str:
     return format_decimal(value, locale=language, numbering_system="default")
 
 
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """One reader's language: its catalogue and its ways of writing numbers, moments and lists.
+    The phrase functions (`phrases.py`) say what the domain composes in English with it."""
+
+    language: str
+
+    def gettext(self, msgid: str, **values: object) -> str:
+        text = catalogue(self.language).gettext(msgid)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """The plural form for `count`; `%(num)s` is the count in the language's digits."""
+        text = catalogue(self.language).ngettext(singular, plural, count)
+        return text % {"num": self.number(count), **values}
+
+    def number(self, value: float) -> str:
+        return format_number(value, self.language)
+
+    def moment(self, value: datetime) -> str:
+        return format_moment(value, self.language)
+
+    def names(self, names: Iterable[str]) -> str:
+        """ "A, B and C" as the language writes a list."""
+        items = list(names)
+        return format_list(items, locale=self.language) if items else ""
+
+
+def speaker(request: AnyRequest, services: Services) -> Speaker:
+    return Speaker(language_of(request, services))
+
+
 # --- validation messages ------------------------------------------------------------------------
 
 # The domain writes field errors in English (domain/reports.py); these are the ones a form can
@@ -271,8 +305,24 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"^is the one in force already; nothing changed$",
             N_("is the one in force already; nothing changed"),
         ),
+        # An analyst's merge or split that the verification procedure refuses
+        # (application/incidents.py): the stage is said in the reader's language too.
+        (
+            r"^cannot merge into this: its verification procedure is (?P<stage>[a-z_ ]+)$",
+            N_("cannot merge into this: its verification procedure is %(stage)s"),
+        ),
+        (
+            r"^cannot be merged: merge cannot be taken from (?P<stage>[a-z_ ]+)$",
+            N_("cannot be merged: its verification procedure is %(stage)s"),
+        ),
+        (
+            r"^cannot split: split cannot be taken from (?P<stage>[a-z_ ]+)$",
+            N_("cannot split: its verification procedure is %(stage)s"),
+        ),
     )
 )
+# Values of a field error that are codes with a label: a procedure's stage.
+_TRANSLATED_VALUES = frozenset({"stage"})
 
 
 def translate_field_message(message: str, gettext: Callable[[str], str]) -> str:
@@ -280,7 +330,11 @@ def translate_field_message(message: str, gettext: Callable[[str], str]) -> str:
     for pattern, msgid in _FIELD_MESSAGES:
         match = pattern.match(message)
         if match is not None:
-            return gettext(msgid) % match.groupdict()
+            values = {
+                name: gettext(value.replace("_", " ")) if name in _TRANSLATED_VALUES else value
+                for name, value in match.groupdict().items()
+            }
+            return gettext(msgid) % values
     return message
 
 
@@ -388,6 +442,10 @@ class _TemplateLanguage:
         return catalogue(self.language(context)).ngettext(singular, plural, count)
 
     @pass_context
+    def speaker(self, context: Context) -> Speaker:
+        return Speaker(self.language(context))
+
+    @pass_context
     def page_lang(self, context: Context) -> str:
         return self.language(context)
 
@@ -425,6 +483,7 @@ def install(engine: JinjaTemplateEngine, services: Services) -> None:
     env.globals.update(
         page_lang=functions.page_lang,
         page_dir=functions.page_dir,
+        speaker=functions.speaker,
         field_message=functions.field_message,
         languages=[(code, NATIVE_NAMES[code], direction(code)) for code in LANGUAGES],
         event_labels=EVENT_LABELS,

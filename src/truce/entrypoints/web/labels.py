@@ -18,6 +18,7 @@ from truce.domain.incidents import Band, IncidentStatus
 from truce.domain.procedure import DecisionRule, LapseOutcome
 from truce.domain.talks import RelayMode, Stance, TalkFormat
 from truce.domain.talks_text import DocumentKind
+from truce.entrypoints.web import phrases
 from truce.entrypoints.web.i18n import CONFIDENTIALITY_LABELS, N_, SOURCE_KIND_LABELS
 
 BAND_LABELS: Final[dict[str, str]] = {
@@ -115,3 +116,4 @@ def install(engine: JinjaTemplateEngine) -> None:
         decision_rule_labels=DECISION_RULE_LABELS,
         lapse_labels=LAPSE_LABELS,
     )
+    phrases.install(engine)

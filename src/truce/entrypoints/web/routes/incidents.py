@@ -98,27 +98,41 @@ def parse_filter(
 
 @dataclass(frozen=True, slots=True)
 class ClaimLine:
-    """One field across the reports: each report's value (or None) in column order."""
+    """One field across the reports: each report's value (or None) in column order. Times
+    and figures are kept as values (a window, a count), so the page writes them in the
+    reader's language (`phrases.claim_text`); the rest is text as the sources gave it."""
 
     label: str
     field: str
     disputed: bool
-    values: list[str | None]
+    values: list[object | None]
 
 
 def claim_lines(view: IncidentView) -> list[ClaimLine]:
     rows: dict[ClaimField, ClaimRow] = {row.field: row for row in view.claims}
-    order = [r.id for r in view.reports]
     lines = []
     for name in ORDER:
         row = rows.get(name)
         if row is None:
             continue
         by_report = {claim.report_id: claim.value for claim in row.claims}
-        lines.append(
-            ClaimLine(LABELS[name], name.value, row.disputed, [by_report.get(i) for i in order])
-        )
+        values = [
+            _claim_value(name, report, by_report[report.id]) if report.id in by_report else None
+            for report in view.reports
+        ]
+        lines.append(ClaimLine(LABELS[name], name.value, row.disputed, values))
     return lines
+
+
+def _claim_value(name: ClaimField, report: Report, claimed: str) -> object:
+    content = report.content
+    if name == ClaimField.TIME:
+        return (content.occurred_from, content.occurred_to)
+    if name == ClaimField.KILLED:
+        return content.killed
+    if name == ClaimField.INJURED:
+        return content.injured
+    return claimed
 
 
 def _page_context(

@@ -65,7 +65,7 @@ def _names(services: Services) -> dict[str, str]:
 
 
 def _panel_context(
-    services: Services, viewer: Viewer, view: ProcedureView, error: str = ""
+    services: Services, viewer: Viewer, view: ProcedureView, error: Exception | None = None
 ) -> dict[str, Any]:
     subject = f"incident:{view.incident.id}"
     return {
@@ -150,21 +150,18 @@ class ProcedurePages(Controller):
         try:
             handler(services, member, incident_id, data, viewer.address)
         except (ProcedureError, AccessDeniedError) as error:
-            return self._again(services, viewer, incident_id, str(error), HTTP_409_CONFLICT)
+            return self._again(services, viewer, incident_id, error, HTTP_409_CONFLICT)
         except InvalidInputError as error:
-            message = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
-            return self._again(
-                services, viewer, incident_id, message, HTTP_422_UNPROCESSABLE_ENTITY
-            )
-        except AuthenticationError:
-            return self._again(
-                services, viewer, incident_id, "Password refused.", HTTP_401_UNAUTHORIZED
-            )
+            return self._again(services, viewer, incident_id, error, HTTP_422_UNPROCESSABLE_ENTITY)
+        except AuthenticationError as error:
+            return self._again(services, viewer, incident_id, error, HTTP_401_UNAUTHORIZED)
         return Redirect(f"/incidents/{incident_id}/procedure", status_code=HTTP_303_SEE_OTHER)
 
     def _again(
-        self, services: Services, viewer: Viewer, incident_id: str, error: str, status: int
+        self, services: Services, viewer: Viewer, incident_id: str, error: Exception, status: int
     ) -> Template:
+        """The panel again with the refusal, which the page says in the reader's language
+        (`phrases.problem_text`)."""
         view = services.procedure.view(viewer.principal, incident_id, viewer.address)
         context = _panel_context(services, viewer, view, error)
         return Template("procedure.html", context=context, status_code=status)
@@ -212,7 +209,7 @@ class ProcedurePages(Controller):
             requests = services.procedure.inbox(member, viewer.address)
             context = {
                 "viewer": viewer, "requests": requests, "now": services.clock.now(),
-                "error": str(error), "labels": LABELS,
+                "error": error, "labels": LABELS,
             }  # fmt: skip
             return Template("replies.html", context=context, status_code=HTTP_409_CONFLICT)
         return Redirect("/replies", status_code=HTTP_303_SEE_OTHER)

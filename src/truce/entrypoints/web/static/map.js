@@ -23,6 +23,8 @@
     resolved: "from the place name, confidence {confidence}", km: "{distance} km",
   };
   let EVENT_LABELS = {};
+  // Precision codes (ours and the sources' own, e.g. "acled:2") described in the page's language.
+  let PRECISIONS = {};
   let NUMBERS = new Intl.NumberFormat("en");
 
   function learnWords(element) {
@@ -35,6 +37,11 @@
     } catch (error) {
       EVENT_LABELS = {};
     }
+    try {
+      PRECISIONS = JSON.parse(element.dataset.precisions || "{}");
+    } catch (error) {
+      PRECISIONS = {};
+    }
     NUMBERS = new Intl.NumberFormat(document.documentElement.lang || "en");
   }
 
@@ -45,6 +52,10 @@
 
   function eventLabel(code) {
     return EVENT_LABELS[code] || code.replace(/_/g, " ");
+  }
+
+  function precision(code) {
+    return code ? PRECISIONS[code] || code : code;
   }
 
   function text(value) {
@@ -103,8 +114,8 @@
       (p.nearest ? "<br>" + text(say("nearest")) : "");
     return text(eventLabel(p.event_type)) + "<br>" + text(p.occurred_from) + "<br>" +
       "<span dir=\"auto\">" + text(p.place) + "</span>" + where + "<br>" +
-      text(say("precision", { precision: p.precision })) + text(radius) +
-      (p.source_precision ? " (" + text(p.source_precision) + ")" : "") +
+      text(say("precision", { precision: precision(p.precision) })) + text(radius) +
+      (p.source_precision ? " (" + text(precision(p.source_precision)) + ")" : "") +
       (p.method === "resolved" ? "<br>" + text(say("resolved", { confidence: p.confidence })) : "");
   }
 
