@@ -56,6 +56,7 @@ from truce.adapters.geo.spatial import ShapelySpatial
 from truce.adapters.importers import open_source
 from truce.adapters.importers.pipeline import forked
 from truce.adapters.sql import tables
+from truce.adapters.sql.bulk import BulkInsert
 from truce.adapters.sql.engine import make_engine
 from truce.adapters.sql.migrate import upgrade
 from truce.adapters.sql.rls import grant_app_role
@@ -182,10 +183,13 @@ def stored_rows(engine: Engine) -> Iterator[list[tuple[object, ...]]]:
 
 def spool(source: Engine, path: Path) -> Path:
     """The imported rows, batch by batch, to a file: on PostgreSQL the baseline's fresh store
-    replaces the import's schema, and memory stays flat at any size."""
+    replaces the import's schema, and memory stays flat at any size. Each value is spooled
+    as the driver takes it (a time as SQLite's text), so the baseline times the inserts
+    alone, as the import hands them over."""
+    bulk = BulkInsert(tables.reports, [c.name for c in tables.reports.columns], source.dialect)
     with path.open("wb") as out:
         for batch in stored_rows(source):
-            pickle.dump(batch, out)
+            pickle.dump([tuple(bulk.bind(row)) for row in batch], out)
     return path
 
 

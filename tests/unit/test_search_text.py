@@ -1,5 +1,7 @@
 """Search text: spellings of one Arabic word meet; queries carry no syntax."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -49,3 +51,9 @@ def test_normal_form_is_stable_and_has_no_query_syntax(text):
     once = normalise(text)
     assert normalise(once) == once
     assert not set(once) & set('"*():^-+')
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_text_splits_into_the_words_a_regex_finds(text):
+    # normalise's ASCII path translates bytes instead of running the \w+ regex: the same words.
+    assert normalise(text) == " ".join(re.findall(r"\w+", text.lower()))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from truce.application.ports import Clock, ReportRows, UnitOfWork
 from truce.domain.commands import FileReport
@@ -27,7 +27,6 @@ from truce.domain.intake import (
     CurrentEvent,
     ImportCounts,
     ImportJournal,
-    Outcome,
     QuarantinedRow,
     SourceRow,
     Tombstone,
@@ -45,14 +44,10 @@ if TYPE_CHECKING:
 ActorIndex = Mapping[str, tuple[str, bool] | None]
 
 
-class Prepared(NamedTuple):
-    """One row made ready: its event, the fingerprint of its content, and the store's row.
-    A plain tuple, so that a batch crosses between processes cheaply."""
-
-    source_ref: str
-    source_version: str | None
-    fingerprint: str
-    stored: object
+# One row made ready: its event (source_ref, source_version), the fingerprint of its
+# content, and the store's row. A plain tuple, not a named one: a batch crosses between
+# processes, and unpickling a named tuple calls back into Python for every row.
+Prepared = tuple[str, str | None, str, object]
 
 
 @dataclass(slots=True)
@@ -139,7 +134,7 @@ class Preparation:
             fingerprint=print_,
         )
         stored = self.rows.encode(report, self.scope)
-        return Prepared(content.source_ref or "", content.source_version, print_, stored)
+        return (content.source_ref or "", content.source_version, print_, stored)
 
     def _actors_of(self, command: FileReport) -> dict[str, object]:
         perpetrator = self._actor(command.perpetrator)
@@ -201,7 +196,7 @@ class BatchWriter:
     def _decide(
         self, uow: UnitOfWork, prepared: list[Prepared], counts: ImportCounts, now: datetime
     ) -> _Decided:
-        refs = [item.source_ref for item in prepared if item.source_ref]
+        refs = [ref for ref, _, _, _ in prepared if ref]
         standing: dict[str, CurrentEvent] = uow.intake.current(refs)
         withdrawn = uow.intake.tombstones(refs)
         rows = self.preparation.rows
@@ -209,21 +204,19 @@ class BatchWriter:
         decided = _Decided([], [], [])
         for ref, version, print_, stored in prepared:
             current = standing.get(ref)
-            if current is not None and current.fingerprint == print_:
-                counts.add(Outcome.UNCHANGED)
-                continue
-            if current is None and _still_withdrawn(withdrawn.get(ref), version):
-                counts.add(Outcome.UNCHANGED)
-                continue
-            report_id = new_id()
             if current is None:
-                counts.add(Outcome.IMPORTED)
+                if _still_withdrawn(withdrawn.get(ref), version):
+                    counts.unchanged += 1
+                    continue
+                counts.imported += 1
+                report_id = new_id()
                 row, filed_print = rows.stamped(stored, report_id, now), print_
-            elif _older(version, current.source_version):
-                counts.add(Outcome.UNCHANGED)
+            elif current.fingerprint == print_ or _older(version, current.source_version):
+                counts.unchanged += 1
                 continue
             else:
-                counts.add(Outcome.UPDATED)
+                counts.updated += 1
+                report_id = new_id()
                 row, filed_print = self._superseding(stored, current.report_id, report_id, now)
                 decided.retired.append(current.report_id)
             decided.filed.append((report_id, filed_print))

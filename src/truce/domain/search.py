@@ -36,6 +36,10 @@ _FOLD: Final = str.maketrans(
 _ARABIC_BLOCK: Final = re.compile("[\u0600-\u06ff]")
 # Words: letters and digits of any script (no punctuation, so a query cannot inject syntax).
 _WORD: Final = re.compile(r"\w+")
+_ASCII_WORDS: Final = bytes(
+    byte if not chr(byte).isascii() or chr(byte).isalnum() or chr(byte) == "_" else ord(" ")
+    for byte in range(256)
+)
 # Queries longer than this many words are cut: nobody types more, and each word costs a join.
 MAX_QUERY_TERMS: Final = 8
 MAX_QUERY_LENGTH: Final = 200
@@ -45,8 +49,9 @@ def normalise(text: str) -> str:
     """The searchable form of a text: folded, one space between words."""
     if text.isascii():
         # The same result, cheaper (every imported row passes here): NFKC leaves ASCII as it
-        # is, no Arabic mark or letter is ASCII, and ASCII case-folds as it lowers.
-        return " ".join(_WORD.findall(text.lower()))
+        # is, no Arabic mark or letter is ASCII, and ASCII case-folds as it lowers. In ASCII
+        # a word character is a letter, a digit or "_": every other byte becomes a space.
+        return " ".join(text.lower().encode().translate(_ASCII_WORDS).decode().split())
     folded = unicodedata.normalize("NFKC", text).casefold()
     # Every mark, tatweel and letter folded below lies in the Arabic block: a text without
     # any (most imported rows, whose quotes and dashes are not ASCII) skips the three passes.
