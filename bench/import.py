@@ -11,9 +11,10 @@ places what an import filed.
 The replicated file repeats the real rows with fresh event ids. The import is the path
 `truce import` takes: streamed CSV, mapping and validation, fingerprints, batches of 5,000 per
 unit of work with a record entry, the journal and the queue of reports to correlate and place.
-Batches are prepared in child processes, one per core, as `truce import` does for a large
-file (`--one-process` prepares them in the importing process instead). CPU seconds count the
-children's time too.
+Batches are prepared in a child process, as `truce import` does for a large file
+(`--workers 2`: two of them, as TRUCE_IMPORT_WORKERS=2 does; `--one-process`: in the
+importing process). CPU seconds count the children's time too, and the peak memory of the
+import's processes together is sampled as their total proportional set size (PSS).
 The baseline inserts the same rows, already built (read back from the store and spooled to a
 file; only the inserts are timed), into the reports table of a second fresh store: 5,000 per
 transaction with the DB-API's executemany, no SQLAlchemy, no mapping, no record. On SQLite it
@@ -34,8 +35,12 @@ production (the raw baseline runs as the owner).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import csv
+import ctypes
+import gc
+import multiprocessing
 import os
 import pickle
 import platform
@@ -44,9 +49,11 @@ import resource
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 from sqlalchemy import Engine, select, text
 
@@ -54,7 +61,7 @@ from truce.adapters.clock import SystemClock, UuidFactory
 from truce.adapters.geo.files import boundary_files, read_boundaries
 from truce.adapters.geo.spatial import ShapelySpatial
 from truce.adapters.importers import open_source
-from truce.adapters.importers.pipeline import forked
+from truce.adapters.importers.pipeline import preparing_in
 from truce.adapters.sql import tables
 from truce.adapters.sql.bulk import BulkInsert
 from truce.adapters.sql.engine import make_engine
@@ -82,18 +89,26 @@ BATCH = 5_000
 
 
 def replicate(source: Path, key: str, rows: int, target: Path) -> None:
-    """`rows` rows: the source's rows over and over, each copy with its own event ids."""
-    with source.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        originals = list(reader)
+    """`rows` rows: the source's rows over and over, each copy with its own event ids. The
+    source is read again for each copy, so the bench holds no file in memory (a large heap
+    before the import would be copied into its preparing processes)."""
+    written = 0
     with target.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, header)
-        writer.writeheader()
-        for n in range(rows):
-            row = dict(originals[n % len(originals)])
-            row[key] = f"{row[key]}r{n // len(originals)}"
-            writer.writerow(row)
+        writer: csv.DictWriter[str] | None = None
+        copy = 0
+        while written < rows:
+            with source.open(encoding="utf-8", newline="") as handle:
+                reader = csv.DictReader(handle)
+                if writer is None:
+                    writer = csv.DictWriter(out, list(reader.fieldnames or []))
+                    writer.writeheader()
+                for row in reader:
+                    if written == rows:
+                        break
+                    row[key] = f"{row[key]}r{copy}"
+                    writer.writerow(row)
+                    written += 1
+            copy += 1
 
 
 def fresh_store(url: str | None, folder: Path, name: str) -> Engine:
@@ -164,9 +179,14 @@ def run_import(
     engine: Engine, kind: ImportKind, path: Path, pipeline: Pipeline | None
 ) -> tuple[float, int]:
     intake, _ = intake_service(engine, derive=False)
+    give_back_freed_memory()
     started, cpu = time.perf_counter(), cpu_seconds()
-    counts = intake.import_file(open_source(kind, path), pipeline=pipeline).counts
+    with MemorySampler() as memory:
+        counts = intake.import_file(open_source(kind, path), pipeline=pipeline).counts
     elapsed = time.perf_counter() - started
+    print(
+        f"  peak memory of the import's processes together (PSS): {memory.peak_kib / 1024:,.0f} MiB"
+    )
     # On a shared machine the wall clock measures the neighbours too; this process's own CPU
     # time (SQLite runs in it) says what the code costs.
     print(f"  import: {counts.read / max(cpu_seconds() - cpu, 1e-9):,.0f} rows per CPU second")
@@ -242,6 +262,52 @@ def raw_baseline(source: Path, target: Engine) -> tuple[float, int]:
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def give_back_freed_memory() -> None:
+    """Return what earlier runs of this bench freed to the system (glibc keeps freed heap
+    otherwise), so the import starts as lean as a fresh `truce import` would and its
+    preparing processes do not inherit the earlier runs' leftovers."""
+    gc.collect()
+    # Not glibc: nothing to give back this way.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class MemorySampler:
+    """The largest total proportional set size (PSS) of this process and its children,
+    sampled every half second while an import runs: pages the preparing processes share
+    with this one after `fork` count once, split between them, where summing each one's
+    max RSS would count them once per process."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            pids = [os.getpid(), *(child.pid for child in multiprocessing.active_children())]
+            self.peak_kib = max(self.peak_kib, sum(_pss_kib(pid) for pid in pids if pid))
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # ended between the listing and the read, or no /proc here
+        return 0
+    for line in text.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
 
 
 def child_peak_mib() -> float:
@@ -355,20 +421,33 @@ def machine() -> str:
     )
 
 
-def main() -> None:  # noqa: C901 - one run, printed as it goes
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per dataset")
     parser.add_argument("--profile", action="store_true", help="profile the import instead")
     parser.add_argument("--no-derived", action="store_true", help="skip the correlation pass")
     parser.add_argument(
+        "--datasets", default="ucdp,acled", help="which replicated files: ucdp, acled or both"
+    )
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="with TRUCE_BENCH_DATABASE_URL: PostgreSQL only"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="preparing processes (TRUCE_IMPORT_WORKERS)"
+    )
+    parser.add_argument(
         "--one-process",
         action="store_true",
         help="prepare batches in the importing process (truce import forks for large files)",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:  # noqa: C901 - one run, printed as it goes
+    args = arguments()
     if not EVENTS.is_dir():
         sys.exit(f"real event files absent: {EVENTS}")
-    targets: list[tuple[str, str | None]] = [("sqlite", None)]
+    targets: list[tuple[str, str | None]] = [] if args.no_sqlite else [("sqlite", None)]
     if os.environ.get("TRUCE_BENCH_DATABASE_URL"):
         targets.append(("postgresql", os.environ["TRUCE_BENCH_DATABASE_URL"]))
     print(f"import benchmark: {args.rows:,} rows per dataset, batches of {BATCH:,}")
@@ -382,13 +461,17 @@ def main() -> None:  # noqa: C901 - one run, printed as it goes
                 profile(work, kind, path)
             return
         print(f"{'measure':<34} {'import rows/s':>13} {'raw rows/s':>11} {'ratio':>6}  target")
+        chosen = {ImportKind(name.strip()) for name in args.datasets.split(",")}
         for kind, (source, key) in SOURCES.items():
+            if kind not in chosen:
+                continue
             path = work / f"{kind.value}.csv"
             replicate(source, key, args.rows, path)
             for name, url in targets:
                 owner = fresh_store(url, work, f"{kind.value}-import")
                 engine = app_engine(owner)
-                seconds, rows = run_import(engine, kind, path, None if args.one_process else forked)
+                pipeline = None if args.one_process else preparing_in(args.workers)
+                seconds, rows = run_import(engine, kind, path, pipeline)
                 import_peak, child_peak = peak_mib(), child_peak_mib()
                 rows_file = spool(owner, work / f"{kind.value}-{name}.rows")
                 engine.dispose()

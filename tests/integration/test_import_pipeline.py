@@ -16,7 +16,12 @@ import pytest
 
 from support import FixedClock, SequentialIds, seed_cast
 from truce.adapters.importers import open_source
-from truce.adapters.importers.pipeline import PreparationFailedError, forked, forked_by
+from truce.adapters.importers.pipeline import (
+    PreparationFailedError,
+    forked,
+    forked_by,
+    preparing_in,
+)
 from truce.adapters.memory.store import MemoryUnitOfWorkFactory
 from truce.application.intake import ImportSource, IntakeService
 from truce.application.intake_batches import PreparedBatch, Preparer
@@ -163,3 +168,9 @@ def test_a_file_broken_as_a_whole_is_named_as_such(
         intake.import_file(open_source(ImportKind.HXL, path), pipeline=forked)
     assert [error.field for error in raised.value.errors] == ["file"]
     assert not multiprocessing.active_children()
+
+
+def test_fewer_than_one_preparing_process_is_refused() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        preparing_in(0)
+    assert [error.field for error in raised.value.errors] == ["import_workers"]

@@ -211,6 +211,10 @@ def test_the_procedure_pages_speak_the_readers_language(world, browser, language
     listed = browser.get(f"/determinations?lang={language}")
     assert listed.status_code == 200
     assert world.incident_id in listed.text
+    turkey = {"ar": "الجمهورية التركية", "ru": "Турецкая Республика", "tr": "Türkiye Cumhuriyeti",
+              "fa": "جمهوری ترکیه"}  # fmt: skip
+    assert turkey[language] in listed.text, "the dissenting guarantor, in the reader's language"
+    assert "Republic of Turkey" not in listed.text
     _as(browser, world.services, "analyst")
     panel = browser.get(f"/incidents/{world.incident_id}/procedure?lang={language}")
     assert panel.status_code == 200

@@ -31,25 +31,40 @@ DAMASCUS = timezone(timedelta(hours=2), "EET")
 BODIES = (
     Body("gov", BodyKind.PARTY, "Government of the Syrian Arab Republic", {
         "ar": "حكومة الجمهورية العربية السورية",
-        "ru": "Правительство Сирийской Арабской Республики"}),
-    Body("opp", BodyKind.PARTY, "Syrian armed opposition",
-         {"ar": "المعارضة السورية المسلحة", "tr": "Suriyeli silahlı muhalefet"}),
-    Body("ru", BodyKind.GUARANTOR, "Russian Federation",
-         {"ru": "Российская Федерация", "ar": "الاتحاد الروسي"}),
-    Body("tr", BodyKind.GUARANTOR, "Republic of Turkey",
-         {"tr": "Türkiye Cumhuriyeti", "ar": "الجمهورية التركية"}),
-    Body("ir", BodyKind.GUARANTOR, "Islamic Republic of Iran",
-         {"fa": "جمهوری اسلامی ایران", "ar": "الجمهورية الإسلامية الإيرانية"}),
-    Body("un", BodyKind.MEDIATION, "Office of the UN Special Envoy for Syria",
-         {"ar": "مكتب المبعوث الخاص للأمم المتحدة إلى سوريا"}),
-    Body("kz", BodyKind.MEDIATION, "Republic of Kazakhstan (host)",
-         {"ru": "Республика Казахстан (принимающая сторона)"}),
-    Body("us", BodyKind.OBSERVER, "United States of America",
-         {"ar": "الولايات المتحدة الأمريكية"}),
-    Body("ae", BodyKind.OBSERVER, "United Arab Emirates",
-         {"ar": "الإمارات العربية المتحدة"}),
-    Body("mechanism", BodyKind.MECHANISM, "Ceasefire monitoring mechanism",
-         {"ar": "آلية مراقبة وقف إطلاق النار"}),
+        "ru": "Правительство Сирийской Арабской Республики",
+        "tr": "Suriye Arap Cumhuriyeti Hükümeti",
+        "fa": "دولت جمهوری عربی سوریه"}),
+    Body("opp", BodyKind.PARTY, "Syrian armed opposition", {
+        "ar": "المعارضة السورية المسلحة", "tr": "Suriyeli silahlı muhalefet",
+        "ru": "Сирийская вооружённая оппозиция", "fa": "مخالفان مسلح سوریه"}),
+    Body("ru", BodyKind.GUARANTOR, "Russian Federation", {
+        "ru": "Российская Федерация", "ar": "الاتحاد الروسي",
+        "tr": "Rusya Federasyonu", "fa": "فدراسیون روسیه"}),
+    Body("tr", BodyKind.GUARANTOR, "Republic of Turkey", {
+        "tr": "Türkiye Cumhuriyeti", "ar": "الجمهورية التركية",
+        "ru": "Турецкая Республика", "fa": "جمهوری ترکیه"}),
+    Body("ir", BodyKind.GUARANTOR, "Islamic Republic of Iran", {
+        "fa": "جمهوری اسلامی ایران", "ar": "الجمهورية الإسلامية الإيرانية",
+        "ru": "Исламская Республика Иран", "tr": "İran İslam Cumhuriyeti"}),
+    Body("un", BodyKind.MEDIATION, "Office of the UN Special Envoy for Syria", {
+        "ar": "مكتب المبعوث الخاص للأمم المتحدة إلى سوريا",
+        "ru": "Канцелярия Специального посланника ООН по Сирии",
+        "tr": "BM Suriye Özel Temsilcisi Ofisi",
+        "fa": "دفتر فرستاده ویژه سازمان ملل متحد در امور سوریه"}),
+    Body("kz", BodyKind.MEDIATION, "Republic of Kazakhstan (host)", {
+        "ru": "Республика Казахстан (принимающая сторона)",
+        "ar": "جمهورية كازاخستان (البلد المضيف)",
+        "tr": "Kazakistan Cumhuriyeti (ev sahibi)", "fa": "جمهوری قزاقستان (میزبان)"}),
+    Body("us", BodyKind.OBSERVER, "United States of America", {
+        "ar": "الولايات المتحدة الأمريكية", "ru": "Соединённые Штаты Америки",
+        "tr": "Amerika Birleşik Devletleri", "fa": "ایالات متحده آمریکا"}),
+    Body("ae", BodyKind.OBSERVER, "United Arab Emirates", {
+        "ar": "الإمارات العربية المتحدة", "ru": "Объединённые Арабские Эмираты",
+        "tr": "Birleşik Arap Emirlikleri", "fa": "امارات متحده عربی"}),
+    Body("mechanism", BodyKind.MECHANISM, "Ceasefire monitoring mechanism", {
+        "ar": "آلية مراقبة وقف إطلاق النار",
+        "ru": "Механизм мониторинга режима прекращения огня",
+        "tr": "Ateşkes izleme mekanizması", "fa": "سازوکار نظارت بر آتش‌بس"}),
 )  # fmt: skip
 
 ACTORS = (

@@ -21,16 +21,18 @@ run one import at a time. The web server never imports files.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
 from collections.abc import Iterable, Iterator
+from functools import partial
 from itertools import islice
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Final
 
-from truce.application.intake_batches import PreparedBatch, Preparer
+from truce.application.intake_batches import Pipeline, PreparedBatch, Preparer
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.intake import SourceRow
 
@@ -46,24 +48,32 @@ class PreparationFailedError(RuntimeError):
 
 
 def forked(rows: Iterable[SourceRow], prepare: Preparer, size: int) -> Iterator[PreparedBatch]:
-    """The batches of `rows`, prepared in child processes ahead of the caller, one per
-    core. Child k of n prepares batches k, k+n, k+2n ... and the batches are handed on in
-    the file's order."""
-    yield from forked_by(workers(), rows, prepare, size)
+    """The batches of `rows`, prepared in one child process ahead of the caller."""
+    yield from forked_by(1, rows, prepare, size)
 
 
-def workers() -> int:
-    """Preparing processes worth starting here: one per core. The writing process mostly
-    waits on the store, so it needs no core of its own (bench/README.md)."""
-    return max(os.cpu_count() or 1, 1)
+def preparing_in(count: int) -> Pipeline:
+    """The pipeline of `count` preparing processes (TRUCE_IMPORT_WORKERS)."""
+    if count < 1:
+        raise InvalidInputError([FieldError("import_workers", "must be 1 or more")])
+    return partial(forked_by, count)
 
 
 def forked_by(
     count: int, rows: Iterable[SourceRow], prepare: Preparer, size: int
 ) -> Iterator[PreparedBatch]:
+    """The batches of `rows`, prepared in `count` child processes ahead of the caller.
+    Child k of n prepares batches k, k+n, k+2n ... and the batches are handed on in the
+    file's order."""
     context = multiprocessing.get_context("fork")
     receivers: list[Connection] = []
     children: list[BaseProcess] = []
+    # What this process holds when the children start is theirs to read, not to copy: frozen
+    # out of the cyclic collector, it is never walked by a child's collections, which would
+    # touch, and so copy, every page of it in every child. A process that froze its own
+    # objects before (a server, freeze_startup_objects) keeps them frozen.
+    thaw = gc.get_freeze_count() == 0
+    gc.freeze()
     try:
         for index in range(count):
             receiver, sender = context.Pipe(duplex=False)
@@ -80,8 +90,12 @@ def forked_by(
             child.start()
             sender.close()
             children.append(child)
+        if thaw:
+            gc.unfreeze()
         yield from _in_turn(receivers)
     finally:
+        if thaw:
+            gc.unfreeze()
         for receiver in receivers:
             receiver.close()
         for started in children:

@@ -92,7 +92,11 @@ def _run(kind: ImportKind, path: Path, mapping: Path | None, agreement: str | No
                 progress=advance,
                 derived_progress=derive,
                 # A large file is prepared in a second process while this one writes.
-                pipeline=pipeline.forked if pipeline.choose(total) else None,
+                pipeline=(
+                    pipeline.preparing_in(services.settings.import_workers)
+                    if pipeline.choose(total)
+                    else None
+                ),
             )
             bar.update(task, completed=result.counts.read, total=result.counts.read)
             done = bar.tasks[derived].completed

@@ -42,6 +42,7 @@ from truce.domain.procedure_records import (
 )
 from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import AnyRequest, language_of
 from truce.entrypoints.web.procedure_labels import GATE_MESSAGES, LABELS, observation
 
 FormData = URLEncodedBody[dict[str, str]]
@@ -57,21 +58,30 @@ def _signed_in(viewer: Viewer) -> Member:
     return viewer.member
 
 
-def _names(services: Services) -> dict[str, str]:
+def _names(services: Services, request: AnyRequest) -> dict[str, str]:
+    """Bodies and actors by id, named in the reader's language where the registry has it:
+    a body's own name in that language, an actor's alias in it."""
+    language = language_of(request, services)
     directory = services.registry.directory()
-    names = {body.id: body.name for body in directory.bodies}
-    names.update({actor.id: actor.name for actor in directory.actors})
+    names = {body.id: body.name_in(language) for body in directory.bodies}
+    for actor in directory.actors:
+        aliases = [alias.text for alias in actor.aliases if alias.lang == language]
+        names[actor.id] = aliases[0] if aliases and language != "en" else actor.name
     return names
 
 
 def _panel_context(
-    services: Services, viewer: Viewer, view: ProcedureView, error: Exception | None = None
+    services: Services,
+    request: AnyRequest,
+    viewer: Viewer,
+    view: ProcedureView,
+    error: Exception | None = None,
 ) -> dict[str, Any]:
     subject = f"incident:{view.incident.id}"
     return {
         "viewer": viewer,
         "view": view,
-        "names": _names(services),
+        "names": _names(services, request),
         "entries": services.record.history(subject),
         "subject": subject,
         "error": error,
@@ -126,11 +136,16 @@ class ProcedurePages(Controller):
 
     @get("/incidents/{incident_id:str}/procedure", sync_to_thread=True)
     def panel(
-        self, incident_id: FromPath[str], services: ServicesDep, viewer: ViewerDep
+        self,
+        incident_id: FromPath[str],
+        services: ServicesDep,
+        viewer: ViewerDep,
+        request: AnyRequest,
     ) -> Template:
         """The decision panel, or a published determination for anyone else."""
         view = services.procedure.view(viewer.principal, incident_id, viewer.address)
-        return Template("procedure.html", context=_panel_context(services, viewer, view))
+        context = _panel_context(services, request, viewer, view)
+        return Template("procedure.html", context=context)
 
     @post("/incidents/{incident_id:str}/procedure/{action:str}", sync_to_thread=True)
     def act(
@@ -140,6 +155,7 @@ class ProcedurePages(Controller):
         data: FormData,
         services: ServicesDep,
         viewer: ViewerDep,
+        request: AnyRequest,
     ) -> Template | Redirect:
         """One form of the panel: a step, an investigation report, a reply request, a vote,
         a determination. A refusal comes back on the panel with what is missing."""
@@ -150,39 +166,51 @@ class ProcedurePages(Controller):
         try:
             handler(services, member, incident_id, data, viewer.address)
         except (ProcedureError, AccessDeniedError) as error:
-            return self._again(services, viewer, incident_id, error, HTTP_409_CONFLICT)
+            return self._again(services, request, viewer, incident_id, error, HTTP_409_CONFLICT)
         except InvalidInputError as error:
-            return self._again(services, viewer, incident_id, error, HTTP_422_UNPROCESSABLE_ENTITY)
+            status = HTTP_422_UNPROCESSABLE_ENTITY
+            return self._again(services, request, viewer, incident_id, error, status)
         except AuthenticationError as error:
-            return self._again(services, viewer, incident_id, error, HTTP_401_UNAUTHORIZED)
+            return self._again(services, request, viewer, incident_id, error, HTTP_401_UNAUTHORIZED)
         return Redirect(f"/incidents/{incident_id}/procedure", status_code=HTTP_303_SEE_OTHER)
 
     def _again(
-        self, services: Services, viewer: Viewer, incident_id: str, error: Exception, status: int
+        self,
+        services: Services,
+        request: AnyRequest,
+        viewer: Viewer,
+        incident_id: str,
+        error: Exception,
+        status: int,
     ) -> Template:
         """The panel again with the refusal, which the page says in the reader's language
         (`phrases.problem_text`)."""
         view = services.procedure.view(viewer.principal, incident_id, viewer.address)
-        context = _panel_context(services, viewer, view, error)
+        context = _panel_context(services, request, viewer, view, error)
         return Template("procedure.html", context=context, status_code=status)
 
     @get("/deliberation", sync_to_thread=True)
-    def deliberation(self, services: ServicesDep, viewer: ViewerDep) -> Template:
+    def deliberation(
+        self, services: ServicesDep, viewer: ViewerDep, request: AnyRequest
+    ) -> Template:
         """Each guarantor's queue: cases under deliberation and its own vote on each."""
         queue = None
         if viewer.member is not None:
             queue = services.procedure.queue(viewer.member, viewer.address)
-        context = {"viewer": viewer, "queue": queue, "names": _names(services), "labels": LABELS}
+        names = _names(services, request)
+        context = {"viewer": viewer, "queue": queue, "names": names, "labels": LABELS}
         return Template("deliberation.html", context=context)
 
     @get("/determinations", sync_to_thread=True)
-    def determinations(self, services: ServicesDep, viewer: ViewerDep) -> Template:
+    def determinations(
+        self, services: ServicesDep, viewer: ViewerDep, request: AnyRequest
+    ) -> Template:
         """Published determinations, newest first: public by design (S11), each linking
         its incident's panel with the votes, the dissent, the reply and the record."""
         context = {
             "viewer": viewer,
             "determinations": services.procedure.published(PUBLISHED_LIMIT),
-            "names": _names(services),
+            "names": _names(services, request),
             "labels": LABELS,
         }
         return Template("determinations.html", context=context)
