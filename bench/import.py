@@ -237,11 +237,13 @@ def raw_baseline(source: Path, target: Engine) -> tuple[float, int]:
     try:
         if sqlite:  # the search index is filled per batch, as a bulk loader would
             raw.cursor().execute("DROP TRIGGER reports_fts_insert")
-            raw.commit()
         for batch in spooled(source):
             started, cpu_started = time.perf_counter(), cpu_seconds()
             cursor = raw.cursor()
             if sqlite:
+                # The store's engine runs pysqlite without its implicit transactions (engine.py):
+                # without this BEGIN every row would be a transaction of its own.
+                cursor.execute("BEGIN")
                 last = cursor.execute("SELECT coalesce(max(rowid), 0) FROM reports").fetchone()[0]
             cursor.executemany(statement, batch)
             if sqlite:

@@ -160,7 +160,6 @@ class IntakeService:
                 body_id=_mechanism_body(uow),
                 scope=f"import:{source.kind}",
                 actors=actor_index(uow.actors.list_all(), agreement.excluded_actor_ids),
-                rows=uow.intake.report_rows(),
                 clock=self.clock,
             )
             journal = uow.intake.journal(source.file_sha256, source.kind)

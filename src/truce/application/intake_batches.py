@@ -1,15 +1,16 @@
 """The batches of a dataset import, in two steps that need not share a process.
 
-*Preparing* a batch turns its rows into reports with no store open: each row is mapped and
-checked by its source's mapper, its actors are resolved through a snapshot of the alias
-registry taken when the import began, its fingerprint is taken, and the store's own row for
-it is built (`ReportRows.encode`). What cannot be accepted becomes a quarantined row. This is
-most of an import's work, and since it needs nothing but the rows and the snapshot it can run
-in a second process while the first writes the batch before (adapters/importers/pipeline.py).
+*Preparing* a batch turns its rows into report contents with no store open: each row is
+mapped and checked by its source's mapper, its actors are resolved through a snapshot of the
+alias registry taken when the import began, and its fingerprint is taken. What cannot be
+accepted becomes a quarantined row. This is most of an import's work, and since it needs
+nothing but the rows and the snapshot it can run in a second process while the first writes
+the batch before (adapters/importers/pipeline.py).
 
 *Writing* a batch compares its events with the standing reports, gives each new report its
-id and filing time, and commits the reports, what they supersede, the quarantined rows, one
-record entry and the journal in one unit of work.
+id and filing time, and commits the reports (the store makes its rows of them), what they
+supersede, the quarantined rows, one record entry and the journal in one unit of work. The
+two steps take about as long as each other, so neither process waits long for the other.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from truce.application.ports import Clock, ReportRows, UnitOfWork
+from truce.application.ports import Clock, UnitOfWork
 from truce.domain.commands import FileReport
 from truce.domain.errors import FieldError, InvalidInputError
 from truce.domain.intake import (
@@ -45,9 +46,10 @@ ActorIndex = Mapping[str, tuple[str, bool] | None]
 
 
 # One row made ready: its event (source_ref, source_version), the fingerprint of its
-# content, and the store's row. A plain tuple, not a named one: a batch crosses between
-# processes, and unpickling a named tuple calls back into Python for every row.
-Prepared = tuple[str, str | None, str, object]
+# content, and the content, naming the agreement and the actors. A plain tuple, not a named
+# one: a batch crosses between processes, and unpickling a named tuple calls back into
+# Python for every row.
+Prepared = tuple[str, str | None, str, FileReport]
 
 
 @dataclass(slots=True)
@@ -98,7 +100,6 @@ class Preparation:
     body_id: str
     scope: str
     actors: ActorIndex
-    rows: ReportRows
     clock: Clock
 
     def __call__(self, rows: list[SourceRow]) -> PreparedBatch:
@@ -116,25 +117,15 @@ class Preparation:
             except InvalidInputError as error:
                 batch.quarantined.append(self.quarantined(row, error.errors, now))
                 continue
-            batch.prepared.append(self.prepare(command, now))
+            batch.prepared.append(self.prepare(command))
         return batch
 
-    def prepare(self, received: FileReport, now: datetime) -> Prepared:
+    def prepare(self, received: FileReport) -> Prepared:
         # One copy per row: the agreement and the actors resolved. The fingerprint is taken
         # as if the agreement were left implicit, as the row itself leaves it.
         content = amended(received, agreement_id=self.agreement_id, **self._actors_of(received))
         print_ = fingerprint(content, without_agreement=True)
-        report = Report(
-            id="",
-            agreement_id=self.agreement_id,
-            filed_at=now,
-            submitted_by=None,
-            submitter_body_id=self.body_id,
-            content=content,
-            fingerprint=print_,
-        )
-        stored = self.rows.encode(report, self.scope)
-        return (content.source_ref or "", content.source_version, print_, stored)
+        return (content.source_ref or "", content.source_version, print_, content)
 
     def _actors_of(self, command: FileReport) -> dict[str, object]:
         perpetrator = self._actor(command.perpetrator)
@@ -169,11 +160,9 @@ class Preparation:
 
 @dataclass
 class _Decided:
-    """What one batch decided, before it is written: the new reports as (id, fingerprint)
-    and their stored rows, the reports they retire."""
+    """What one batch decided, before it is written: the new reports and those they retire."""
 
-    filed: list[tuple[str, str]]
-    stored: list[object]
+    filed: list[Report]
     retired: list[str]
 
 
@@ -199,50 +188,39 @@ class BatchWriter:
         refs = [ref for ref, _, _, _ in prepared if ref]
         standing: dict[str, CurrentEvent] = uow.intake.current(refs)
         withdrawn = uow.intake.tombstones(refs)
-        rows = self.preparation.rows
         new_id = self.service.ids.new_id
-        decided = _Decided([], [], [])
-        for ref, version, print_, stored in prepared:
+        preparation = self.preparation
+        decided = _Decided([], [])
+        for ref, version, print_, content in prepared:
             current = standing.get(ref)
             if current is None:
                 if _still_withdrawn(withdrawn.get(ref), version):
                     counts.unchanged += 1
                     continue
                 counts.imported += 1
-                report_id = new_id()
-                row, filed_print = rows.stamped(stored, report_id, now), print_
+                filed_content, filed_print = content, print_
             elif current.fingerprint == print_ or _older(version, current.source_version):
                 counts.unchanged += 1
                 continue
             else:
+                # A correction of a standing report: the content names what it supersedes,
+                # and the fingerprint covers that.
                 counts.updated += 1
-                report_id = new_id()
-                row, filed_print = self._superseding(stored, current.report_id, report_id, now)
+                filed_content = amended(content, supersedes=current.report_id)
+                filed_print = fingerprint(filed_content, without_agreement=True)
                 decided.retired.append(current.report_id)
-            decided.filed.append((report_id, filed_print))
-            decided.stored.append(row)
-            standing[ref] = CurrentEvent(ref, report_id, version, filed_print)
+            report = Report(
+                id=new_id(),
+                agreement_id=preparation.agreement_id,
+                filed_at=now,
+                submitted_by=None,
+                submitter_body_id=preparation.body_id,
+                content=filed_content,
+                fingerprint=filed_print,
+            )
+            decided.filed.append(report)
+            standing[ref] = CurrentEvent(ref, report.id, version, filed_print)
         return decided
-
-    def _superseding(
-        self, stored: object, supersedes: str, report_id: str, now: datetime
-    ) -> tuple[object, str]:
-        """A correction of a standing report: the content names what it supersedes, and
-        its fingerprint covers that (rare: the stored row is read back and made again)."""
-        rows = self.preparation.rows
-        report = rows.decode(stored)
-        content = amended(report.content, supersedes=supersedes)
-        print_ = fingerprint(content, without_agreement=True)
-        corrected = Report(
-            id=report_id,
-            agreement_id=report.agreement_id,
-            filed_at=now,
-            submitted_by=None,
-            submitter_body_id=report.submitter_body_id,
-            content=content,
-            fingerprint=print_,
-        )
-        return rows.encode(corrected, self.preparation.scope), print_
 
     def _write(
         self,
@@ -254,7 +232,7 @@ class BatchWriter:
     ) -> None:
         # Written before retiring, so an event corrected twice within one batch retires a
         # report of this batch too.
-        uow.intake.add_rows(decided.stored)
+        uow.intake.add_reports(decided.filed, self.preparation.scope)
         uow.intake.retire(decided.retired, "superseded")
         newly_quarantined = uow.intake.quarantine(batch.quarantined)
         filed = decided.filed
@@ -274,17 +252,16 @@ class BatchWriter:
                     "reports": len(filed),
                     "retired": len(decided.retired),
                     "quarantined": newly_quarantined,
-                    "reports_digest": batch_digest(filed),
-                    "first_report_id": filed[0][0] if filed else None,
-                    "last_report_id": filed[-1][0] if filed else None,
+                    "reports_digest": batch_digest([(r.id, r.fingerprint) for r in filed]),
+                    "first_report_id": filed[0].id if filed else None,
+                    "last_report_id": filed[-1].id if filed else None,
                 },
             )
         after = self.service.monitoring.after_filing
         if self.service.defer_derived:
-            uow.intake.queue_derived([report_id for report_id, _ in filed])
+            uow.intake.queue_derived([report.id for report in filed])
         elif filed and after is not None:
-            rows = self.preparation.rows
-            after(uow, [rows.decode(row) for row in decided.stored], itemise=False)
+            after(uow, filed, itemise=False)
         journal.rows_done = journal.counts.read
         uow.intake.save_journal(journal)
         uow.commit()

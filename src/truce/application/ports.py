@@ -343,34 +343,8 @@ class SignedDecisions(Protocol):
         """Every decision on any version of the object, in the order received."""
 
 
-class ReportRows(Protocol):
-    """A store's own row for a report, built where no store is open (a bulk import prepares
-    its batches in a second process), and read back when a batch needs the report itself.
-    Values of this type cross between processes: they must pickle."""
-
-    def encode(self, report: Report, idempotency_scope: str) -> object:
-        """The row of a report whose id and filing time `stamped` will set."""
-        ...
-
-    def stamped(self, row: object, report_id: str, filed_at: datetime) -> object:
-        """The row with the report's id and filing time."""
-        ...
-
-    def decode(self, row: object) -> Report:
-        """The report a row holds."""
-        ...
-
-
 class Intake(Protocol):
     """Bulk intake: dataset reports in batches, the import journal, the quarantine."""
-
-    def report_rows(self) -> ReportRows:
-        """How this store encodes a report for `add_rows`."""
-        ...
-
-    def add_rows(self, rows: Sequence[object]) -> None:
-        """Insert reports encoded by `report_rows()` and stamped, in this order."""
-        ...
 
     def current(self, refs: Collection[str]) -> dict[str, CurrentEvent]:
         """The standing (not retired) report of each dataset event named, by source_ref."""

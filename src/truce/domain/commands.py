@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from truce.domain.confidentiality import Confidentiality
 
@@ -96,3 +98,20 @@ class FileReport:
     # and the source's version of it (ACLED's timestamp).
     source_ref: str | None = None
     source_version: str | None = None
+
+
+# A bulk import sends its prepared reports from one process to another by the thousand
+# (adapters/importers/pipeline.py). Frozen dataclasses with slots pickle through a Python
+# helper that reads every field by name; these pickle as their values in field order and are
+# rebuilt by their own constructor.
+def _by_values(kind: type) -> None:
+    values = attrgetter(*(item.name for item in fields(kind)))
+
+    def reduce(self: object) -> tuple[Any, tuple[object, ...]]:
+        return (kind, values(self))
+
+    kind.__reduce__ = reduce  # type: ignore[assignment,method-assign]
+
+
+for _kind in (Casualty, Translation, Observer, FileReport):
+    _by_values(_kind)

@@ -1,8 +1,8 @@
 """A second process that prepares an import's batches while this one writes them.
 
-Preparing a batch (reading the file, mapping and checking each row, fingerprints, the
-store's rows) costs an import more than writing it, and it needs no store
-(application/intake_batches.py). `forked` runs it in a child process started with `fork`, so
+Preparing a batch (reading the file, mapping and checking each row, fingerprints) costs an
+import about as much as writing it, and it needs no store (application/intake_batches.py).
+`forked` runs it in a child process started with `fork`, so
 the child has the file, the mapper and the import's snapshot as they are, with nothing to
 pickle but the prepared batches it sends back through a pipe. The pipe holds at most the
 batch being sent, so memory stays flat: the child prepares batch n+1 while this process

@@ -36,21 +36,6 @@ class MemoryIntakeState:
         )
 
 
-class MemoryReportRows:
-    """The memory store keeps reports as they are: a report is its own row."""
-
-    def encode(self, report: Report, idempotency_scope: str) -> object:  # noqa: ARG002 - dataset reports carry no key
-        return report
-
-    def stamped(self, row: object, report_id: str, filed_at: datetime) -> object:
-        return replace(self.decode(row), id=report_id, filed_at=filed_at)
-
-    def decode(self, row: object) -> Report:
-        if not isinstance(row, Report):
-            raise TypeError(f"not a report row of the memory store: {type(row).__name__}")
-        return row
-
-
 class MemoryIntake:
     def __init__(self, state: MemoryIntakeState, reports: dict[str, Report]) -> None:
         self._s = state
@@ -66,12 +51,6 @@ class MemoryIntake:
                     ref, report_id, report.content.source_version, report.fingerprint
                 )
         return found
-
-    def report_rows(self) -> MemoryReportRows:
-        return MemoryReportRows()
-
-    def add_rows(self, rows: Sequence[object]) -> None:
-        self.add_reports([MemoryReportRows().decode(row) for row in rows], "")
 
     def add_reports(self, reports: Sequence[Report], idempotency_scope: str) -> None:  # noqa: ARG002 - dataset reports carry no key
         for report in reports:

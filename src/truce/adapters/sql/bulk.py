@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, DateTime, Dialect, LargeBinary, Table
+from sqlalchemy import Connection, Dialect, LargeBinary, Table
 
 # Rows per executemany call.
 CHUNK = 5_000
@@ -36,19 +36,6 @@ class BulkInsert:
             and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
         ]
 
-        # Reading a bound row back (`unbind`) undoes only what binding changed the form of:
-        # SQLite keeps times as text and truth values as integers; numbers and text it keeps.
-        self._results: list[tuple[int, Processor]] = [
-            (index, processor)
-            for index, name in enumerate(columns)
-            if isinstance(table.c[name].type, DateTime | Boolean)
-            and (
-                processor := table.c[name]
-                .type.dialect_impl(dialect)
-                .result_processor(dialect, None)
-            )
-        ]
-
     def run(self, connection: Connection, rows: Sequence[Sequence[object]]) -> None:
         """executemany on the DBAPI cursor of `connection`, inside its transaction."""
         self.run_bound(connection, [self.bind(row) for row in rows])
@@ -64,15 +51,6 @@ class BulkInsert:
                 cursor.executemany(self.sql, rows[start : start + CHUNK])
         finally:
             cursor.close()
-
-    def unbind(self, row: Sequence[object]) -> list[object]:
-        """The values of a bound row as the column types read them back from the store."""
-        values = list(row)
-        for index, process in self._results:
-            value = values[index]
-            if value is not None:
-                values[index] = process(value)
-        return values
 
     def bind(self, row: Sequence[object]) -> Sequence[object]:
         """Each value as its column type hands it to the driver (a datetime as SQLite's text)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from operator import itemgetter
@@ -73,51 +73,6 @@ def _queue_insert(dialect: Dialect) -> BulkInsert:
     return BulkInsert(it.derived_pending, ("report_id",), dialect)
 
 
-_ID_AT = _REPORT_COLUMNS.index("id")
-_FILED_AT = _REPORT_COLUMNS.index("filed_at")
-
-
-class SqlReportRows:
-    """A report as the tuple `SqlIntake.add_rows` inserts: the reports table's columns in
-    order, each value already through its column's bind processor, so the process that
-    writes the batch does no per-value work."""
-
-    def __init__(self, dialect: Dialect) -> None:
-        self._bulk = _report_insert(dialect)
-        self._filed_at = _bind_one(dialect, "filed_at")
-        self._last_time: tuple[datetime, object] | None = None
-
-    def encode(self, report: Report, idempotency_scope: str) -> tuple[object, ...]:
-        return tuple(self._bulk.bind(_in_order(report_to_row(report, idempotency_scope))))
-
-    def stamped(self, row: object, report_id: str, filed_at: datetime) -> tuple[object, ...]:
-        values = list(_tuple(row))
-        values[_ID_AT] = report_id
-        values[_FILED_AT] = self._bound_time(filed_at)
-        return tuple(values)
-
-    def _bound_time(self, moment: datetime) -> object:
-        # A batch files its reports at one moment: bound once, not once per report.
-        if self._last_time is None or self._last_time[0] != moment:
-            self._last_time = (moment, self._filed_at(to_utc(moment)))
-        return self._last_time[1]
-
-    def decode(self, row: object) -> Report:
-        values = self._bulk.unbind(_tuple(row))
-        return row_to_report(dict(zip(_REPORT_COLUMNS, values, strict=True)))  # type: ignore[arg-type]
-
-
-def _tuple(row: object) -> tuple[object, ...]:
-    if not isinstance(row, tuple) or len(row) != len(_REPORT_COLUMNS):
-        raise TypeError(f"not a row of the reports table: {type(row).__name__}")
-    return row
-
-
-def _bind_one(dialect: Dialect, name: str) -> Callable[[object], object]:
-    processor = t.reports.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-    return processor if processor is not None else (lambda value: value)
-
-
 # On SQLite, a trigger copies each new report's search text into the FTS5 table: run row by
 # row, it cost more than the rest of the insert (bench/README.md). A batch of dataset reports
 # goes in with the trigger set aside and its texts copied in one INSERT ... SELECT, all in the
@@ -165,26 +120,19 @@ class SqlIntake:
         for ref, report_id, version, print_ in self._c.execute(query):
             found[ref] = CurrentEvent(ref, report_id, version, print_)
 
-    def report_rows(self) -> SqlReportRows:
-        return SqlReportRows(self._c.dialect)
-
     def add_reports(self, reports: Sequence[Report], idempotency_scope: str) -> None:
-        encode = self.report_rows().encode
-        self.add_rows([encode(report, idempotency_scope) for report in reports])
-
-    def add_rows(self, rows: Sequence[object]) -> None:
-        if not rows:
+        if not reports:
             return
         bulk = _report_insert(self._c.dialect)
-        checked = [_tuple(row) for row in rows]
+        rows = [bulk.bind(_in_order(report_to_row(r, idempotency_scope))) for r in reports]
         with as_system(self._c, "filing a batch of dataset reports the service admitted"):
-            trigger = self._fts_trigger() if len(checked) >= _FTS_BULK_MIN else None
+            trigger = self._fts_trigger() if len(rows) >= _FTS_BULK_MIN else None
             if trigger is None:
-                bulk.run_bound(self._c, checked)
+                bulk.run_bound(self._c, rows)
                 return
             last = self._c.exec_driver_sql("SELECT coalesce(max(rowid), 0) FROM reports").scalar()
             self._c.exec_driver_sql(f"DROP TRIGGER {_FTS_TRIGGER}")
-            bulk.run_bound(self._c, checked)
+            bulk.run_bound(self._c, rows)
             self._c.exec_driver_sql(
                 "INSERT INTO reports_fts (report_id, search_text) "
                 "SELECT id, search_text FROM reports WHERE rowid > ? ORDER BY rowid",
