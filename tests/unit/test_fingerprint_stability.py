@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -97,3 +98,12 @@ def test_real_rows_fingerprint_as_json_dumps_writes_them(
             except InvalidInputError:
                 continue
             assert fingerprint(command) == _as_json_dumps_writes_it(command)
+
+
+@pytest.mark.parametrize("extra", [{}, RICH], ids=["plain", "every intake field"])
+def test_a_content_crosses_between_processes_unchanged(extra: dict[str, object]) -> None:
+    """A bulk import pickles contents from its preparing process (commands._by_values)."""
+    command = amended(parse_file_report(report_fields(**extra), now=START), agreement_id="agr")
+    copied = pickle.loads(pickle.dumps(command, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+    assert copied == command
+    assert fingerprint(copied) == fingerprint(command)
