@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,3 +83,21 @@ def seed_cast(registry: RegistryService) -> dict[str, Member]:
         registry.add_member(member)
     registry.conclude_agreement(AGREEMENT)
     return {member.username: member for member in members}
+
+
+class StopImportError(Exception):
+    """Raised by `stopping_after` to interrupt an import between two batches."""
+
+
+def stopping_after(batches: int) -> Callable[[int], None]:
+    """An import's progress callback that stops it once `batches` batches are committed:
+    an interrupted run, to be resumed."""
+    done = 0
+
+    def progress(_rows: int) -> None:
+        nonlocal done
+        done += 1
+        if done == batches:
+            raise StopImportError
+
+    return progress

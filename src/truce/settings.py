@@ -74,9 +74,9 @@ class Settings:
     # Largest evidence file accepted, in bytes (uploads only; other requests keep
     # max_body_bytes).
     evidence_max_bytes: int = 52_428_800
-    # Processes that prepare a large import's batches while the importing one writes them:
-    # one keeps an import under 300 MB all told; two run a fifth to a quarter faster on two
-    # cores for about 70 MB more (bench/README.md).
+    # Processes that prepare a large import's batches while the importing one writes them.
+    # One keeps an import under 300 MB all told; on two cores a second adds memory and no
+    # speed, since the writing process is as busy as the preparing one (bench/README.md).
     import_workers: int = 1
 
     @classmethod

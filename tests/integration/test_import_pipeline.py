@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FixedClock, SequentialIds, seed_cast
+from support import FixedClock, SequentialIds, StopImportError, seed_cast, stopping_after
 from truce.adapters.importers import open_source
 from truce.adapters.importers.pipeline import (
     PreparationFailedError,
@@ -41,10 +41,6 @@ pytestmark = pytest.mark.skipif(
 BATCH = 300
 # Later than every event: intake quarantines events "in the future".
 LATER = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-class StopImportError(Exception):
-    pass
 
 
 def _service(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> IntakeService:
@@ -95,17 +91,9 @@ def test_an_import_stopped_midway_leaves_no_process_and_resumes(
 ) -> None:
     clock = FixedClock(LATER)
     intake = _service(uow_factory, clock)
-    batches = 0
-
-    def stop_after_three(_done: int) -> None:
-        nonlocal batches
-        batches += 1
-        if batches == 3:
-            raise StopImportError
-
     with pytest.raises(StopImportError):
         intake.import_file(
-            open_source(ImportKind.UCDP, UCDP), progress=stop_after_three, pipeline=_two_children
+            open_source(ImportKind.UCDP, UCDP), progress=stopping_after(3), pipeline=_two_children
         )
     assert not multiprocessing.active_children()
     resumed = intake.import_file(open_source(ImportKind.UCDP, UCDP), pipeline=_two_children)

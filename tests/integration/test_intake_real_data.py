@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FixedClock, SequentialIds, seed_cast
+from support import FixedClock, SequentialIds, StopImportError, seed_cast, stopping_after
 from truce.adapters.importers import open_source
 from truce.application.intake import IntakeService
 from truce.application.monitoring import MonitoringService
@@ -24,10 +24,6 @@ FILES = {
 pytestmark = pytest.mark.skipif(
     not EVENTS.is_dir(), reason=f"real event files absent: {EVENTS} (see shared/data/SOURCES.md)"
 )
-
-
-class StopImportError(Exception):
-    pass
 
 
 def _service(uow_factory: UnitOfWorkFactory, clock: FixedClock) -> IntakeService:
@@ -70,16 +66,8 @@ def test_an_interrupted_import_resumes_to_the_same_final_state(
 ) -> None:
     intake = _service(uow_factory, clock)
     path = FILES[ImportKind.UCDP]
-    batches = 0
-
-    def stop_after_three(_done: int) -> None:
-        nonlocal batches
-        batches += 1
-        if batches == 3:
-            raise StopImportError
-
     with pytest.raises(StopImportError):
-        intake.import_file(open_source(ImportKind.UCDP, path), progress=stop_after_three)
+        intake.import_file(open_source(ImportKind.UCDP, path), progress=stopping_after(3))
     resumed = intake.import_file(open_source(ImportKind.UCDP, path))
     assert resumed.resumed_from == 1_500
     counts = resumed.counts

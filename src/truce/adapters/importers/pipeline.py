@@ -53,7 +53,8 @@ def forked(rows: Iterable[SourceRow], prepare: Preparer, size: int) -> Iterator[
 
 
 def preparing_in(count: int) -> Pipeline:
-    """The pipeline of `count` preparing processes (TRUCE_IMPORT_WORKERS)."""
+    """The pipeline of `count` preparing processes (TRUCE_IMPORT_WORKERS). One is the
+    default: on two cores a second only adds memory (bench/README.md)."""
     if count < 1:
         raise InvalidInputError([FieldError("import_workers", "must be 1 or more")])
     return partial(forked_by, count)
