@@ -3,6 +3,15 @@ weight, and axe-core's verdict. One browser context per person and language."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+import uvicorn
+
 from support import ARTIFACTS, AXE
 
 # Issue 11: no page of the app may weigh more than this, everything it loads included.
@@ -58,3 +67,23 @@ class CheckedContext:
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(ARTIFACTS / f"{name}-{self.language}.png"), full_page=True)
+
+
+@contextmanager
+def served(app: Any) -> Iterator[int]:
+    """The app served by uvicorn on 127.0.0.1, in a thread of the test, on a free port:
+    yields the port, and stops the server after."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the test server did not start within 15 s")
+        time.sleep(0.05)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

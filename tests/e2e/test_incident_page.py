@@ -3,14 +3,12 @@ by side, splits the press report off with a reason and merges it back."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from browser_support import served
 from support import ARTIFACTS
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -39,21 +37,8 @@ def live_server(clean_engine, tmp_path) -> Iterator[str]:
     )
     assert seed_astana_case(services.registry, services.monitoring)
     services.auth.set_password(services.auth.find_member("analyst").id, PASSWORD)
-    config = uvicorn.Config(
-        create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start within 15 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, services)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_the_analyst_splits_and_merges_the_demo_incident(browser_page):

@@ -9,15 +9,12 @@ test only, with Playwright's add_script_tag; the app never serves it.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from browser_support import CheckedContext
+from browser_support import CheckedContext, served
 from procedure_helpers import World, file_elsewhere, to_deliberation
 from support import FixedClock
 from talk_helpers import ASTANA
@@ -64,22 +61,8 @@ def journey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         "The opposition asks for a monitoring visit to Wadi Barada.",
         "en",
     )
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the journey server did not start within 15 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", services
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, services)) as port:
+        yield f"http://127.0.0.1:{port}", services
     services.close()
 
 

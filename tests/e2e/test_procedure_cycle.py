@@ -11,15 +11,12 @@ entries. Every new screen is checked with axe-core and saved under test-artifact
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from browser_support import serious_axe_violations
+from browser_support import serious_axe_violations, served
 from support import ARTIFACTS, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -60,22 +57,8 @@ def live_server(clean_engine, tmp_path) -> Iterator[str]:
     for member in seed_cast(services.registry).values():
         services.auth.set_password(member.id, PASSWORD)
         services.member_keys.generate(member.id)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start within 15 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, services)) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 class Member:

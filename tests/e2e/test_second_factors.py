@@ -1,15 +1,14 @@
 """A person adds second factors in Chromium and signs in with them: a passkey on a virtual
 authenticator (Chrome DevTools Protocol, WebAuthn domain) and an authenticator app's code."""
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from pyotp import TOTP
 
+from browser_support import served
 from support import ARTIFACTS, seed_cast
 from truce.adapters.passwords import Argon2Hasher
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
@@ -40,21 +39,8 @@ def live_server(clean_engine, tmp_path) -> Iterator[str]:
     )
     seed_cast(services.registry)
     services.auth.set_password(services.auth.find_member("monitor").id, PASSWORD)
-    config = uvicorn.Config(
-        create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start within 15 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://localhost:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, services)) as port:
+        yield f"http://localhost:{port}"
 
 
 def sign_in_with_password(page, base):

@@ -5,14 +5,12 @@ open page shows without reload, and nothing of the government's own words."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from browser_support import served
 from support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, seed_cast
 from talk_helpers import ASTANA
 from truce.adapters.passwords import Argon2Hasher
@@ -46,22 +44,8 @@ def astana_server(clean_engine, tmp_path) -> Iterator[tuple[str, dict[str, str]]
     with services.talks.uow() as uow:
         ids = {c.body_id or "guarantors": c.id for c in uow.talks.channels(round_.id)}
     ids["round"] = round_.id
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the test server did not start within 15 s")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", ids
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings, services)) as port:
+        yield f"http://127.0.0.1:{port}", ids
 
 
 def signed_in(browser, base: str, username: str):
