@@ -179,43 +179,16 @@ def _plain(value: object) -> object:
     return value
 
 
-# The fingerprint's canonical JSON is what json.dumps(content, sort_keys=True, default=str,
-# ensure_ascii=False) writes (tests/unit/test_fingerprint_stability.py holds it to that). The
-# content is gathered by C-level calls where it can be and the two times made text first, so
-# the encoder never calls back into Python: a fingerprint is taken per imported row.
-_PRINTED_LEGACY = tuple(name for name in _LEGACY_FIELDS if name != "idempotency_key")
-_PRINTED_LEGACY_GET = attrgetter(*_PRINTED_LEGACY)
-_NESTED_GET: dict[type, tuple[tuple[str, ...], Callable[[object], tuple[object, ...]]]] = {
-    kind: (names, attrgetter(*names)) for kind, names in _NESTED_FIELDS.items()
-}
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False)
-
-
-def _printed(value: object) -> object:
-    if isinstance(value, tuple):
-        return [_printed(item) for item in value]
-    nested = _NESTED_GET.get(type(value))
-    if nested is not None:
-        names, get = nested
-        return dict(zip(names, get(value), strict=True))
-    return value
+# Made once: json.dumps with options builds an encoder per call (a fingerprint per row).
+_CANONICAL = json.JSONEncoder(sort_keys=True, default=str, ensure_ascii=False)
 
 
 def fingerprint(command: FileReport, *, without_agreement: bool = False) -> str:
     """A stable SHA-256 of the command's content (the idempotency key itself excluded).
     `without_agreement`: as if the command left its agreement implicit, as a dataset's rows
     do (their stored content names the agreement they were imported under)."""
-    content: dict[str, object] = dict(
-        zip(_PRINTED_LEGACY, _PRINTED_LEGACY_GET(command), strict=True)
-    )
-    content["occurred_from"] = str(command.occurred_from)
-    if command.occurred_to is not None:
-        content["occurred_to"] = str(command.occurred_to)
-    for name, value, default in zip(
-        _INTAKE_FIELDS, _INTAKE_GET(command), _INTAKE_DEFAULTS, strict=True
-    ):
-        if value != default:
-            content[name] = _printed(value)
+    content = content_fields(command)
+    content.pop("idempotency_key")
     if without_agreement:
         content["agreement_id"] = None
     return hashlib.sha256(_CANONICAL.encode(content).encode()).hexdigest()
