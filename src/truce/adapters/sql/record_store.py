@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Dialect,
-    LargeBinary,
     Row,
     Select,
     Table,
@@ -30,6 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from truce.adapters.record_entries import PreparedEntry, prepare_entry
 from truce.adapters.sql import tables as t
+from truce.adapters.sql.bulk import bind_processors
 from truce.adapters.sql.mapping import from_db_time, to_utc
 from truce.adapters.sql.rls import as_system
 from truce.application.ports import (
@@ -83,14 +83,7 @@ class _BulkInsert:
         self._named = tuple(columns) if order is None else None
         # Where each compiled position takes its value from in a row given in `columns` order.
         self._positions = None if order is None else [list(columns).index(n) for n in order]
-        # Binary columns are left as they are: the values are bytes, which every driver takes
-        # as a binary parameter (SQLite's processor only wraps them in a memoryview).
-        self._processors = [
-            (index, processor)
-            for index, name in enumerate(columns)
-            if not isinstance(table.c[name].type, LargeBinary)
-            and (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-        ]
+        self._processors = bind_processors(table, columns, dialect)
         self._as_is = (
             not self._processors
             and self._named is None
