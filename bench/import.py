@@ -5,6 +5,7 @@ places what an import filed.
     uv run python bench/import.py --rows 100000          # a quick run
     uv run python bench/import.py                        # 1,000,000 rows per dataset
     uv run python bench/import.py --rows 100000 --profile  # where the time goes, per row
+    uv run python bench/import.py --floor  # also the table's insert with its keys alone
     TRUCE_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:PORT/DB \
     TRUCE_BENCH_APP_ROLE=truce_app uv run python bench/import.py
 
@@ -227,9 +228,20 @@ def spooled(path: Path) -> Iterator[list[tuple[object, ...]]]:
                 return
 
 
-def raw_baseline(source: Path, target: Engine) -> tuple[float, int]:
+# The reports table's indexes beyond its keys (the random id and the idempotency key).
+SECONDARY = (
+    "ix_reports_agreement_id",
+    "ix_reports_filed_at_id",
+    "ix_reports_source_ref",
+    "ix_reports_occurred_from",
+)
+
+
+def raw_baseline(source: Path, target: Engine, *, bare: bool = False) -> tuple[float, int]:
     """The same rows, pre-built, into a fresh store with the driver's executemany. Batches
-    are read from the spooled file as they go; only the inserts and commits are timed."""
+    are read from the spooled file as they go; only the inserts and commits are timed.
+    `bare`: into the table with its keys alone, no secondary and no search index (--floor),
+    which is what the table's own insert costs before anything a reader needs."""
     columns = [c.name for c in tables.reports.columns]
     marker = "?" if target.dialect.name == "sqlite" else "%s"
     statement = (
@@ -242,6 +254,11 @@ def raw_baseline(source: Path, target: Engine) -> tuple[float, int]:
     try:
         if sqlite:  # the search index is filled per batch, as a bulk loader would
             raw.cursor().execute("DROP TRIGGER reports_fts_insert")
+        if bare:
+            search = "DROP TABLE reports_fts" if sqlite else "DROP INDEX ix_reports_search_text_tsv"
+            for statement_ in (search, *(f"DROP INDEX {name}" for name in SECONDARY)):
+                raw.cursor().execute(statement_)
+            raw.commit()
         for batch in spooled(source):
             started, cpu_started = time.perf_counter(), cpu_seconds()
             cursor = raw.cursor()
@@ -251,7 +268,7 @@ def raw_baseline(source: Path, target: Engine) -> tuple[float, int]:
                 cursor.execute("BEGIN")
                 last = cursor.execute("SELECT coalesce(max(rowid), 0) FROM reports").fetchone()[0]
             cursor.executemany(statement, batch)
-            if sqlite:
+            if sqlite and not bare:
                 cursor.execute(
                     "INSERT INTO reports_fts (report_id, search_text)"
                     " SELECT id, search_text FROM reports WHERE rowid > ?",
@@ -478,6 +495,11 @@ def arguments() -> argparse.Namespace:
     )
     parser.add_argument("--part", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also the raw insert into the reports table without its secondary and search indexes",
+    )
+    parser.add_argument(
         "--one-process",
         action="store_true",
         help="prepare batches in the importing process (truce import forks for large files)",
@@ -528,6 +550,7 @@ def part_command(args: argparse.Namespace) -> list[str]:
     command = [sys.executable, __file__, "--part", "--rows", str(args.rows)]
     command += ["--workers", str(args.workers)]
     command += ["--no-sqlite"] if args.no_sqlite else []
+    command += ["--floor"] if args.floor else []
     return command + (["--one-process"] if args.one_process else [])
 
 
@@ -550,8 +573,16 @@ def measure(
         owner.dispose()
         baseline = fresh_store(url, work, f"{kind.value}-raw")
         raw_seconds, raw_rows = raw_baseline(rows_file, baseline)
-        rows_file.unlink()
         baseline.dispose()
+        if args.floor:
+            bare = fresh_store(url, work, f"{kind.value}-bare")
+            bare_seconds, bare_rows = raw_baseline(rows_file, bare, bare=True)
+            bare.dispose()
+            print(
+                f"  raw into the reports table with its keys alone (no secondary or search"
+                f" index): {bare_rows / bare_seconds:,.0f} rows/s"
+            )
+        rows_file.unlink()
         flat = fresh_store(url, work, f"{kind.value}-flat")
         flat_seconds, flat_rows = flat_baseline(path, flat)
         flat.dispose()
