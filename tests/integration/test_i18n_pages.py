@@ -5,9 +5,11 @@ import re
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from integration_helpers import csrf_token, sign_in, token_for
 from support import report_fields
+from truce.adapters.sql.rls import as_system
 from truce.entrypoints.web.app import create_app
 
 HTML = {"Accept": "text/html"}
@@ -191,3 +193,19 @@ def test_search_refuses_an_overlong_query_clearly(browser):
     response = browser.get("/api/v1/search", params={"q": "x" * 201})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "q"
+
+
+def test_a_tampered_record_is_named_in_the_readers_language(browser, services, owner_engine):
+    """Verification's findings come as codes (application/record.py `Fault`); the record page
+    says them in the reader's language, where the console says them in English."""
+    file_as(services, browser, "monitor")
+    with owner_engine.begin() as connection, as_system(connection, "a test plays an insider"):
+        connection.execute(text("DELETE FROM record_nodes WHERE level = 1 AND position = 2"))
+    english = services.record.verify().problems[0]
+    assert f"{english.where}: {english.message}" == "entry 4: stored tree hashes do not match"
+    page = browser.get("/record?lang=ar")
+    verified = browser.post("/record/verify?lang=ar", data={"_csrf_token": csrf_token(page.text)})
+    assert verified.status_code == 200
+    assert html_lang(verified.text) == ("ar", "rtl")
+    assert "القيد 4: تجزئات الشجرة المخزنة غير متطابقة" in verified.text
+    assert "stored tree hashes" not in verified.text

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from truce.application.record import FAULT_MESSAGES, Fault, Problem
 from truce.domain.auth import AuthenticationError
 from truce.domain.commands import Casualty
 from truce.domain.errors import (
@@ -29,6 +30,7 @@ from truce.domain.talks_text import (
     endorsement_parts,
     endorsement_status,
 )
+from truce.entrypoints.web import phrases
 from truce.entrypoints.web.i18n import Speaker
 from truce.entrypoints.web.phrases import (
     CHANGE_LABELS,
@@ -41,6 +43,7 @@ from truce.entrypoints.web.phrases import (
     endorsement_text,
     precision_text,
     problem_text,
+    record_problem_text,
     refusal_text,
     window_text,
 )
@@ -250,3 +253,53 @@ def test_claims_write_figures_windows_and_event_types_in_the_language():
     assert claim_text(AR, "event_type", "shelling") == AR.gettext("shelling")
     assert claim_text(AR, "perpetrator", "Jaish al-Islam") == "Jaish al-Islam"
     assert claim_text(AR, "killed", None) == "—"
+
+
+# --- what verifying the record found wrong ---------------------------------------------------
+
+EXAMPLES = {
+    Fault.MISPLACED: Problem(Fault.MISPLACED, 12, 11, (("expected", "11"),)),
+    Fault.CONTENT_ALTERED: Problem(Fault.CONTENT_ALTERED, 7, 7, (("kind", "report.filed"),)),
+    Fault.SIGNATURE_INVALID: Problem(Fault.SIGNATURE_INVALID, 40, None, (("error", "bad key"),)),
+    Fault.COSIGNATURE_INVALID: Problem(
+        Fault.COSIGNATURE_INVALID, 40, None, (("witness", "witness.tr"),)
+    ),
+}
+
+
+def example(fault: Fault) -> Problem:
+    return EXAMPLES.get(fault, Problem(fault, 40 if fault.name.startswith(("B", "R")) else 7, 7))
+
+
+@pytest.mark.parametrize("fault", list(Fault))
+def test_every_fault_is_said_in_english_as_the_console_says_it(fault: Fault) -> None:
+    problem = example(fault)
+    assert record_problem_text(EN, problem) == f"{problem.where}: {problem.message}"
+
+
+@pytest.mark.parametrize("fault", list(Fault))
+def test_every_fault_is_said_in_every_language_with_its_values(fault: Fault) -> None:
+    problem = example(fault)
+    english = record_problem_text(EN, problem)
+    for say in (AR, RU, TR, FA):
+        text = record_problem_text(say, problem)
+        assert text != english, (say.language, text)
+        for _name, value in problem.values:
+            if not value.isdigit():  # numbers are written in the language's own digits
+                assert value in text
+
+
+def test_where_names_the_entry_or_the_checkpoint_with_the_languages_numbers() -> None:
+    assert record_problem_text(AR, example(Fault.LEAF_MISMATCH)).startswith("القيد 7:")
+    checkpoint = record_problem_text(RU, example(Fault.ROOT_MISMATCH))
+    assert checkpoint.startswith("контрольная точка при размере 40:")
+    far = Problem(Fault.MISPLACED, 12_345, 12_344, (("expected", "12344"),))
+    for say in (EN, AR, RU, TR, FA):
+        text = record_problem_text(say, far)
+        assert say.number(12_345) in text
+        assert say.number(12_344) in text
+
+
+def test_the_web_says_the_consoles_words() -> None:
+    """The web's msgids are the application's English, so a change to one shows in the other."""
+    assert dict(phrases._FAULTS) == dict(FAULT_MESSAGES)  # noqa: SLF001 - the table itself

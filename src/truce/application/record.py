@@ -13,7 +13,8 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Final, Protocol
 
 from truce.application.decisions import decision_content
 from truce.application.ports import (
@@ -81,11 +82,65 @@ class ProofBundle:
         }
 
 
+class Fault(StrEnum):
+    """What verification can find wrong, as a code: the console says it in English
+    (`Problem.message`), the web in the reader's language (entrypoints/web/phrases.py)."""
+
+    # at an entry
+    MISPLACED = "misplaced"
+    LEAF_MISMATCH = "leaf_mismatch"
+    TREE_MISMATCH = "tree_mismatch"
+    OBJECT_MISSING = "object_missing"
+    SALT_MISSING = "salt_missing"
+    CONTENT_ALTERED = "content_altered"
+    # at a checkpoint
+    SIGNATURE_INVALID = "signature_invalid"
+    BEYOND_RECORD = "beyond_record"
+    ROOT_MISMATCH = "root_mismatch"
+    COSIGNATURE_INVALID = "cosignature_invalid"
+
+
+CHECKPOINT_FAULTS: Final = frozenset(
+    {Fault.SIGNATURE_INVALID, Fault.BEYOND_RECORD, Fault.ROOT_MISMATCH, Fault.COSIGNATURE_INVALID}
+)
+
+# %-style, as the web's catalogues are: the same words and placeholders there.
+FAULT_MESSAGES: Final[Mapping[Fault, str]] = {
+    Fault.MISPLACED: "found where entry %(expected)s belongs",
+    Fault.LEAF_MISMATCH: "body does not match its leaf hash",
+    Fault.TREE_MISMATCH: "stored tree hashes do not match",
+    Fault.OBJECT_MISSING: "the object it describes is missing",
+    Fault.SALT_MISSING: "salt is missing",
+    Fault.CONTENT_ALTERED: "the %(kind)s content it commits to was altered",
+    Fault.SIGNATURE_INVALID: "signature does not verify: %(error)s",
+    Fault.BEYOND_RECORD: "is larger than the record",
+    Fault.ROOT_MISMATCH: "root does not match the entries",
+    Fault.COSIGNATURE_INVALID: "co-signature of %(witness)s does not verify",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    where: str
-    message: str
+    """One thing verification found wrong: a `fault` at entry `at` (its seq) or at the
+    checkpoint of size `at`, with the values its words name; `entry` is the entry it makes
+    bad, if any."""
+
+    fault: Fault
+    at: int
     entry: int | None = None
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def at_checkpoint(self) -> bool:
+        return self.fault in CHECKPOINT_FAULTS
+
+    @property
+    def where(self) -> str:
+        return f"checkpoint at size {self.at}" if self.at_checkpoint else f"entry {self.at}"
+
+    @property
+    def message(self) -> str:
+        return FAULT_MESSAGES[self.fault] % dict(self.values)
 
 
 @dataclass
@@ -314,9 +369,7 @@ class RecordService:
             levels = complete_levels(self._checked_leaves(uow, report))
             divergence = _first_divergence(uow.record, levels)
             if divergence is not None:
-                report.problems.append(
-                    Problem(f"entry {divergence}", "stored tree hashes do not match", divergence)
-                )
+                report.problems.append(Problem(Fault.TREE_MISMATCH, divergence, divergence))
             rebuilt = MemoryHashStore.from_levels(levels)
             for checkpoint in uow.record.checkpoints(limit=1_000_000):
                 self._check_checkpoint(checkpoint, rebuilt, report)
@@ -329,13 +382,11 @@ class RecordService:
         for expected, (seq, kind, body, stored_leaf) in enumerate(rows):
             if seq != expected:
                 report.problems.append(
-                    Problem(f"entry {seq}", f"found where entry {expected} belongs", expected)
+                    Problem(Fault.MISPLACED, seq, expected, (("expected", str(expected)),))
                 )
             recomputed = leaf_hash(body.encode())
             if recomputed != stored_leaf:
-                report.problems.append(
-                    Problem(f"entry {seq}", "body does not match its leaf hash", seq)
-                )
+                report.problems.append(Problem(Fault.LEAF_MISMATCH, seq, seq))
             if kind in REOPENERS:
                 self._check_commitment(uow, seq, kind, body, report)
             leaves += recomputed
@@ -350,32 +401,34 @@ class RecordService:
         content = reopen(uow, document)
         report.commitments += 1
         if opening is None or content is None:
-            message = "the object it describes is missing" if content is None else "salt is missing"
-            report.problems.append(Problem(f"entry {seq}", message, seq))
+            fault = Fault.OBJECT_MISSING if content is None else Fault.SALT_MISSING
+            report.problems.append(Problem(fault, seq, seq))
             return
         if commitment(self.canonical(content), opening.salt) != document.get("commitment"):
-            report.problems.append(
-                Problem(f"entry {seq}", f"the {kind} content it commits to was altered", seq)
-            )
+            report.problems.append(Problem(Fault.CONTENT_ALTERED, seq, seq, (("kind", kind),)))
 
     def _check_checkpoint(
         self, checkpoint: StoredCheckpoint, rebuilt: MemoryHashStore, report: VerificationReport
     ) -> None:
-        where = f"checkpoint at size {checkpoint.size}"
+        size = checkpoint.size
         report.checkpoints += 1
         try:
             signed = self.notes.checkpoint(checkpoint.note, self.signer.verifier_key())
         except RecordError as error:
-            report.problems.append(Problem(where, f"signature does not verify: {error}"))
+            report.problems.append(
+                Problem(Fault.SIGNATURE_INVALID, size, values=(("error", str(error)),))
+            )
             return
         if checkpoint.size > rebuilt.size:
-            report.problems.append(Problem(where, "is larger than the record"))
+            report.problems.append(Problem(Fault.BEYOND_RECORD, size))
             return
         if signed.size != checkpoint.size or signed.root != root(checkpoint.size, rebuilt):
-            report.problems.append(Problem(where, "root does not match the entries"))
+            report.problems.append(Problem(Fault.ROOT_MISMATCH, size))
         for witness, cosignature in checkpoint.cosignatures.items():
             report.cosignatures += 1
             if not self.notes.cosignature_holds(
                 signed.body(), cosignature.signature, cosignature.verifier_key
             ):
-                report.problems.append(Problem(where, f"co-signature of {witness} does not verify"))
+                report.problems.append(
+                    Problem(Fault.COSIGNATURE_INVALID, size, values=(("witness", witness),))
+                )

@@ -1,6 +1,6 @@
 """What the domain composes in English, said in the reader's language: a document's
 endorsement status, a diff's change words, the procedure's refusals, a report's time window,
-casualty figures and the sources' own precision codes.
+casualty figures, the sources' own precision codes and what verifying the record found wrong.
 
 The domain keeps to codes and values (`StatusPart`, `Change`, `ProcedureError.code` with its
 `params`, `Casualty`, "acled:2"); each function here takes a `Speaker` (the reader's language,
@@ -18,6 +18,7 @@ from typing import Final
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from truce.application.record import Fault, Problem
 from truce.domain.auth import AuthenticationError
 from truce.domain.commands import Casualty
 from truce.domain.errors import AccessDeniedError, InvalidInputError, ProcedureError, Refusal
@@ -282,6 +283,39 @@ def problem_text(say: Speaker, error: object) -> str:
     return str(error)
 
 
+# --- what verification of the record found wrong ---------------------------------------------
+
+# The application's Fault codes, with the same placeholders as its English (FAULT_MESSAGES).
+_FAULTS: Final[Mapping[str, str]] = {
+    Fault.MISPLACED: N_("found where entry %(expected)s belongs"),
+    Fault.LEAF_MISMATCH: N_("body does not match its leaf hash"),
+    Fault.TREE_MISMATCH: N_("stored tree hashes do not match"),
+    Fault.OBJECT_MISSING: N_("the object it describes is missing"),
+    Fault.SALT_MISSING: N_("salt is missing"),
+    Fault.CONTENT_ALTERED: N_("the %(kind)s content it commits to was altered"),
+    Fault.SIGNATURE_INVALID: N_("signature does not verify: %(error)s"),
+    Fault.BEYOND_RECORD: N_("is larger than the record"),
+    Fault.ROOT_MISMATCH: N_("root does not match the entries"),
+    Fault.COSIGNATURE_INVALID: N_("co-signature of %(witness)s does not verify"),
+}
+
+
+def record_problem_text(say: Speaker, problem: Problem) -> str:
+    """E.g. "entry 12: body does not match its leaf hash" in the reader's language. The
+    values stay as the record holds them: an entry kind, a witness's name, the signature
+    check's own words."""
+    number = say.number(problem.at)
+    if problem.at_checkpoint:
+        where = say.gettext("checkpoint at size %(size)s", size=number)
+    else:
+        where = say.gettext("entry %(seq)s", seq=number)
+    values = dict(problem.values)
+    if "expected" in values:
+        values["expected"] = say.number(int(values["expected"]))
+    what = say.gettext(_FAULTS[problem.fault], **values)
+    return say.gettext("%(where)s: %(problem)s", where=where, problem=what)
+
+
 def install(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals.update(
         endorsement_text=endorsement_text,
@@ -296,4 +330,5 @@ def install(engine: JinjaTemplateEngine) -> None:
         precision_descriptions=precision_descriptions,
         claim_text=claim_text,
         problem_text=problem_text,
+        record_problem_text=record_problem_text,
     )
