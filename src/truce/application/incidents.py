@@ -195,7 +195,7 @@ class IncidentService:
         incidents = {i.id: i for i in uow.incidents.candidates(_moment(start), _moment(end))}
         engine = Correlator(new_id=self.ids.new_id, horizon_s=float("inf"))
         members: dict[str, Observation] = {}
-        earlier = {i.id: _reports(uow, i.report_ids) for i in incidents.values()}
+        earlier = _reports_of(uow, incidents.values())
         places = self.places(uow, [r for group in earlier.values() for r in group])
         for incident_id, group in earlier.items():
             seeded = [observe(r, places, aliases) for r in group]
@@ -474,7 +474,21 @@ def _visible_link(link: Link, visible: set[str]) -> Link:
 
 
 def _reports(uow: UnitOfWork, report_ids: Sequence[str]) -> list[Report]:
-    return [r for r in (uow.reports.get(i) for i in report_ids) if r is not None]
+    """The reports of these ids that exist, in the order given, from one read."""
+    found = {r.id: r for r in uow.reports.get_many(report_ids)}
+    return [found[i] for i in report_ids if i in found]
+
+
+def _reports_of(uow: UnitOfWork, incidents: Iterable[Incident]) -> dict[str, list[Report]]:
+    """Each incident's reports, as `_reports` gives them, from one read for all of them:
+    correlation seeds every candidate incident of a batch, and a read per report was a
+    statement per report."""
+    chosen = list(incidents)
+    wanted = [i for incident in chosen for i in incident.report_ids]
+    by_id = {r.id: r for r in uow.reports.get_many(wanted)}
+    return {
+        incident.id: [by_id[i] for i in incident.report_ids if i in by_id] for incident in chosen
+    }
 
 
 def _moment(seconds: float) -> datetime:

@@ -128,6 +128,13 @@ class Reports(Protocol):
         ...
 
     def get(self, report_id: str) -> Report | None: ...
+    def get_many(self, report_ids: Collection[str]) -> list[Report]:
+        """The reports of these ids that exist, retired or not as `get` finds them, in one
+        read: each once, in the order its id first appears; ids not found are left out.
+        Like `get`, it checks no need-to-know: callers pass what they show through a
+        choke point."""
+        ...
+
     def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None: ...
     def page(
         self,

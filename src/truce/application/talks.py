@@ -363,6 +363,38 @@ class TalksService:
             except Exception:
                 log.exception("a talks listener failed")
 
+    def _new_message(
+        self, member: Member, channel: Channel, text: str, lang: str = "en"
+    ) -> Message:
+        """A member's message to a channel, in the name of the member's body, as of now."""
+        return Message(
+            id=self.ids.new_id(),
+            round_id=channel.round_id,
+            channel_id=channel.id,
+            body_id=member.body_id,
+            author_member_id=member.id,
+            text=text,
+            posted_at=self.clock.now(),
+            lang=lang,
+        )
+
+    def _send(
+        self,
+        uow: UnitOfWork,
+        message: Message,
+        kind: str,
+        channel: Channel,
+        round_: Round,
+        facts: dict[str, JsonValue] | None = None,
+    ) -> tuple[Message, frozenset[str]]:
+        """Store a message and record it as `kind` (its content and any further `facts`,
+        owned by its body); with the channel's members, whom to notify once the caller has
+        committed (`_notify`)."""
+        stored = uow.talks.add_message(message)
+        content = {**_message_content(stored), **(facts or {})}
+        self._record(uow, kind, round_.id, message.body_id, content)
+        return stored, channel_members(channel, round_)
+
     def _record(
         self,
         uow: UnitOfWork,
@@ -567,31 +599,15 @@ class TalksService:
             resource = None if channel is None else channel_resource(channel)
             guard.require(Action.READ, resource, ResourceKind.CHANNEL, channel_id)
             assert channel is not None  # noqa: S101 - guard raised otherwise
-            message = Message(
-                id=self.ids.new_id(),
-                round_id=channel.round_id,
-                channel_id=channel.id,
-                body_id=member.body_id,
-                author_member_id=member.id,
-                text=check_message_text(text),
-                posted_at=self.clock.now(),
-                lang=lang,
-            )
+            message = self._new_message(member, channel, check_message_text(text), lang)
             guard.require(
                 Action.CREATE,
                 message_resource(message, channel),
                 ResourceKind.MESSAGE,
                 message.id,
             )
-            stored = uow.talks.add_message(message)
-            self._record(
-                uow,
-                "message_posted",
-                channel.round_id,
-                member.body_id,
-                _message_content(stored),
-            )
-            audience = channel_members(channel, self._round(uow, channel.round_id))
+            round_ = self._round(uow, channel.round_id)
+            stored, audience = self._send(uow, message, "message_posted", channel, round_)
             uow.commit()
         self._notify(stored, audience)
         return stored
@@ -609,13 +625,7 @@ class TalksService:
         with self.uow() as uow:
             principal = principal_of(uow, member)
             guard = self._guard(uow, principal, address)
-            source = uow.talks.get_message(source_id)
-            source_channel = None if source is None else uow.talks.get_channel(source.channel_id)
-            resource = (
-                None
-                if source is None or source_channel is None
-                else message_resource(source, source_channel)
-            )
+            source, resource = _message_and_resource(uow, source_id)
             guard.require(Action.READ, resource, ResourceKind.MESSAGE, source_id)
             guard.require(Action.RELAY, resource, ResourceKind.MESSAGE, source_id)
             assert source is not None  # noqa: S101 - guard raised otherwise
@@ -630,15 +640,10 @@ class TalksService:
                 member_id=member.id,
                 at=self.clock.now(),
             )
-            stored = uow.talks.add_message(relayed)
+            facts: dict[str, JsonValue] = {"source_message_id": source.id, "mode": mode.value}
+            round_ = self._round(uow, source.round_id)
+            stored, audience = self._send(uow, relayed, "message_relayed", target, round_, facts)
             uow.talks.add_relay_link(link)
-            content = {
-                **_message_content(stored),
-                "source_message_id": source.id,
-                "mode": mode.value,
-            }
-            self._record(uow, "message_relayed", source.round_id, member.body_id, content)
-            audience = channel_members(target, self._round(uow, source.round_id))
             uow.commit()
         self._notify(stored, audience)
         return stored
@@ -659,11 +664,7 @@ class TalksService:
         with self.uow() as uow:
             principal = principal_of(uow, member)
             guard = self._guard(uow, principal, address)
-            message = uow.talks.get_message(message_id)
-            channel = None if message is None else uow.talks.get_channel(message.channel_id)
-            resource = (
-                None if message is None or channel is None else message_resource(message, channel)
-            )
+            message, resource = _message_and_resource(uow, message_id)
             guard.read(resource, ResourceKind.MESSAGE, message_id)
             assert message is not None  # noqa: S101 - guard raised otherwise
             round_ = self._round(uow, message.round_id)
@@ -870,20 +871,9 @@ class TalksService:
             round_ = self._round(uow, position.round_id)
             target = self._target_channel(uow, guard, target_channel_id, round_.id)
             item = next(i for i in uow.talks.agenda(round_.id) if i.id == position.item_id)
-            text = position_text(position, item, round_)
-            message = Message(
-                id=self.ids.new_id(),
-                round_id=round_.id,
-                channel_id=target.id,
-                body_id=member.body_id,
-                author_member_id=member.id,
-                text=text,
-                posted_at=self.clock.now(),
-            )
-            stored = uow.talks.add_message(message)
-            content = {**_message_content(stored), "position_id": position.id}
-            self._record(uow, "position_relayed", round_.id, member.body_id, content)
-            audience = channel_members(target, round_)
+            message = self._new_message(member, target, position_text(position, item, round_))
+            facts: dict[str, JsonValue] = {"position_id": position.id}
+            stored, audience = self._send(uow, message, "position_relayed", target, round_, facts)
             uow.commit()
         self._notify(stored, audience)
         return stored
@@ -1516,6 +1506,18 @@ class _StreamContext:
 
 
 # --- small pure helpers ------------------------------------------------------------------------
+
+
+def _message_and_resource(
+    uow: UnitOfWork, message_id: str
+) -> tuple[Message | None, Resource | None]:
+    """A message and what the policy judges it as, or None for the resource when it or its
+    channel is missing (the guard then answers as for a refusal)."""
+    message = uow.talks.get_message(message_id)
+    channel = None if message is None else uow.talks.get_channel(message.channel_id)
+    if message is None or channel is None:
+        return message, None
+    return message, message_resource(message, channel)
 
 
 def _clause(clause_id: str, text: str) -> Clause:

@@ -185,6 +185,10 @@ class MemoryReports:
     def get(self, report_id: str) -> Report | None:
         return self._s.reports.get(report_id)
 
+    def get_many(self, report_ids: Collection[str]) -> list[Report]:
+        found = (self._s.reports.get(i) for i in dict.fromkeys(report_ids))
+        return [r for r in found if r is not None]
+
     def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None:
         report_id = self._s.idempotency.get((idempotency_scope, key))
         return None if report_id is None else self._s.reports[report_id]

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import tables as t
+from truce.adapters.sql.intake_repositories import _one_of
 from truce.adapters.sql.mapping import from_db_time, report_to_row, row_to_report, to_utc
 from truce.adapters.sql.rls import acting_for, as_system
 from truce.application.ports import ReportCursor, ReportScope
@@ -334,6 +335,19 @@ class SqlReports:
             )
         return None if found is None else row_to_report(found)
 
+    def get_many(self, report_ids: Collection[str]) -> list[Report]:
+        wanted = list(dict.fromkeys(report_ids))
+        found: dict[str, Report] = {}
+        # The same context as `get`: each caller checks what it shows through a choke point.
+        with as_system(self._c, "reports by id, checked by the caller's choke point"):
+            for start in range(0, len(wanted), _MANY_CHUNK):
+                chunk = wanted[start : start + _MANY_CHUNK]
+                query = select(t.reports).where(_one_of(self._c, t.reports.c.id, chunk))
+                for row in self._c.execute(query).mappings():
+                    report = row_to_report(row)
+                    found[report.id] = report
+        return [found[i] for i in wanted if i in found]
+
     def by_idempotency_key(self, idempotency_scope: str, key: str) -> Report | None:
         with as_system(self._c, "a submitter's retry finds its own earlier report"):
             return self._by_idempotency_key(idempotency_scope, key)
@@ -413,6 +427,10 @@ class SqlReports:
             return acting_for(self._c, scope)
         return as_system(self._c, system_work)
 
+
+# Ids per statement of SqlReports.get_many: they travel as one parameter (`_one_of`), so
+# the bound is on the rows one result holds in memory at once, not on the driver.
+_MANY_CHUNK = 10_000
 
 # The FTS5 table the SQLite migration keeps in step with reports.search_text by trigger.
 _FTS = table("reports_fts", column("report_id"))
