@@ -1,20 +1,35 @@
-"""Many rows into one table at once, through the driver's executemany (issue 5's imports).
+"""Many rows into one table at once, through the driver's executemany (issue 5's imports),
+and many keys asked about in one parameter (`one_of`).
 
 SQLAlchemy's own executemany handles each row's parameters in Python, which cost an import
 more than SQLite's insert itself (bench/README.md). Here the INSERT is written once per
 dialect with positional markers and each row is a tuple in the table's column order; each
 value still goes through its column type's bind processor (how SQLite stores a datetime, for
 one), so rows read back exactly as if SQLAlchemy had written them. The record keeps its own
-equivalent (record_store._BulkInsert).
+equivalent (record_store._BulkInsert), which shares `bind_processors`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Dialect, LargeBinary, Table
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Dialect,
+    LargeBinary,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql
 
 # Rows per executemany call.
 CHUNK = 5_000
@@ -85,3 +100,15 @@ def sqlite_time(moment: datetime) -> str:
     each value, a few microseconds three times per imported row (bench/README.md). Years
     are always four digits here, so the zone's "+00:00" is what lies past character 26."""
     return moment.isoformat(" ", "microseconds")[:26]
+
+
+def one_of(
+    connection: Connection, column: ColumnElement[str], values: list[str]
+) -> ColumnElement[bool]:
+    """`column` is one of `values`, passed as one parameter however many they are (a batch
+    asks about thousands of events): an array on PostgreSQL, a JSON array SQLite unpacks.
+    An IN list would bind, and process in Python, one parameter per value."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("values", values, type_=postgresql.ARRAY(String)))
+    unpacked = func.json_each(bindparam("values", json.dumps(values))).table_valued("value")
+    return column.in_(select(unpacked.c.value))

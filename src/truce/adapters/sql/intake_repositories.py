@@ -10,11 +10,8 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Dialect,
-    String,
-    any_,
     bindparam,
     delete,
     func,
@@ -22,11 +19,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql
 
 from truce.adapters.sql import intake_tables as it
 from truce.adapters.sql import tables as t
-from truce.adapters.sql.bulk import BulkInsert
+from truce.adapters.sql.bulk import BulkInsert, one_of
 from truce.adapters.sql.mapping import (
     from_db_time,
     optional_time,
@@ -89,18 +85,6 @@ _RETIRE = (
 )
 
 
-def _one_of(
-    connection: Connection, column: ColumnElement[str], values: list[str]
-) -> ColumnElement[bool]:
-    """`column` is one of `values`, passed as one parameter however many they are (a batch
-    asks about thousands of events): an array on PostgreSQL, a JSON array SQLite unpacks.
-    An IN list would bind, and process in Python, one parameter per value."""
-    if connection.dialect.name == "postgresql":
-        return column == any_(bindparam("values", values, type_=postgresql.ARRAY(String)))
-    unpacked = func.json_each(bindparam("values", json.dumps(values))).table_valued("value")
-    return column.in_(select(unpacked.c.value))
-
-
 class SqlIntake:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
@@ -115,7 +99,7 @@ class SqlIntake:
     def _fill_current(self, ordered: list[str], found: dict[str, CurrentEvent]) -> None:
         r = t.reports
         query = select(r.c.source_ref, r.c.id, r.c.source_version, r.c.fingerprint).where(
-            _one_of(self._c, r.c.source_ref, ordered), r.c.retired.is_(None)
+            one_of(self._c, r.c.source_ref, ordered), r.c.retired.is_(None)
         )
         for ref, report_id, version, print_ in self._c.execute(query):
             found[ref] = CurrentEvent(ref, report_id, version, print_)
@@ -184,7 +168,7 @@ class SqlIntake:
     def tombstones(self, refs: Collection[str]) -> dict[str, Tombstone]:
         d = it.dataset_tombstones
         found: dict[str, Tombstone] = {}
-        query = select(d).where(_one_of(self._c, d.c.source_ref, sorted(set(refs))))
+        query = select(d).where(one_of(self._c, d.c.source_ref, sorted(set(refs))))
         for row in self._c.execute(query):
             found[row.source_ref] = Tombstone(
                 row.source_ref, from_db_time(row.withdrawn_at), row.source_version, row.report_id
@@ -206,7 +190,7 @@ class SqlIntake:
             return 0
         q = it.quarantine
         ids = [row.id for row in rows]
-        kept = set(self._c.execute(select(q.c.id).where(_one_of(self._c, q.c.id, ids))).scalars())
+        kept = set(self._c.execute(select(q.c.id).where(one_of(self._c, q.c.id, ids))).scalars())
         new: dict[str, QuarantinedRow] = {r.id: r for r in rows if r.id not in kept}
         if new:
             self._c.execute(insert(q), [_quarantine_row(row) for row in new.values()])

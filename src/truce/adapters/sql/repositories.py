@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from truce.adapters.sql import tables as t
-from truce.adapters.sql.intake_repositories import _one_of
+from truce.adapters.sql.bulk import one_of
 from truce.adapters.sql.mapping import from_db_time, report_to_row, row_to_report, to_utc
 from truce.adapters.sql.rls import acting_for, as_system
 from truce.application.ports import ReportCursor, ReportScope
@@ -342,7 +342,7 @@ class SqlReports:
         with as_system(self._c, "reports by id, checked by the caller's choke point"):
             for start in range(0, len(wanted), _MANY_CHUNK):
                 chunk = wanted[start : start + _MANY_CHUNK]
-                query = select(t.reports).where(_one_of(self._c, t.reports.c.id, chunk))
+                query = select(t.reports).where(one_of(self._c, t.reports.c.id, chunk))
                 for row in self._c.execute(query).mappings():
                     report = row_to_report(row)
                     found[report.id] = report
@@ -428,7 +428,7 @@ class SqlReports:
         return as_system(self._c, system_work)
 
 
-# Ids per statement of SqlReports.get_many: they travel as one parameter (`_one_of`), so
+# Ids per statement of SqlReports.get_many: they travel as one parameter (`one_of`), so
 # the bound is on the rows one result holds in memory at once, not on the driver.
 _MANY_CHUNK = 10_000
 
