@@ -56,3 +56,18 @@ def test_the_map_draws_outlines_zones_and_a_report_with_its_precision(
     page.screenshot(path=str(ARTIFACTS / "map.png"))
     assert errors == []
     assert outside == []
+
+
+def test_a_zones_popup_names_its_kind_in_the_readers_language(browser_page, clean_engine, tmp_path):
+    page, base, errors = browser_page
+    seed_map(clean_engine, tmp_path)
+    page.goto(base + "/map?lang=ru")
+    page.wait_for_selector("#map-status:has-text('зон')")
+    # The protected site's marker, drawn in that kind's colour (map.js ZONE_COLOURS), under the
+    # report's halo: the click is given to the marker itself.
+    page.locator('#map path[stroke="#2ca02c"]').first.dispatch_event("click")
+    popup = page.wait_for_selector(".leaflet-popup-content").inner_text()
+    assert "Ain al-Fijah" in popup
+    assert "охраняемый объект" in popup
+    assert "protected" not in popup
+    assert errors == []

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 
 from cast import CAST
 from integration_helpers import csrf_token, sign_in, token_for
+from truce.adapters.geo.files import read_zones
 from truce.application.demo_case import AGREEMENT
 from truce.bootstrap import Services
 from truce.entrypoints.web.app import create_app
@@ -141,6 +142,23 @@ def test_an_operator_sees_the_whole_agreement_and_sets_its_procedure(browser, se
     assert again.status_code == 422
     assert "nothing changed" in again.text
     assert browser.get("/admin/agreements/no-such-agreement").status_code == 404
+
+
+def test_the_agreements_zones_are_listed_with_their_kind_in_the_readers_language(
+    browser, services, tmp_path
+):
+    zones = tmp_path / "zones.geojson"
+    zones.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        '{"id":"spring","kind":"protected_site","name":"Ain al-Fijah"},'
+        '"geometry":{"type":"Point","coordinates":[36.2,33.6]}}]}'
+    )
+    services.geography.load_zones(AGREEMENT.id, read_zones(zones)[0])
+    sign_in(browser, services, "admin")
+    page = browser.get(f"/admin/agreements/{AGREEMENT.id}?lang=tr")
+    assert page.status_code == 200
+    assert "<td>korunan alan</td>" in page.text
+    assert "protected_site" not in page.text
 
 
 @pytest.mark.parametrize("username", OTHERS)

@@ -280,6 +280,27 @@ def test_a_refusal_of_the_procedure_is_said_in_the_readers_language(world, brows
     assert "“Publish” cannot be taken while the case is under investigation" in english.text
 
 
+def test_a_refused_form_of_the_panel_names_its_fields_in_the_readers_language(world, browser):
+    """A 422 of the panel says each field by its label, not by the form's name for it."""
+    _as(browser, world.services, "analyst")
+    panel = browser.get(f"/incidents/{world.incident_id}/procedure?lang=ru")
+    token = csrf_token(panel.text)
+    too_long = browser.post(
+        f"/incidents/{world.incident_id}/procedure/step?lang=ru",
+        data={"step": "triage", "note": "x" * 8001, "_csrf_token": token},
+    )
+    assert too_long.status_code == 422
+    assert "Примечание: не длиннее 8000 символов" in too_long.text
+    assert "note:" not in too_long.text
+    unknown = browser.post(
+        f"/incidents/{world.incident_id}/procedure/step?lang=fa",
+        data={"step": "skip_everything", "_csrf_token": token},
+    )
+    assert unknown.status_code == 422
+    assert "گام: از گزینه‌ها نیست" in unknown.text
+    assert "step:" not in unknown.text
+
+
 def test_a_documents_endorsement_status_is_said_in_the_readers_language(world, browser):
     services = world.services
     round_ = services.talks.open_round(world.member("un_mediator"), ASTANA)

@@ -5,13 +5,16 @@ And the report form's observer section."""
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 
 import pytest
 from litestar.testing import TestClient
 
 from integration_helpers import csrf_token, sign_in, token_for
 from support import report_fields
+from truce.domain.commands import FileReport
 from truce.entrypoints.web.app import create_app
+from truce.entrypoints.web.routes.quarantine import _FORM_FIELDS
 
 
 @pytest.fixture
@@ -155,3 +158,10 @@ def test_observer_errors_stand_beside_their_fields(services, web):
     assert 'id="e-observer_longitude"' in response.text
     # What was typed comes back in the fields.
     assert 'value="400"' in response.text
+
+
+def test_the_form_prefills_only_fields_of_a_report():
+    """The fields come from the report form's labels: each must be one a report has."""
+    reported = {item.name for item in fields(FileReport)}
+    assert set(_FORM_FIELDS) <= reported
+    assert {"source_kind", "narrative", "confidentiality"} <= set(_FORM_FIELDS)

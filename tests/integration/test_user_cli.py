@@ -56,6 +56,7 @@ MONITOR_OPTIONS = ("--title", "Monitor, Idlib", "--body", "mechanism", "--role",
     [
         ["user"],
         ["user", "add"],
+        ["user", "enrol-link"],
         ["user", "disable"],
         ["user", "enable"],
         ["user", "reset-password"],

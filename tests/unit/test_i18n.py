@@ -11,6 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from truce.domain.errors import InvalidInputError
+from truce.domain.geo.zones import ZoneKind
 from truce.domain.languages import LANGUAGES, check_language, direction, supported
 from truce.entrypoints.web.i18n import (
     LOCALE_DIR,
@@ -21,6 +22,7 @@ from truce.entrypoints.web.i18n import (
     from_accept_language,
     translate_field_message,
 )
+from truce.entrypoints.web.labels import ZONE_KIND_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATED = [language for language in LANGUAGES if language != "en"]
@@ -209,3 +211,11 @@ def test_a_merge_the_procedure_refuses_is_said_with_its_stage_in_the_language():
     into = "cannot merge into this: its verification procedure is under deliberation"
     assert translate_field_message(into, arabic).endswith(arabic("under deliberation"))
     assert translate_field_message(into, lambda text: text) == into
+
+
+def test_every_zone_kind_has_a_label_said_in_every_language():
+    """The map's popups and the agreement's page name a zone's kind with these."""
+    assert set(ZONE_KIND_LABELS) == {kind.value for kind in ZoneKind}
+    for language in ("ar", "ru", "tr", "fa"):
+        gettext = catalogue(language).gettext
+        assert all(gettext(msgid) != msgid for msgid in ZONE_KIND_LABELS.values()), language

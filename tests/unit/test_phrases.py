@@ -41,12 +41,14 @@ from truce.entrypoints.web.phrases import (
     changes_text,
     claim_text,
     endorsement_text,
+    field_name,
     precision_text,
     problem_text,
     record_problem_text,
     refusal_text,
     window_text,
 )
+from truce.entrypoints.web.procedure_labels import FIELDS
 
 EN, AR, RU, TR, FA = (Speaker(language) for language in ("en", "ar", "ru", "tr", "fa"))
 LABELS = {"ru": "Russia", "tr": "Turkey", "ir": "Iran", "opp": "the opposition"}
@@ -184,8 +186,35 @@ def test_other_refusals_of_the_panel_in_arabic():
     assert problem_text(AR, AccessDeniedError("not a guarantor")) == "غير مسموح"
     assert problem_text(AR, AuthenticationError()) == "رُفضت كلمة المرور."
     invalid = InvalidInputError([FieldError("note", "is required")])
-    assert problem_text(AR, invalid) == "note: مطلوب"
-    assert problem_text(EN, invalid) == "note: is required"
+    assert problem_text(AR, invalid) == "ملاحظة: مطلوب"
+    assert problem_text(EN, invalid) == "Note: is required"
+
+
+def test_a_refused_form_of_the_panel_names_its_fields_in_the_language():
+    invalid = InvalidInputError(
+        [
+            FieldError("step", "is not one of the choices"),
+            FieldError("note", "must be at most 8000 characters"),
+            FieldError("clauses", "not clauses of the agreement: 9.9"),
+        ]
+    )
+    assert problem_text(RU, invalid) == (
+        "Шаг: не из предложенных вариантов; Примечание: не длиннее 8000 символов; "
+        "Пункты (идентификаторы): не пункты соглашения: 9.9"
+    )
+    assert "note" not in problem_text(FA, invalid)
+    assert "step" not in problem_text(TR, invalid)
+
+
+def test_a_field_the_table_does_not_know_is_shown_by_its_name():
+    invalid = InvalidInputError([FieldError("procedure.quorum", "is required")])
+    assert problem_text(AR, invalid) == "procedure.quorum: مطلوب"
+
+
+@pytest.mark.parametrize("say", [AR, RU, TR, FA], ids=lambda say: say.language)
+def test_every_field_of_the_panel_has_a_name_in_every_language(say):
+    for field, msgid in FIELDS.items():
+        assert field_name(say, field) != msgid, (say.language, field)
 
 
 # --- time, casualties, precision ----------------------------------------------------------------

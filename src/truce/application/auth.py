@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import NoReturn
+from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -210,6 +211,15 @@ class Enrolment:
     member: Member
     secret: str = field(repr=False)
     expires_at: datetime
+
+
+def enrolment_link(base_url: str, enrolment: Enrolment) -> str:
+    """The link the member opens, on the server's address (`https://host[/prefix]`), in the
+    language chosen for the member: the same link whether the web page or the console issued
+    it."""
+    link = f"{base_url.rstrip('/')}/enrol/{enrolment.secret}"
+    language = enrolment.member.language
+    return f"{link}?{urlencode({'lang': language})}" if language else link
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
+from urllib.parse import urlsplit
 
 import typer
 from rich.console import Console
@@ -20,16 +21,18 @@ from rich.table import Table
 from rich.text import Text
 
 from truce.application.audit import AuditQuery, Outcome
+from truce.application.auth import enrolment_link
 from truce.bootstrap import Services, build_services
 from truce.domain.auth import TOKEN_ID_LENGTH, AuditEntry, Scope, escape_for_log
-from truce.domain.errors import TruceError
-from truce.domain.parties import Role
+from truce.domain.errors import NotFoundError, TruceError
+from truce.domain.parties import Member, Role
 from truce.settings import Settings
 
 CONSOLE = "console"
 
 users_app = typer.Typer(
-    help="Accounts: add, disable, enable, reset a password or second factors, list.",
+    help="Accounts: add, issue an enrolment link, disable, enable, reset a password or second "
+    "factors, list.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -106,6 +109,57 @@ def add_user(
         member = services.auth.open_account(username, title, body, role, password, address=CONSOLE)
     roles = ", ".join(sorted(member.roles))
     console.print(_cell(f"Added {member.username} ({roles}) to {member.body_id}."))
+
+
+@users_app.command("enrol-link")
+def enrol_link(
+    username: str = typer.Argument(..., help="An account still waiting for its password."),
+    base_url: str | None = typer.Option(
+        None,
+        "--base-url",
+        help="The address members reach the server at, e.g. https://truce.example.org "
+        "(default: TRUCE_PUBLIC_URL).",
+    ),
+) -> None:
+    """Issue a new one-time enrolment link for an account whose member has not chosen a
+    password yet, as "New enrolment link" on /admin/accounts does (earlier links stop
+    working; audited). Hand the link to the member through a channel you trust."""
+    with _services() as services:
+        base = _server_address(base_url or services.settings.public_url)
+        member = _member_named(services, username)
+        enrolment = services.auth.renew_enrolment(member.id, address=CONSOLE)
+    until = _when(enrolment.expires_at)
+    console.print(_cell(f"Enrolment link for {member.username}, usable once until {until}:"))
+    # Plain echo: the link alone on its line, untouched by any rendering; shown only now.
+    typer.echo(enrolment_link(base, enrolment))
+
+
+def _server_address(text: str) -> str:
+    """The server's address as `--base-url` or TRUCE_PUBLIC_URL gives it, or a refusal that
+    says what to pass: the console has no request to take the address from."""
+    if not text.strip():
+        _refuse(
+            "no server address to build the link on: pass --base-url https://host "
+            "or set TRUCE_PUBLIC_URL"
+        )
+    parts = urlsplit(text.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        _refuse(
+            f"--base-url must be an http(s) address such as https://truce.example.org, not {text!r}"
+        )
+    return text.strip()
+
+
+def _member_named(services: Services, username: str) -> Member:
+    try:
+        return services.auth.find_member(username.strip())
+    except NotFoundError:
+        _refuse(f"no account is named {username!r} (see `truce user list`)")
+
+
+def _refuse(message: str) -> NoReturn:
+    errors.print(_cell(f"Refused: {message}"), style="red")
+    raise typer.Exit(1)
 
 
 @users_app.command("disable")

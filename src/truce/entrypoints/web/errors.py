@@ -23,7 +23,13 @@ from litestar.status_codes import (
 
 from truce.application.auth import ServerConfigurationError
 from truce.domain.auth import AuthenticationError, InsufficientScopeError, TooManyAttemptsError
-from truce.domain.errors import AccessDeniedError, ConflictError, InvalidInputError, NotFoundError
+from truce.domain.errors import (
+    AccessDeniedError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    ProcedureError,
+)
 from truce.domain.evidence import FileTooLargeError, RefusedFileError
 from truce.entrypoints.web.i18n import N_
 from truce.entrypoints.web.schemas import ErrorOut, FieldErrorOut
@@ -130,6 +136,19 @@ def conflict(_: AnyRequest, exc: ConflictError) -> Response[ErrorOut]:
     return _json(ErrorOut(detail=str(exc)), HTTP_409_CONFLICT)
 
 
+def procedure_refused(request: AnyRequest, exc: ProcedureError) -> Response[Any]:
+    """A step the procedure does not allow now that no route caught (each page route says its
+    refusals in its own panel; this is the net under them): 409, with the refusal said in the
+    reader's language on a page (`phrases.problem_text`, from its code and parameters) and in
+    English in the API's body, as the audit trail says it. Expected, so no traceback is logged."""
+    log.info("procedure refused on %s %s: %s", request.method, request.url.path, exc.code)
+    if not _wants_page(request):
+        return _json(ErrorOut(detail=str(exc)), HTTP_409_CONFLICT)
+    title, explanation = _PAGES[HTTP_409_CONFLICT]
+    context = {"title": title, "explanation": explanation, "refusal": exc}
+    return Template("error.html", context=context, status_code=HTTP_409_CONFLICT)
+
+
 def http_error(_: AnyRequest, exc: HTTPException) -> Response[ErrorOut]:
     return _json(ErrorOut(detail=str(exc.detail)), exc.status_code)
 
@@ -193,6 +212,7 @@ EXCEPTION_HANDLERS = {
     NotFoundError: _paged(not_found),
     NotFoundException: _paged(not_found),
     ConflictError: _paged(conflict),
+    ProcedureError: procedure_refused,
     HTTPException: _paged(http_error),
     Exception: _paged(internal_error),
 }

@@ -273,6 +273,34 @@ _FIELD_MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             N_("is markup (HTML or SVG) with scripts or active content"),
         ),
         (r"^is an Office file with macros$", N_("is an Office file with macros")),
+        # The verification procedure's panel: its forms and the checks of what they send.
+        (r"^is not one of the choices$", N_("is not one of the choices")),
+        (r"^must be a party to the agreement$", N_("must be a party to the agreement")),
+        (r"^is not a known actor$", N_("is not a known actor")),
+        (r"^is not an active monitor$", N_("is not an active monitor")),
+        (r"^must be reports of this incident$", N_("must be reports of this incident")),
+        (
+            r"^not clauses of the agreement: (?P<clauses>.+)$",
+            N_("not clauses of the agreement: %(clauses)s"),
+        ),
+        (r"^say what the monitors found$", N_("say what the monitors found")),
+        (
+            r"^name what could not be observed, and why$",
+            N_("name what could not be observed, and why"),
+        ),
+        (
+            r"^a report with coverage gaps is partly observed$",
+            N_("a report with coverage gaps is partly observed"),
+        ),
+        (
+            r"^what was not observed yields nothing conclusive$",
+            N_("what was not observed yields nothing conclusive"),
+        ),
+        (
+            r"^each gap names the area or time it concerns$",
+            N_("each gap names the area or time it concerns"),
+        ),
+        (r"^this member has no signing key$", N_("this member has no signing key")),
         # The operator's account and procedure forms, and the enrolment page.
         (r"^must not be empty$", N_("must not be empty")),
         (r"^is taken$", N_("is taken")),

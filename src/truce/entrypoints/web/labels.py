@@ -1,4 +1,4 @@
-"""Labels of the domain's codes shown by the incident, talks, evidence and quarantine pages.
+"""Labels of the domain's codes shown by the incident, talks, evidence, quarantine and map pages.
 
 Each table maps a code to a msgid (marked with `N_`, so `pybabel extract` finds it); a
 template shows `{{ _(band_labels[code]) }}`, or `{{ _(label(band_labels, code)) }}` when the
@@ -14,6 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from truce.application.talks import MEDIATORS_LABEL
 from truce.domain.evidence import CopyKind, CustodyAction
+from truce.domain.geo.zones import ZoneKind
 from truce.domain.incidents import Band, IncidentStatus
 from truce.domain.procedure import DecisionRule, LapseOutcome
 from truce.domain.talks import RelayMode, Stance, TalkFormat
@@ -80,6 +81,15 @@ COPY_LABELS: Final[dict[str, str]] = {
     CopyKind.STRIPPED: N_("stripped copy"),
     CopyKind.THUMBNAIL: N_("thumbnail copy"),
 }
+# An agreement's zones, as the map's popups and the agreement's page name their kind.
+ZONE_KIND_LABELS: Final[dict[str, str]] = {
+    ZoneKind.AREA_OF_APPLICATION: N_("area of application"),
+    ZoneKind.LINE_OF_CONTACT: N_("line of contact"),
+    ZoneKind.PROTECTED_SITE: N_("protected site"),
+    ZoneKind.DE_ESCALATION_AREA: N_("de-escalation area"),
+    ZoneKind.BUFFER_ZONE: N_("buffer zone"),
+    ZoneKind.OTHER: N_("other"),
+}
 # Who sent a message, when it was the mediators (application/talks.py): the only label of a
 # sender that is not a participant's own name.
 # The analyst's merge and split forms, as their error summary names them.
@@ -111,6 +121,7 @@ def install(engine: JinjaTemplateEngine) -> None:
         copy_labels=COPY_LABELS,
         sender_labels=SENDER_LABELS,
         action_field_labels=ACTION_FIELD_LABELS,
+        zone_kind_labels=ZONE_KIND_LABELS,
         source_kind_labels=SOURCE_KIND_LABELS,
         confidentiality_labels=CONFIDENTIALITY_LABELS,
         decision_rule_labels=DECISION_RULE_LABELS,

@@ -32,7 +32,7 @@ from truce.entrypoints.web.i18n import (
     catalogue,
     translate_field_message,
 )
-from truce.entrypoints.web.procedure_labels import REPLY_STATUSES, STAGES, STEPS
+from truce.entrypoints.web.procedure_labels import FIELDS, REPLY_STATUSES, STAGES, STEPS
 
 # --- a document's endorsement status -------------------------------------------------------------
 
@@ -278,7 +278,10 @@ def problem_text(say: Speaker, error: object) -> str:
         gettext = catalogue(say.language).gettext
         return _clauses(
             say,
-            (f"{e.field}: {translate_field_message(e.message, gettext)}" for e in error.errors),
+            (
+                f"{field_name(say, e.field)}: {translate_field_message(e.message, gettext)}"
+                for e in error.errors
+            ),
         )
     return str(error)
 
@@ -314,6 +317,13 @@ def record_problem_text(say: Speaker, problem: Problem) -> str:
         values["expected"] = say.number(int(values["expected"]))
     what = say.gettext(_FAULTS[problem.fault], **values)
     return say.gettext("%(where)s: %(problem)s", where=where, problem=what)
+
+
+def field_name(say: Speaker, field: str) -> str:
+    """A field of the procedure's forms as its label says it; one not in the table by its name
+    (never through the catalogue: a field's name is not a msgid)."""
+    label = FIELDS.get(field)
+    return field if label is None else say.gettext(label)
 
 
 def install(engine: JinjaTemplateEngine) -> None:

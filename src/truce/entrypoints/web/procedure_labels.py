@@ -130,6 +130,38 @@ LABELS: Final = {
     "signature": SIGNATURES,
 }
 
+# The fields a refused form of the procedure's pages names (the panel's forms, the application's
+# checks of a step, an investigation report, a vote, a determination, a reply), as the error
+# line says them before the message: mostly the forms' own labels. A field not listed here is
+# shown by its name.
+FIELDS: Final[Mapping[str, str]] = {
+    "step": N_("Step"),
+    "accused": N_("Accused party"),
+    "note": N_("Note"),
+    "allegation": N_("Allegation as the accused may see it"),
+    "monitor": N_("Monitor"),
+    "observed": N_("Observed"),
+    "coverage": N_("Coverage"),
+    "findings": N_("Findings"),
+    "gaps": N_("Coverage gaps"),
+    "gap_kind": N_("Coverage gap"),
+    "gap_area": N_("Gap area"),
+    "gap_note": N_("Gap note"),
+    "value": N_("Your vote"),
+    "reasons": N_("Reasons"),
+    "password": N_("Password"),
+    "key": N_("Signing key"),
+    "party": N_("Attributed party"),
+    "attributed_party": N_("Attributed party"),
+    "actor": N_("Actor (id)"),
+    "attributed_actor": N_("Actor (id)"),
+    "clauses": N_("Clauses (ids)"),
+    "severity": N_("Severity"),
+    "evidence": N_("Evidence (report ids)"),
+    "summary": N_("Summary"),
+    "text": N_("Your reply"),
+}
+
 # What a shut gate says is missing (domain/procedure.py, `Gate.missing`): the panel lists
 # blocked steps with these, translated part by part.
 GATE_MESSAGES: Final = frozenset({

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 import segno
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -35,6 +38,7 @@ from truce.application.auth import (
     SignedIn,
     TotpEnrolment,
 )
+from truce.bootstrap import Services
 from truce.domain.auth import AuthenticationError, TooManyAttemptsError
 from truce.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from truce.domain.passkeys import (
@@ -43,7 +47,8 @@ from truce.domain.passkeys import (
     ReauthenticationRequiredError,
     RelyingParty,
 )
-from truce.entrypoints.web.auth import SESSION_COOKIE, client_address
+from truce.entrypoints.web.assets import FrontendAssets
+from truce.entrypoints.web.auth import SESSION_COOKIE, Viewer, client_address
 from truce.entrypoints.web.deps import AssetsDep, ServicesDep, ViewerDep
 from truce.entrypoints.web.errors import MISCONFIGURED, log_misconfiguration
 from truce.entrypoints.web.i18n import N_
@@ -193,92 +198,83 @@ class SecondFactorPages(Controller):
         return page
 
 
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What every form of the security page works with: the services, the front-end assets,
+    who is signed in, and the request (its session cookie and the client's address)."""
+
+    services: Services
+    assets: FrontendAssets
+    viewer: Viewer
+    request: AnyRequest
+
+    @property
+    def session_id(self) -> str:
+        return self.request.cookies.get(SESSION_COOKIE, "")
+
+    @property
+    def address(self) -> str:
+        return client_address(self.request)
+
+
+def _screen(
+    services: ServicesDep, assets: AssetsDep, viewer: ViewerDep, request: AnyRequest
+) -> Screen:
+    return Screen(services, assets, viewer, request)
+
+
+ScreenDep: TypeAlias = NamedDependency[Screen]
+# Each form's change of the member's factors: (session id, client address) -> what it made.
+Change: TypeAlias = Callable[[str, str], object]
+
+
 class AccountPages(Controller):
     """The account security page: the member's own second factors."""
 
     path = "/account"
     include_in_schema = False
+    dependencies = MappingProxyType({"screen": Provide(_screen, sync_to_thread=False)})
 
     @get("/security", sync_to_thread=True)
-    def security_page(
-        self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep, request: AnyRequest
-    ) -> Template | Redirect:
-        return self._page(services, assets, viewer, request)
+    def security_page(self, screen: ScreenDep) -> Template | Redirect:
+        return self._page(screen)
 
     @post("/reauthenticate", sync_to_thread=True)
-    def reauthenticate(
-        self,
-        data: FormData,
-        services: ServicesDep,
-        assets: AssetsDep,
-        viewer: ViewerDep,
-        request: AnyRequest,
-    ) -> Template | Redirect:
-        if viewer.member is None:
+    def reauthenticate(self, data: FormData, screen: ScreenDep) -> Template | Redirect:
+        member = screen.viewer.member
+        if member is None:
             return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
         try:
-            services.auth.reauthenticate(
-                viewer.member.id,
-                data.get("password", ""),
-                client_address(request),
-                session_id=request.cookies.get(SESSION_COOKIE, ""),
+            screen.services.auth.reauthenticate(
+                member.id, data.get("password", ""), screen.address, session_id=screen.session_id
             )
         except TooManyAttemptsError:
             message = N_("Too many attempts. Try again later.")
-            return self._page(
-                services, assets, viewer, request, message, HTTP_429_TOO_MANY_REQUESTS
-            )
+            return self._page(screen, message, HTTP_429_TOO_MANY_REQUESTS)
         except AuthenticationError:
-            message = N_("That password is not right.")
-            return self._page(services, assets, viewer, request, message, HTTP_401_UNAUTHORIZED)
+            return self._page(screen, N_("That password is not right."), HTTP_401_UNAUTHORIZED)
         return Redirect(SECURITY_PATH, status_code=HTTP_303_SEE_OTHER)
 
     @post("/totp", sync_to_thread=True)
-    def start_totp(
-        self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep, request: AnyRequest
-    ) -> Template | Redirect:
-        return self._change(
-            services,
-            assets,
-            viewer,
-            request,
-            services.auth.start_totp_enrolment,
-        )
+    def start_totp(self, screen: ScreenDep) -> Template | Redirect:
+        return self._change(screen, screen.services.auth.start_totp_enrolment)
 
     @post("/totp/confirm", sync_to_thread=True)
-    def confirm_totp(
-        self,
-        data: FormData,
-        services: ServicesDep,
-        assets: AssetsDep,
-        viewer: ViewerDep,
-        request: AnyRequest,
-    ) -> Template | Redirect:
-        if viewer.member is None:
+    def confirm_totp(self, data: FormData, screen: ScreenDep) -> Template | Redirect:
+        member = screen.viewer.member
+        if member is None:
             return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
-        member_id = viewer.member.id
         code = data.get("totp_code", "")
-        return self._change(
-            services,
-            assets,
-            viewer,
-            request,
-            lambda _sid, address: services.auth.confirm_totp(member_id, code, address),
-            done=N_("Your authenticator app is set up."),
-        )
+
+        def confirm(_session_id: str, address: str) -> None:
+            screen.services.auth.confirm_totp(member.id, code, address)
+
+        return self._change(screen, confirm, done=N_("Your authenticator app is set up."))
 
     @post("/totp/remove", sync_to_thread=True)
-    def remove_totp(
-        self, services: ServicesDep, assets: AssetsDep, viewer: ViewerDep, request: AnyRequest
-    ) -> Template | Redirect:
-        return self._change(
-            services,
-            assets,
-            viewer,
-            request,
-            services.auth.remove_own_totp,
-            done=N_("Your authenticator app was removed."),
-        )
+    def remove_totp(self, screen: ScreenDep) -> Template | Redirect:
+        done = N_("Your authenticator app was removed.")
+        return self._change(screen, screen.services.auth.remove_own_totp, done=done)
 
     @post("/passkeys/options", sync_to_thread=True)
     def passkey_options(
@@ -301,94 +297,62 @@ class AccountPages(Controller):
         return _json(options, 200)
 
     @post("/passkeys", sync_to_thread=True)
-    def add_passkey(
-        self,
-        data: FormData,
-        services: ServicesDep,
-        assets: AssetsDep,
-        viewer: ViewerDep,
-        request: AnyRequest,
-    ) -> Template | Redirect:
-        rp = relying_party(services.settings, request)
+    def add_passkey(self, data: FormData, screen: ScreenDep) -> Template | Redirect:
+        rp = relying_party(screen.services.settings, screen.request)
         response, name = data.get("response", ""), data.get("name", "")
-        return self._change(
-            services,
-            assets,
-            viewer,
-            request,
-            lambda sid, address: services.auth.register_passkey(sid, response, name, rp, address),
-            done=N_("Your passkey was added."),
-        )
+
+        def register(session_id: str, address: str) -> object:
+            return screen.services.auth.register_passkey(session_id, response, name, rp, address)
+
+        return self._change(screen, register, done=N_("Your passkey was added."))
 
     @post("/passkeys/remove", sync_to_thread=True)
-    def remove_passkey(
-        self,
-        data: FormData,
-        services: ServicesDep,
-        assets: AssetsDep,
-        viewer: ViewerDep,
-        request: AnyRequest,
-    ) -> Template | Redirect:
+    def remove_passkey(self, data: FormData, screen: ScreenDep) -> Template | Redirect:
         credential_id = data.get("credential_id", "")
-        return self._change(
-            services,
-            assets,
-            viewer,
-            request,
-            lambda sid, address: services.auth.remove_passkey(sid, credential_id, address),
-            done=N_("The passkey was removed."),
-        )
 
-    def _change(
-        self,
-        services: ServicesDep,
-        assets: AssetsDep,
-        viewer: ViewerDep,
-        request: AnyRequest,
-        change: Callable[[str, str], object],
-        done: str = "",
-    ) -> Template | Redirect:
+        def remove(session_id: str, address: str) -> None:
+            screen.services.auth.remove_passkey(session_id, credential_id, address)
+
+        return self._change(screen, remove, done=N_("The passkey was removed."))
+
+    def _change(self, screen: Screen, change: Change, done: str = "") -> Template | Redirect:
         """Run one change of the member's factors and show the page again, with what
         happened or what went wrong beside it."""
-        if viewer.member is None:
+        if screen.viewer.member is None:
             return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
-        session_id = request.cookies.get(SESSION_COOKIE, "")
         try:
-            result = change(session_id, client_address(request))
+            result = change(screen.session_id, screen.address)
         except _EXPECTED as error:
             message, status = _explained(error)
-            return self._page(services, assets, viewer, request, message, status)
+            return self._page(screen, message, status)
         enrolment = result if isinstance(result, TotpEnrolment) else None
-        return self._page(services, assets, viewer, request, notice=done, enrolment=enrolment)
+        return self._page(screen, notice=done, enrolment=enrolment)
 
     def _page(
         self,
-        services: ServicesDep,
-        assets: AssetsDep,
-        viewer: ViewerDep,
-        request: AnyRequest,
+        screen: Screen,
         error: str = "",
         status: int = 200,
         *,
         notice: str = "",
         enrolment: TotpEnrolment | None = None,
     ) -> Template | Redirect:
-        if viewer.member is None:
+        member, auth = screen.viewer.member, screen.services.auth
+        if member is None:
             return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
-        factors = services.auth.factors(viewer.member.id)
+        factors = auth.factors(member.id)
         if enrolment is None and factors.totp_pending:
-            enrolment = services.auth.pending_totp_enrolment(viewer.member.id)
-        session_id = request.cookies.get(SESSION_COOKIE, "")
+            enrolment = auth.pending_totp_enrolment(member.id)
         context = {
             "factors": factors,
-            "recent": services.auth.recently_authenticated(session_id),
+            "recent": auth.recently_authenticated(screen.session_id),
             "enrolment": enrolment,
             "qr": qr_svg(enrolment.provisioning_uri) if enrolment else "",
             "secret": grouped(enrolment.secret) if enrolment else "",
             "error": error,
             "notice": notice,
-            "htmx": assets.available("htmx.min.js"),
-            "viewer": viewer,
+            "htmx": screen.assets.available("htmx.min.js"),
+            "viewer": screen.viewer,
         }
         return Template("account_security.html", context=context, status_code=status)
 

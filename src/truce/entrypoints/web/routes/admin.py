@@ -31,7 +31,7 @@ from truce.application.administration import (
     procedure_from_form,
 )
 from truce.application.audit import AuditPage, AuditQuery, Outcome, parse_outcome
-from truce.application.auth import Enrolment, IssuedToken
+from truce.application.auth import Enrolment, IssuedToken, enrolment_link
 from truce.domain.auth import ENROLMENT_LIFETIME, AuditEntry, Scope, escape_for_log
 from truce.domain.errors import ConflictError, FieldError, InvalidInputError
 from truce.domain.parties import Role
@@ -328,9 +328,7 @@ def _days(text: str) -> int:
 def _link(request: AnyRequest, enrolment: Enrolment) -> str:
     """The enrolment link as the member opens it, on the address the operator used, in the
     language chosen for the member (the page has no other way to know it)."""
-    link = f"{str(request.base_url).rstrip('/')}/enrol/{enrolment.secret}"
-    language = enrolment.member.language
-    return f"{link}?{urlencode({'lang': language})}" if language else link
+    return enrolment_link(str(request.base_url), enrolment)
 
 
 def _procedure_form(procedure: Procedure) -> dict[str, str]:

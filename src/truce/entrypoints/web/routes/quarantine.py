@@ -19,28 +19,12 @@ from truce.domain.errors import InvalidInputError
 from truce.domain.intake import QuarantinedRow
 from truce.entrypoints.web.auth import Viewer
 from truce.entrypoints.web.deps import ServicesDep, ViewerDep
+from truce.entrypoints.web.i18n import FIELD_LABELS
 from truce.entrypoints.web.routes.pages import FormData, form_choices, form_errors
 
-# Report fields a form can hold as text; a device's JSON item fills them in.
-_FORM_FIELDS = (
-    "source_kind",
-    "source_name",
-    "reliability",
-    "credibility",
-    "occurred_from",
-    "occurred_to",
-    "place_text",
-    "latitude",
-    "longitude",
-    "event_type",
-    "perpetrator",
-    "target",
-    "killed",
-    "injured",
-    "narrative",
-    "narrative_lang",
-    "confidentiality",
-)
+# Report fields a form can hold as text, a device's JSON item fills them in: the report
+# form's own fields (as its error summary names them), the observer's apart.
+_FORM_FIELDS = tuple(name for name in FIELD_LABELS if not name.startswith("observer_"))
 
 
 def prefilled(row: QuarantinedRow) -> dict[str, str]:

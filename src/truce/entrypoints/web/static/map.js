@@ -23,6 +23,8 @@
     resolved: "from the place name, confidence {confidence}", km: "{distance} km",
   };
   let EVENT_LABELS = {};
+  // Zone kinds ("protected_site") named in the page's language.
+  let ZONE_KINDS = {};
   // Precision codes (ours and the sources' own, e.g. "acled:2") described in the page's language.
   let PRECISIONS = {};
   let NUMBERS = new Intl.NumberFormat("en");
@@ -36,6 +38,11 @@
       EVENT_LABELS = JSON.parse(element.dataset.eventLabels || "{}");
     } catch (error) {
       EVENT_LABELS = {};
+    }
+    try {
+      ZONE_KINDS = JSON.parse(element.dataset.zoneKinds || "{}");
+    } catch (error) {
+      ZONE_KINDS = {};
     }
     try {
       PRECISIONS = JSON.parse(element.dataset.precisions || "{}");
@@ -52,6 +59,10 @@
 
   function eventLabel(code) {
     return EVENT_LABELS[code] || code.replace(/_/g, " ");
+  }
+
+  function zoneKind(code) {
+    return ZONE_KINDS[code] || code.replace(/_/g, " ");
   }
 
   function precision(code) {
@@ -93,7 +104,7 @@
       onEachFeature: function (feature, layer) {
         const p = feature.properties;
         layer.bindPopup("<span class=\"zone-label\">" + text(p.name) + "</span> <span dir=\"rtl\">" +
-          text(p.name_ar) + "</span><br>" + text(p.kind.replace(/_/g, " ")) + " · " + text(say("revision", { number: p.revision })));
+          text(p.name_ar) + "</span><br>" + text(zoneKind(p.kind)) + " · " + text(say("revision", { number: p.revision })));
       },
     });
   }
