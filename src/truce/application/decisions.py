@@ -468,17 +468,29 @@ class DecisionService:
         latest: dict[tuple[str, ...], int],
         current_hash: str,
     ) -> DecisionView:
-        holds = key is not None and self.keys.verify(
-            key.public_key, stored.payload, stored.signature
+        return DecisionView(
+            stored, verified_status(self.keys, stored, key, latest, current_hash), key
         )
-        status = status_of(
-            stored,
-            key,
-            signature_holds=holds,
-            latest_revision=latest[stored.decision.slot],
-            current_object_hash=current_hash,
-        )
-        return DecisionView(stored, status, key)
+
+
+def verified_status(
+    keys: KeyPairs,
+    stored: StoredDecision,
+    key: MemberKey | None,
+    latest: Mapping[tuple[str, ...], int],
+    current_hash: str | None,
+) -> DecisionStatus:
+    """A stored decision's status, its signature checked against the member's key (S7, S8):
+    what every reader of decisions (the decisions page, the procedure's votes, the talks'
+    endorsements and approvals) counts by."""
+    holds = key is not None and keys.verify(key.public_key, stored.payload, stored.signature)
+    return status_of(
+        stored,
+        key,
+        signature_holds=holds,
+        latest_revision=latest[stored.decision.slot],
+        current_object_hash=current_hash,
+    )
 
 
 def counted(views: list[DecisionView]) -> list[DecisionView]:

@@ -14,7 +14,7 @@ from truce.application.access_guard import (
     audit_decision,
     principal_of,
 )
-from truce.application.decisions import DecisionService
+from truce.application.decisions import DecisionService, verified_status
 from truce.application.incidents import incident_resource
 from truce.application.member_keys import KeyPairs
 from truce.application.ports import Clock, IdFactory, UnitOfWork, UnitOfWorkFactory
@@ -40,7 +40,6 @@ from truce.domain.decisions import (
     DecisionStatus,
     StoredDecision,
     latest_revisions,
-    status_of,
 )
 from truce.domain.errors import (
     AccessDeniedError,
@@ -204,16 +203,7 @@ class CaseDesk:
         current_hash: str | None,
     ) -> VoteView:
         key = uow.member_keys.get(stored.decision.key_id)
-        holds = key is not None and self.keys.verify(
-            key.public_key, stored.payload, stored.signature
-        )
-        status = status_of(
-            stored,
-            key,
-            signature_holds=holds,
-            latest_revision=latest[stored.decision.slot],
-            current_object_hash=current_hash,
-        )
+        status = verified_status(self.keys, stored, key, latest, current_hash)
         d = stored.decision
         return VoteView(
             stored.body_id,

@@ -24,6 +24,7 @@ from truce.application.decisions import (
     DecisionService,
     ObjectVersion,
     Submitted,
+    verified_status,
 )
 from truce.application.ports import Canonical, Clock, IdFactory, JsonValue, UnitOfWork
 from truce.application.ports import UnitOfWorkFactory as UowFactory
@@ -59,7 +60,6 @@ from truce.domain.decisions import (
     StoredDecision,
     latest_revisions,
     object_hash,
-    status_of,
 )
 from truce.domain.errors import FieldError, InvalidInputError, NotFoundError
 from truce.domain.parties import Body, BodyKind, Member
@@ -1087,16 +1087,7 @@ class TalksService:
         result = []
         for decision in stored:
             key = uow.member_keys.get(decision.decision.key_id)
-            holds = key is not None and self.decisions.keys.verify(
-                key.public_key, decision.payload, decision.signature
-            )
-            status = status_of(
-                decision,
-                key,
-                signature_holds=holds,
-                latest_revision=latest[decision.decision.slot],
-                current_object_hash=current_hash,
-            )
+            status = verified_status(self.decisions.keys, decision, key, latest, current_hash)
             result.append((decision, status))
         return result
 
@@ -1362,16 +1353,7 @@ class TalksService:
         latest = latest_revisions(stored)
         for decision in stored:
             key = uow.member_keys.get(decision.decision.key_id)
-            holds = key is not None and self.decisions.keys.verify(
-                key.public_key, decision.payload, decision.signature
-            )
-            status = status_of(
-                decision,
-                key,
-                signature_holds=holds,
-                latest_revision=latest[decision.decision.slot],
-                current_object_hash=found.version_hash,
-            )
+            status = verified_status(self.decisions.keys, decision, key, latest, found.version_hash)
             valid = status == DecisionStatus.VALID
             named = valid and decision.body_id in publication.approver_ids
             # A refusal by any member of a named body stands (approvals are final).
