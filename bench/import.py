@@ -61,8 +61,9 @@ from itertools import islice, product
 from pathlib import Path
 from typing import Self
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select
 
+from stores import app_engine, fresh_store
 from truce.adapters.clock import SystemClock, UuidFactory
 from truce.adapters.geo.files import boundary_files, read_boundaries
 from truce.adapters.geo.spatial import ShapelySpatial
@@ -70,18 +71,13 @@ from truce.adapters.importers import open_source
 from truce.adapters.importers.pipeline import preparing_in
 from truce.adapters.sql import tables
 from truce.adapters.sql.bulk import BulkInsert
-from truce.adapters.sql.engine import make_engine
-from truce.adapters.sql.migrate import upgrade
-from truce.adapters.sql.rls import grant_app_role
 from truce.adapters.sql.unit_of_work import SqlUnitOfWorkFactory
-from truce.application.demo_case import ACTORS, AGREEMENT, BODIES, members_of_cast
 from truce.application.geography import GeographyService
 from truce.application.incidents import IncidentService
 from truce.application.intake import IntakeService
 from truce.application.intake_batches import Pipeline
 from truce.application.monitoring import MonitoringService
 from truce.application.placement import AfterFilingSteps
-from truce.application.registry import RegistryService
 from truce.domain.intake import ImportKind
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -115,40 +111,6 @@ def replicate(source: Path, key: str, rows: int, target: Path) -> None:
                     writer.writerow(row)
                     written += 1
             copy += 1
-
-
-def fresh_store(url: str | None, folder: Path, name: str) -> Engine:
-    """A migrated, seeded store; on PostgreSQL the owner's engine."""
-    engine = make_engine(url or f"sqlite:///{folder / name}.db")
-    if url:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
-    seed(engine)
-    return engine
-
-
-def app_engine(owner: Engine) -> Engine:
-    """The engine the import runs on: on PostgreSQL with TRUCE_BENCH_APP_ROLE, that role,
-    which owns nothing and is held to row-level security."""
-    role = os.environ.get("TRUCE_BENCH_APP_ROLE")
-    if owner.dialect.name == "sqlite" or not role:
-        return owner
-    with owner.begin() as connection:
-        grant_app_role(connection, role)
-    url = owner.url.set(username=role, password=None)
-    return make_engine(url.render_as_string(hide_password=False))
-
-
-def seed(engine: Engine) -> None:
-    registry = RegistryService(SqlUnitOfWorkFactory(engine), SystemClock())
-    for body in BODIES:
-        registry.add_body(body)
-    for actor in ACTORS:
-        registry.add_actor(actor)
-    for member in members_of_cast():
-        registry.add_member(member)
-    registry.conclude_agreement(AGREEMENT)
 
 
 def cpu_seconds() -> float:

@@ -26,46 +26,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from truce.adapters.clock import SystemClock
-from truce.adapters.sql.engine import make_engine
-from truce.adapters.sql.migrate import upgrade
-from truce.adapters.sql.rls import grant_app_role
+from stores import app_engine, fresh_store
 from truce.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
-from truce.application.demo_case import ACTORS, AGREEMENT, BODIES
-from truce.application.registry import RegistryService
+from truce.application.demo_case import AGREEMENT
 from truce.domain.reports import Report, new_report, parse_file_report
 
 SIZES = (30, 300, 3_000)
 ROUNDS = 7
 BATCH = 5_000
 START = datetime(2017, 1, 10, 9, 0, tzinfo=UTC)
-
-
-def fresh_store(url: str | None, folder: Path) -> Engine:
-    engine = make_engine(url or f"sqlite:///{folder / 'reads'}.db")
-    if url:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
-    registry = RegistryService(SqlUnitOfWorkFactory(engine), SystemClock())
-    for body in BODIES:
-        registry.add_body(body)
-    for actor in ACTORS:
-        registry.add_actor(actor)
-    registry.conclude_agreement(AGREEMENT)
-    return engine
-
-
-def app_engine(owner: Engine) -> Engine:
-    role = os.environ.get("TRUCE_BENCH_APP_ROLE")
-    if owner.dialect.name == "sqlite" or not role:
-        return owner
-    with owner.begin() as connection:
-        grant_app_role(connection, role)
-    url = owner.url.set(username=role, password=None)
-    return make_engine(url.render_as_string(hide_password=False))
 
 
 def a_report(n: int) -> Report:
@@ -132,7 +103,7 @@ def main() -> None:
     print(f"{platform.node()} {platform.machine()} Python {platform.python_version()}")
     print(f"load averages {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as folder:
-        owner = fresh_store(url, Path(folder))
+        owner = fresh_store(url, Path(folder), "reads", members=False)
         stored = fill(owner, args.reports)
         engine = app_engine(owner)
         print(f"{engine.dialect.name}: {len(stored):,} reports stored")
