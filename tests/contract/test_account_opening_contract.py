@@ -50,9 +50,13 @@ def last_entry(admin):
     return admin.auth.audit_entries(1)[0]
 
 
-def record_kinds(admin, subject):
+def record_bodies(admin, subject):
     with admin.auth.uow() as uow:
-        return [json.loads(entry.body)["kind"] for entry in uow.record.about(subject)]
+        return [json.loads(entry.body) for entry in uow.record.about(subject)]
+
+
+def record_kinds(admin, subject):
+    return [body["kind"] for body in record_bodies(admin, subject)]
 
 
 def test_an_operator_opens_an_account_and_its_member_enrols_through_the_link(admin, clock):
@@ -64,7 +68,11 @@ def test_an_operator_opens_an_account_and_its_member_enrols_through_the_link(adm
     assert record_kinds(admin, f"member:{member.id}") == [
         "member.added",
         "member.language_chosen",
+        "member.enrolment_issued",
     ]
+    issued = record_bodies(admin, f"member:{member.id}")[-1]
+    assert issued["expires_at"] == enrolment.expires_at.isoformat()
+    assert enrolment.secret not in json.dumps(issued)
     entry = last_entry(admin)
     assert (entry.allowed, entry.actor_member_id, entry.resource_id) == (
         True,
@@ -80,6 +88,7 @@ def test_an_operator_opens_an_account_and_its_member_enrols_through_the_link(adm
     with pytest.raises(InvalidInputError):
         admin.auth.enrol(enrolment.secret, "short", HERE)
     admin.auth.enrol(enrolment.secret, PASSWORD, HERE)
+    assert record_kinds(admin, f"member:{member.id}")[-1] == "member.enrolled"
     assert admin.auth.login("monitor_aleppo", PASSWORD, HERE).member.id == member.id
     # The link is used up.
     with pytest.raises(AuthenticationError):
@@ -100,6 +109,10 @@ def test_a_lapsed_link_opens_nothing_and_a_renewed_one_voids_the_first(admin, cl
     admin.auth.enrol(third.secret, PASSWORD, HERE)
     with pytest.raises(ConflictError):
         admin.renew_enrolment(ADMIN, first.member.id, HERE)
+    # Three links issued, one used; a refused renewal and refused uses record nothing.
+    kinds = record_kinds(admin, f"member:{first.member.id}")
+    assert kinds.count("member.enrolment_issued") == 3
+    assert kinds.count("member.enrolled") == 1
 
 
 @pytest.mark.parametrize(

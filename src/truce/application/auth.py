@@ -409,6 +409,9 @@ class AuthService:
             target = (ResourceKind.MEMBER, member.id)
             reason = "enrolled: password chosen through the enrolment link"
             self._audit(uow, member.id, Action.ADMINISTER, target, ALLOWED, reason, address)
+            # From now on the account can sign in: the record keeps since when, as it keeps
+            # every change of how an account signs in (`_factor_changed`).
+            self._enrolment_recorded(uow, member, "member.enrolled", now)
             uow.commit()
         return member
 
@@ -437,6 +440,11 @@ class AuthService:
             uow.auth_challenges.put(state)
             reason = f"{done}; enrolment link issued, usable until {expires_at.isoformat()}"
             self._administered(uow, member.id, reason, actor_id, address)
+            # Whoever holds a live link can choose the account's password: when links were
+            # issued, and until when they held, matters in a dispute over who acted.
+            self._enrolment_recorded(
+                uow, member, "member.enrolment_issued", now, expires_at=expires_at.isoformat()
+            )
             uow.commit()
         return Enrolment(member, secret, expires_at)
 
@@ -1255,6 +1263,19 @@ class AuthService:
             subject=f"member:{member.id}",
             at=self.clock.now(),
             public={"member_id": member.id, "body_id": member.body_id, "factor": factor},
+            owner_body_id=member.body_id,
+        )
+
+    def _enrolment_recorded(
+        self, uow: UnitOfWork, member: Member, kind: str, now: datetime, **more: str
+    ) -> None:
+        """An enrolment link issued, or used to choose the password. The link itself never
+        enters the record, nor its digest."""
+        uow.record.append(
+            kind,
+            subject=f"member:{member.id}",
+            at=now,
+            public={"member_id": member.id, "body_id": member.body_id, **more},
             owner_body_id=member.body_id,
         )
 
