@@ -218,8 +218,8 @@ def raw_baseline(source: Path, target: Engine, *, bare: bool = False) -> tuple[f
             raw.cursor().execute("DROP TRIGGER reports_fts_insert")
         if bare:
             search = "DROP TABLE reports_fts" if sqlite else "DROP INDEX ix_reports_search_text_tsv"
-            for statement_ in (search, *(f"DROP INDEX {name}" for name in SECONDARY)):
-                raw.cursor().execute(statement_)
+            for drop in (search, *(f"DROP INDEX {name}" for name in SECONDARY)):
+                raw.cursor().execute(drop)
             raw.commit()
         for batch in spooled(source):
             started, cpu_started = time.perf_counter(), cpu_seconds()

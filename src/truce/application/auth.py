@@ -411,7 +411,7 @@ class AuthService:
             self._audit(uow, member.id, Action.ADMINISTER, target, ALLOWED, reason, address)
             # From now on the account can sign in: the record keeps since when, as it keeps
             # every change of how an account signs in (`_factor_changed`).
-            self._enrolment_recorded(uow, member, "member.enrolled", now)
+            self._sign_in_recorded(uow, member, "member.enrolled", now)
             uow.commit()
         return member
 
@@ -442,7 +442,7 @@ class AuthService:
             self._administered(uow, member.id, reason, actor_id, address)
             # Whoever holds a live link can choose the account's password: when links were
             # issued, and until when they held, matters in a dispute over who acted.
-            self._enrolment_recorded(
+            self._sign_in_recorded(
                 uow, member, "member.enrolment_issued", now, expires_at=expires_at.isoformat()
             )
             uow.commit()
@@ -1258,19 +1258,16 @@ class AuthService:
         # How an account could sign in, and since when, matters in a dispute over who acted
         # (a swapped authenticator before a contested vote): the record keeps it. Which
         # passkey or seed is never said.
-        uow.record.append(
-            "member.factor_added" if added else "member.factor_removed",
-            subject=f"member:{member.id}",
-            at=self.clock.now(),
-            public={"member_id": member.id, "body_id": member.body_id, "factor": factor},
-            owner_body_id=member.body_id,
-        )
+        kind = "member.factor_added" if added else "member.factor_removed"
+        self._sign_in_recorded(uow, member, kind, self.clock.now(), factor=factor)
 
-    def _enrolment_recorded(
-        self, uow: UnitOfWork, member: Member, kind: str, now: datetime, **more: str
+    @staticmethod
+    def _sign_in_recorded(
+        uow: UnitOfWork, member: Member, kind: str, now: datetime, **more: str
     ) -> None:
-        """An enrolment link issued, or used to choose the password. The link itself never
-        enters the record, nor its digest."""
+        """A change of how the member's account can sign in (a factor, an enrolment link
+        issued or used), on the record with the member and body it concerns. No secret,
+        seed, link or digest ever enters it."""
         uow.record.append(
             kind,
             subject=f"member:{member.id}",

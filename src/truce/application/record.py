@@ -128,7 +128,7 @@ class Problem:
     fault: Fault
     at: int
     entry: int | None = None
-    values: tuple[tuple[str, str], ...] = ()
+    values: tuple[tuple[str, str | int], ...] = ()
 
     @property
     def at_checkpoint(self) -> bool:
@@ -382,7 +382,7 @@ class RecordService:
         for expected, (seq, kind, body, stored_leaf) in enumerate(rows):
             if seq != expected:
                 report.problems.append(
-                    Problem(Fault.MISPLACED, seq, expected, (("expected", str(expected)),))
+                    Problem(Fault.MISPLACED, seq, expected, (("expected", expected),))
                 )
             recomputed = leaf_hash(body.encode())
             if recomputed != stored_leaf:

@@ -305,16 +305,17 @@ _FAULTS: Final[Mapping[str, str]] = {
 
 def record_problem_text(say: Speaker, problem: Problem) -> str:
     """E.g. "entry 12: body does not match its leaf hash" in the reader's language. The
-    values stay as the record holds them: an entry kind, a witness's name, the signature
-    check's own words."""
+    numbers are written in the language's way; the other values stay as the record holds
+    them: an entry kind, a witness's name, the signature check's own words."""
     number = say.number(problem.at)
     if problem.at_checkpoint:
         where = say.gettext("checkpoint at size %(size)s", size=number)
     else:
         where = say.gettext("entry %(seq)s", seq=number)
-    values = dict(problem.values)
-    if "expected" in values:
-        values["expected"] = say.number(int(values["expected"]))
+    values = {
+        name: say.number(value) if isinstance(value, int) else value
+        for name, value in problem.values
+    }
     what = say.gettext(_FAULTS[problem.fault], **values)
     return say.gettext("%(where)s: %(problem)s", where=where, problem=what)
 
